@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up everything the kiosk and its tests need on a fresh Debian 12 machine, and nothing more:
+# the Debian packages (GL, touch input, CJK fonts), a virtual environment in .venv, and the pinned
+# Python packages from setup.cfg. Safe to run again: it only installs what is missing or changed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# libgl1/libegl1: Kivy renders through GL, offscreen (EGL) when there is no display.
+# libmtdev1: multitouch touchscreens. fonts-wqy-microhei: the UI's CJK font.
+# fonts-hanazono: rare characters (CJK Extension A/B) that occur in names on ID cards.
+apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono)
+python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
+
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+stamp=".venv/.bootstrap-stamp"
+wanted=$(cat setup.cfg pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "bootstrap: installing Python packages into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install -q --disable-pip-version-check --only-binary=kivy -e ".[test]"
+    echo "$wanted" > "$stamp"
+fi

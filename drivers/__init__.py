@@ -1,0 +1,1 @@
+"""Device drivers: one package per device kind, each an interface, real backends and a simulator."""

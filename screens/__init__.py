@@ -1,0 +1,1 @@
+"""Kivy screens: one screen is <name>.py (behaviour) plus <name>.kv (layout)."""
