@@ -10,3 +10,5 @@ os.environ["KIVY_NO_CONSOLELOG"] = "1"
 os.environ["KIVY_NO_FILELOG"] = "1"
 os.environ["KIVY_USE_DEFAULTCONFIG"] = "1"
 os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-home-")
+
+pytest_plugins = ["tests.fixtures.hall"]
