@@ -1,0 +1,273 @@
+"""Site configuration: TOML profile files loaded once, at start-up, into frozen typed settings.
+
+Nothing downstream touches raw dictionaries. A broken file stops the kiosk with one line a technician
+can act on — the file, the key path, what was expected and what was found — for example:
+
+    config/bank.toml: devices.printer.paper_width: expected 58 or 80, got 76
+
+Unknown keys are errors, so a typo can never fall back silently to a default. Secrets (the kiosk's
+hall key, the maintenance PIN hash, the outbox key) live in a separate file that the profile names;
+a secrets file readable by other users is reported as a warning.
+
+    settings = load_settings(Path("config/demo.toml"))
+    settings.ui.idle_timeout_s
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as random_secrets
+import stat
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "Secrets",
+    "SERVICES",
+    "PROFILE_DIR",
+    "DEFAULT_PROFILE",
+    "load_settings",
+    "load_secrets",
+    "resolve_config_path",
+]
+
+PROFILE_DIR = Path(__file__).resolve().parent.parent / "config"
+DEFAULT_PROFILE = PROFILE_DIR / "demo.toml"
+
+# Every service a kiosk can offer, in the order the home screen shows them.
+ServiceName = Literal["ticket", "appointment", "one_card", "progress", "guide", "review", "complaint", "gas"]
+SERVICES: tuple[str, ...] = get_args(ServiceName)
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the text names the file, the key and the problem."""
+
+
+class _Section(BaseModel):
+    # strict: TOML already has types, so "30" for a number is a mistake to report, not to coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Notice(_Section):
+    """A rotating line on the attract screen, in both languages."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class SiteSettings(_Section):
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    notices: Annotated[tuple[Notice, ...], Field(strict=False)] = ()
+
+
+class UiSettings(_Section):
+    default_language: Literal["zh", "en"] = "zh"
+    elder_mode_default: bool = False
+    orientation: Literal["portrait", "landscape"] = "portrait"
+    idle_timeout_s: int = Field(60, ge=10, le=600)
+    elder_idle_timeout_s: int = Field(120, ge=10, le=1200)
+    countdown_s: int = Field(10, ge=3, le=60)
+    notice_rotation_s: int = Field(5, ge=2, le=60)
+
+    @model_validator(mode="after")
+    def _elder_waits_longer(self) -> "UiSettings":
+        if self.elder_idle_timeout_s < self.idle_timeout_s:
+            raise ValueError(
+                f"elder_idle_timeout_s ({self.elder_idle_timeout_s}) must be at least "
+                f"idle_timeout_s ({self.idle_timeout_s}): elder mode never hurries anyone"
+            )
+        return self
+
+
+class HallSettings(_Section):
+    mode: Literal["embedded", "remote"] = "embedded"
+    base_url: str = ""
+    kiosk_id: str = Field("demo-kiosk-01", min_length=1, max_length=64)
+    connect_timeout_s: float = Field(3.0, gt=0, le=30)
+    read_timeout_s: float = Field(8.0, gt=0, le=60)
+    retries: int = Field(2, ge=0, le=5)
+    ca_bundle: str = ""
+    client_cert: str = ""
+
+    @model_validator(mode="after")
+    def _remote_needs_url(self) -> "HallSettings":
+        if self.mode == "remote" and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError("mode = \"remote\" needs base_url starting with http:// or https://")
+        return self
+
+
+class IdCardReaderSettings(_Section):
+    enabled: bool = True
+    backend: Literal["serial", "sdtapi", "termb"] = "serial"
+    port: str = "sim://none"
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+    poll_interval_ms: int = Field(300, ge=100, le=5000)
+    library_path: str = ""
+
+
+class PrinterSettings(_Section):
+    enabled: bool = True
+    url: str = "sim://80mm"
+    paper_width: Literal[58, 80] = 80
+    profile: str = "default"
+    header_lines: Annotated[tuple[str, ...], Field(strict=False)] = ()
+    footer_lines: Annotated[tuple[str, ...], Field(strict=False)] = ()
+
+
+class DeviceSettings(_Section):
+    idcard: IdCardReaderSettings = IdCardReaderSettings()
+    printer: PrinterSettings = PrinterSettings()
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_bytes: int = Field(5_000_000, ge=10_000)
+    backup_count: int = Field(5, ge=1, le=100)
+
+
+class Settings(_Section):
+    """The whole profile. `source` is the file it came from (for messages), `data_dir` is absolute."""
+
+    profile: Literal["demo", "hall", "bank", "post-office", "gas-terminal"]
+    site: SiteSettings
+    services: Annotated[tuple[ServiceName, ...], Field(strict=False, min_length=1)]
+    data_dir: Annotated[Path, Field(strict=False)] = Path("../data")
+    secrets_file: str = ""
+    ui: UiSettings = UiSettings()
+    hall: HallSettings = HallSettings()
+    devices: DeviceSettings = DeviceSettings()
+    logging: LoggingSettings = LoggingSettings()
+    source: Annotated[Path, Field(strict=False)] = Path("")
+
+    @model_validator(mode="after")
+    def _services_once_each(self) -> "Settings":
+        seen = set()
+        for service in self.services:
+            if service in seen:
+                raise ValueError(f"services lists {service!r} twice")
+            seen.add(service)
+        if self.hall.mode == "remote" and not self.secrets_file:
+            raise ValueError("hall.mode = \"remote\" needs secrets_file (the kiosk's hall key lives there)")
+        return self
+
+
+class Secrets(_Section):
+    """Kept apart from the profile: never shown, never logged, never copied into a diagnostics bundle."""
+
+    kiosk_secret: str = Field(min_length=16)
+    maintenance_pin_hash: str = ""
+    outbox_key: str = ""
+
+    def __repr__(self) -> str:
+        return "Secrets(<hidden>)"
+
+    __str__ = __repr__
+
+
+def resolve_config_path(argument: str | None, environ: dict[str, str] | None = None) -> Path:
+    """--config wins, then KIOSK_CONFIG, then the demo profile."""
+    environ = os.environ if environ is None else environ
+    chosen = argument or environ.get("KIOSK_CONFIG") or ""
+    return Path(chosen) if chosen else DEFAULT_PROFILE
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """Turn one pydantic error into 'expected …, got …' words a technician understands."""
+    kind, found, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    got = f", got {found!r}"
+    expectations = {
+        "literal_error": lambda: f"expected {ctx.get('expected')}",
+        "int_type": lambda: "expected a whole number",
+        "float_type": lambda: "expected a number",
+        "bool_type": lambda: "expected true or false",
+        "string_type": lambda: "expected a text in quotes",
+        "tuple_type": lambda: "expected a list [ ... ]",
+        "model_type": lambda: "expected a table of keys",
+        "greater_than_equal": lambda: f"expected at least {ctx.get('ge')}",
+        "greater_than": lambda: f"expected more than {ctx.get('gt')}",
+        "less_than_equal": lambda: f"expected at most {ctx.get('le')}",
+        "string_too_short": lambda: "expected a non-empty text" if ctx.get("min_length") == 1
+        else f"expected at least {ctx.get('min_length')} characters",
+        "string_too_long": lambda: f"expected at most {ctx.get('max_length')} characters",
+        "too_short": lambda: f"expected at least {ctx.get('min_length')} item(s)",
+    }
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against the configuration reference)"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind in expectations:
+        return expectations[kind]() + got
+    return f"{error['msg'][:1].lower()}{error['msg'][1:]}{got}"
+
+
+def _first_error_line(path: Path, error: ValidationError) -> str:
+    errors = error.errors()
+    first = errors[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return f"{path}: {key}: {_describe(first)}{more}"
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate a profile. Raises ConfigError with a one-line message."""
+    raw = _read_toml(path)
+    for forbidden in ("source",):
+        if forbidden in raw:
+            raise ConfigError(f"{path}: {forbidden}: unknown key (check the spelling against the configuration reference)")
+    try:
+        settings = Settings.model_validate({**raw, "source": path})
+    except ValidationError as error:
+        raise ConfigError(_first_error_line(path, error)) from None
+    # Relative paths in a profile are relative to the profile's own folder, wherever it is installed.
+    data_dir = (path.resolve().parent / settings.data_dir).resolve()
+    return settings.model_copy(update={"data_dir": data_dir})
+
+
+def secrets_path(settings: Settings) -> Path | None:
+    if not settings.secrets_file:
+        return None
+    candidate = Path(settings.secrets_file)
+    return candidate if candidate.is_absolute() else settings.source.resolve().parent / candidate
+
+
+def load_secrets(settings: Settings, warn: Any = None) -> Secrets:
+    """The secrets the profile names, or fresh random ones for a kiosk with an embedded demo hall.
+
+    `warn(message)` is called when the file can be read by users other than its owner.
+    """
+    path = secrets_path(settings)
+    if path is None:
+        return Secrets(kiosk_secret=random_secrets.token_urlsafe(32), outbox_key="")
+    raw = _read_toml(path)
+    try:
+        loaded = Secrets.model_validate(raw)
+    except ValidationError as error:
+        # The found value may be a secret: name the key and the problem only.
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        reason = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
+        raise ConfigError(f"{path}: {key}: {reason}") from None
+    mode = path.stat().st_mode
+    if warn is not None and mode & (stat.S_IRGRP | stat.S_IROTH):
+        warn(f"{path}: secrets file is readable by other users (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}")
+    return loaded

@@ -1,0 +1,66 @@
+"""The message catalogue: every visible string, in Chinese (first) and English, looked up by key.
+
+    catalogue = Catalogue.load()
+    catalogue.text("idle.countdown", "zh", seconds=7)   # '7秒后返回首页'
+
+A missing key or language is a `KeyError` at once, so a screen cannot show an empty label unnoticed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+__all__ = ["LANGUAGES", "Catalogue", "format_date"]
+
+LANGUAGES = ("zh", "en")
+CATALOGUE_FILE = Path(__file__).with_name("messages.toml")
+
+
+class Catalogue:
+    def __init__(self, entries: dict[str, dict[str, str]]) -> None:
+        for key, texts in entries.items():
+            missing = [language for language in LANGUAGES if not texts.get(language)]
+            if missing:
+                raise ValueError(f"message {key!r} has no text for {', '.join(missing)}")
+        self._entries = entries
+
+    @classmethod
+    def load(cls, path: Path = CATALOGUE_FILE) -> "Catalogue":
+        with path.open("rb") as file:
+            tree = tomllib.load(file)
+        return cls(dict(_flatten(tree)))
+
+    def text(self, key: str, language: str, **values: object) -> str:
+        template = self._entries[key][language]
+        return template.format(**values) if values else template
+
+    def keys(self) -> list[str]:
+        return list(self._entries)
+
+    def all_texts(self) -> Iterator[str]:
+        """Every string in every language, for font coverage checks."""
+        for texts in self._entries.values():
+            yield from texts.values()
+
+
+def _flatten(tree: dict, prefix: str = "") -> Iterator[tuple[str, dict[str, str]]]:
+    for name, value in tree.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict) and set(value) <= set(LANGUAGES) and value:
+            yield key, value
+        elif isinstance(value, dict):
+            yield from _flatten(value, f"{key}.")
+        else:
+            raise ValueError(f"message {key!r} must be a table of {'/'.join(LANGUAGES)} texts")
+
+
+def format_date(moment: datetime, language: str, catalogue: Catalogue) -> str:
+    weekday = catalogue.text(f"weekday.{moment.weekday()}", language)
+    return catalogue.text(
+        "attract.date", language, year=moment.year, month=moment.month, day=moment.day,
+        weekday=weekday, month_name=calendar.month_name[moment.month],
+    )

@@ -1,0 +1,91 @@
+"""Visual theme values that every screen reads: text sizes, touch-target sizes, colours.
+
+Two themes: standard and elder mode (长辈版: larger text and targets, higher contrast). Sizes are in dp
+(density-independent pixels). The accessibility floor is checked by `contrast_ratio` (WCAG 2.x) in the tests:
+text at least 18 dp, elder-mode targets at least 60x60 dp, every text/background pair at least 4.5:1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Theme", "STANDARD", "ELDER", "theme_for", "contrast_ratio", "hex_to_rgba"]
+
+Colour = str  # "#RRGGBB"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    text_dp: int            # body text
+    small_text_dp: int      # secondary lines (never below 18 dp)
+    title_dp: int
+    tile_title_dp: int
+    huge_dp: int            # queue numbers, the countdown
+    target_dp: int          # minimum edge of anything touchable
+    tile_height_dp: int     # portrait; landscape tiles are three quarters of it
+    tiles_per_row_portrait: int
+    tiles_per_row_landscape: int
+    spacing_dp: int
+    background: Colour
+    surface: Colour
+    text: Colour
+    muted_text: Colour
+    primary: Colour
+    on_primary: Colour
+    secondary: Colour
+    on_secondary: Colour
+    bar: Colour
+    on_bar: Colour
+
+    def text_pairs(self) -> dict[str, tuple[Colour, Colour]]:
+        """Every (text, background) combination the screens use, for the contrast check."""
+        return {
+            "text on background": (self.text, self.background),
+            "muted text on background": (self.muted_text, self.background),
+            "text on surface": (self.text, self.surface),
+            "muted text on surface": (self.muted_text, self.surface),
+            "on primary": (self.on_primary, self.primary),
+            "on secondary": (self.on_secondary, self.secondary),
+            "on bar": (self.on_bar, self.bar),
+        }
+
+
+STANDARD = Theme(
+    name="standard", text_dp=30, small_text_dp=24, title_dp=44, tile_title_dp=48, huge_dp=140,
+    target_dp=88, tile_height_dp=240, tiles_per_row_portrait=2, tiles_per_row_landscape=4, spacing_dp=18,
+    background="#F2F5F9", surface="#FFFFFF", text="#1B1F24", muted_text="#4A5260",
+    primary="#0B57A4", on_primary="#FFFFFF", secondary="#E6EEF7", on_secondary="#0B3D73",
+    bar="#0B3D73", on_bar="#FFFFFF",
+)
+
+ELDER = Theme(
+    name="elder", text_dp=40, small_text_dp=32, title_dp=56, tile_title_dp=62, huge_dp=170,
+    target_dp=112, tile_height_dp=300, tiles_per_row_portrait=2, tiles_per_row_landscape=3, spacing_dp=24,
+    background="#FFFFFF", surface="#FFFFFF", text="#000000", muted_text="#2B2B2B",
+    primary="#003A80", on_primary="#FFFFFF", secondary="#FFF4CC", on_secondary="#000000",
+    bar="#002B5E", on_bar="#FFFFFF",
+)
+
+
+def theme_for(elder_mode: bool) -> Theme:
+    return ELDER if elder_mode else STANDARD
+
+
+def hex_to_rgba(colour: Colour, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    value = colour.lstrip("#")
+    return (int(value[0:2], 16) / 255, int(value[2:4], 16) / 255, int(value[4:6], 16) / 255, alpha)
+
+
+def _relative_luminance(colour: Colour) -> float:
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    red, green, blue, _ = hex_to_rgba(colour)
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast_ratio(foreground: Colour, background: Colour) -> float:
+    """WCAG 2.x contrast ratio, from 1 (none) to 21 (black on white)."""
+    lighter, darker = sorted((_relative_luminance(foreground), _relative_luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)

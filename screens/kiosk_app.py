@@ -1,0 +1,219 @@
+"""The Kivy application: the screen manager, app-wide state, kiosk lockdown and the inactivity watch.
+
+App-wide state lives in Kivy properties that every .kv file reads (`app.language`, `app.theme`,
+`app.landscape`), so a toggle re-renders every screen at once. Texts come from the catalogue through
+`app.tr(key, app.language)`: naming `app.language` in the .kv expression makes the label follow it.
+
+    app = KioskApp(settings, Catalogue.load(), fonts)
+    app.run()
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import Callable
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.config import Settings
+from kiosk.fonts import FontSet
+from kiosk.i18n import Catalogue, format_date
+from kiosk.session import IdlePhase, IdleWatch, Session
+from kiosk.theme import STANDARD, theme_for
+from screens.attract import AttractScreen
+from screens.home import HomeScreen
+from screens.kv import load_kv_beside
+from screens.service import ServiceScreen
+from screens.widgets.idle_dialog import IdleDialog
+
+__all__ = ["KioskApp"]
+
+log = logging.getLogger(__name__)
+
+ESCAPE_KEYS = {27, 1001}   # Esc, and Android's back button: neither may leave the kiosk
+SETTINGS_KEYS = {282}      # F1 opens Kivy's settings panel by default
+IDLE_CHECK_INTERVAL_S = 0.25
+
+
+class KioskRoot(FloatLayout):
+    """The window's only child: the screen manager and, when fonts are broken, a warning over it."""
+
+
+class KioskApp(App):
+    language = StringProperty("zh")
+    elder_mode = BooleanProperty(False)
+    theme = ObjectProperty(STANDARD)
+    landscape = BooleanProperty(False)
+    date_text = StringProperty("")
+    time_text = StringProperty("")
+    font_problem = StringProperty("")
+
+    use_kivy_settings = False
+
+    def __init__(self, settings: Settings, catalogue: Catalogue, fonts: FontSet | None,
+                 font_problem: str = "", *, windowed: bool = False,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], datetime] = datetime.now) -> None:
+        super().__init__()
+        self.settings = settings
+        self.catalogue = catalogue
+        self.fonts = fonts
+        self.font_problem = font_problem
+        self.windowed = windowed
+        self._monotonic = monotonic
+        self._wall_clock = wall_clock
+        self.session = Session(settings.ui.default_language, settings.ui.elder_mode_default)
+        self.language = self.session.language
+        self.elder_mode = self.session.elder_mode
+        self.theme = theme_for(self.elder_mode)
+        self.idle_watch = IdleWatch(self._idle_timeout(), settings.ui.countdown_s, monotonic())
+        self.idle_dialog: IdleDialog | None = None
+        self.screen_manager: ScreenManager | None = None
+        self.title = catalogue.text("app.title", "zh")
+
+    # --- building -------------------------------------------------------------------------------
+
+    def build(self) -> KioskRoot:
+        self.screen_manager = ScreenManager(transition=NoTransition())
+        self.screen_manager.add_widget(AttractScreen(name="attract"))
+        self.screen_manager.add_widget(HomeScreen(name="home"))
+        for service in self.settings.services:
+            self.screen_manager.add_widget(ServiceScreen(name=service, service=service))
+        root = KioskRoot()
+        root.add_widget(self.screen_manager, index=len(root.children))  # beneath the font warning
+        self.idle_dialog = IdleDialog()
+        self._follow_window_shape(Window, Window.size)
+        self._update_clock_texts()
+        return root
+
+    def on_start(self) -> None:
+        Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
+                    on_touch_down=self._on_any_touch, size=self._follow_window_shape)
+        self._clock_event = Clock.schedule_interval(lambda _dt: self._update_clock_texts(), 1.0)
+        self._idle_event = Clock.schedule_interval(lambda _dt: self.check_idle(), IDLE_CHECK_INTERVAL_S)
+        if self.font_problem:
+            log.error("%s", self.font_problem)
+
+    def on_stop(self) -> None:
+        Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
+                      on_touch_down=self._on_any_touch, size=self._follow_window_shape)
+        for event in (getattr(self, "_clock_event", None), getattr(self, "_idle_event", None)):
+            if event is not None:
+                event.cancel()
+
+    # --- texts ----------------------------------------------------------------------------------
+
+    def tr(self, key: str, language: str, **values: object) -> str:
+        """The catalogue text; .kv files pass `app.language` so the label re-renders on a toggle."""
+        return self.catalogue.text(key, language, **values)
+
+    def site_name(self, language: str) -> str:
+        return self.settings.site.name if language == "zh" else self.settings.site.name_en
+
+    def _update_clock_texts(self) -> None:
+        now = self._wall_clock()
+        self.date_text = format_date(now, self.language, self.catalogue)
+        self.time_text = now.strftime("%H:%M")
+
+    # --- the citizen's session -------------------------------------------------------------------
+
+    def start_session(self) -> None:
+        self.session.start()
+        self.idle_watch.touch(self._monotonic())
+        self.show("home")
+
+    def open_service(self, service: str) -> None:
+        self.show(service)
+
+    def go_home(self) -> None:
+        self.show("home" if self.session.active else "attract")
+
+    def end_session(self) -> None:
+        """The citizen is done or gone: wipe everything personal and return to the attract screen."""
+        if self.idle_dialog is not None:
+            self.idle_dialog.dismiss()
+        self.session.wipe()
+        self._apply_language(self.session.language)
+        self._apply_elder_mode(self.session.elder_mode)
+        self.show("attract")
+        log.info("session ended")
+
+    def show(self, screen_name: str) -> None:
+        assert self.screen_manager is not None
+        self.screen_manager.current = screen_name
+
+    @property
+    def current_screen(self) -> str:
+        return self.screen_manager.current if self.screen_manager else ""
+
+    def toggle_language(self) -> None:
+        self._apply_language("en" if self.language == "zh" else "zh")
+
+    def toggle_elder_mode(self) -> None:
+        self._apply_elder_mode(not self.elder_mode)
+
+    def _apply_language(self, language: str) -> None:
+        self.session.language = language
+        self.language = language
+        self._update_clock_texts()
+
+    def _apply_elder_mode(self, elder_mode: bool) -> None:
+        self.session.elder_mode = elder_mode
+        self.elder_mode = elder_mode
+        self.theme = theme_for(elder_mode)
+        self.idle_watch.set_idle_timeout(self._idle_timeout(), self._monotonic())
+
+    def _idle_timeout(self) -> int:
+        ui = self.settings.ui
+        return ui.elder_idle_timeout_s if self.session.elder_mode else ui.idle_timeout_s
+
+    # --- inactivity -----------------------------------------------------------------------------
+
+    def note_activity(self) -> None:
+        self.idle_watch.touch(self._monotonic())
+        if self.idle_dialog is not None and self.idle_dialog.is_open:
+            self.idle_dialog.dismiss()
+
+    def check_idle(self) -> None:
+        """Called by the clock: open, update or act on the "是否继续办理?" countdown."""
+        if not self.session.active:
+            return
+        phase, seconds_left = self.idle_watch.phase(self._monotonic())
+        if phase is IdlePhase.WARNING and self.idle_dialog is not None:
+            self.idle_dialog.seconds_left = seconds_left
+            if not self.idle_dialog.is_open:
+                self.idle_dialog.open()
+        elif phase is IdlePhase.EXPIRED:
+            self.end_session()
+
+    def _on_any_touch(self, _window, _touch) -> bool:
+        self.note_activity()
+        return False  # only observes: the touch goes on to the widgets
+
+    # --- lockdown ---------------------------------------------------------------------------------
+
+    def _on_keyboard(self, _window, key: int, *_args) -> bool:
+        if key in ESCAPE_KEYS or key in SETTINGS_KEYS:
+            return True  # consumed: Esc/back/F1 never close the kiosk or open a panel
+        return False
+
+    def _on_request_close(self, *_args, **_kwargs) -> bool:
+        # A kiosk window refuses to close (Alt+F4, a window manager); only a developer's window may.
+        return not self.windowed
+
+    def open_settings(self, *_args) -> bool:
+        return False
+
+    def _follow_window_shape(self, _window, size) -> None:
+        width, height = size
+        self.landscape = width > height
+
+
+load_kv_beside(__file__)

@@ -1,0 +1,86 @@
+"""`main.py --screenshot DIR`: every top-level screen, offscreen, in both orientations, both languages,
+standard and elder mode, written as PNG files. The README's pictures and the rendering tests use it.
+
+The app is prepared but its event loop is stepped here frame by frame, so each picture is taken after
+the layout has settled, deterministically, with no timers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kivy.base import EventLoop
+from kivy.core.window import Window
+
+from screens.kiosk_app import KioskApp
+from screens.window_setup import WINDOW_SIZES
+
+__all__ = ["Shot", "all_shots", "take_screenshots", "settle"]
+
+SETTLE_FRAMES = 3
+RESIZE_SETTLE_FRAMES = 12   # the offscreen GL surface follows a resize a few frames late
+
+
+@dataclass(frozen=True)
+class Shot:
+    screen: str          # a screen name, or "idle-dialog" (the countdown over the home screen)
+    orientation: str
+    language: str
+    elder_mode: bool
+
+    @property
+    def filename(self) -> str:
+        mode = "elder" if self.elder_mode else "standard"
+        return f"{self.screen}-{self.orientation}-{self.language}-{mode}.png"
+
+
+def all_shots(app: KioskApp) -> list[Shot]:
+    screens = ["attract", "home", "idle-dialog", *app.settings.services]
+    return [
+        Shot(screen, orientation, language, elder)
+        for orientation in WINDOW_SIZES
+        for language in ("zh", "en")
+        for elder in (False, True)
+        for screen in screens
+    ]
+
+
+def settle(frames: int = SETTLE_FRAMES) -> None:
+    for _ in range(frames):
+        EventLoop.idle()
+
+
+def _stage(app: KioskApp, shot: Shot) -> None:
+    if tuple(Window.size) != WINDOW_SIZES[shot.orientation]:
+        Window.size = WINDOW_SIZES[shot.orientation]
+        settle(RESIZE_SETTLE_FRAMES)
+    if app.language != shot.language:
+        app.toggle_language()
+    if app.elder_mode != shot.elder_mode:
+        app.toggle_elder_mode()
+    app.idle_dialog.dismiss(animation=False)
+    if shot.screen == "attract":
+        app.show("attract")
+    elif shot.screen == "idle-dialog":
+        app.show("home")
+        app.idle_dialog.seconds_left = app.settings.ui.countdown_s
+        app.idle_dialog.open(animation=False)
+    else:
+        app.show(shot.screen)
+
+
+def take_screenshots(app: KioskApp, out_dir: Path, shots: list[Shot] | None = None) -> list[Path]:
+    """Render each shot to out_dir; returns the files written. The app must be prepared (built)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for shot in shots if shots is not None else all_shots(app):
+        _stage(app, shot)
+        settle()
+        target = out_dir / shot.filename
+        target.unlink(missing_ok=True)
+        produced = Path(Window.screenshot(name=str(target)))  # Kivy inserts a counter: name0001.png
+        produced.replace(target)
+        written.append(target)
+    app.idle_dialog.dismiss(animation=False)
+    return written

@@ -1,0 +1,1 @@
+"""Widgets shared by several screens: the top bar, big buttons, the inactivity dialog."""
