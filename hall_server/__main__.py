@@ -1,0 +1,44 @@
+"""`python -m hall_server --host 127.0.0.1 --port 8700 --db PATH [--kiosk ID:SECRET ...] [--demo]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from hall_server.app import HallConfig
+from hall_server.server import HallServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hall_server", description="The reference hall backend.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument("--db", required=True, help="SQLite file; created and migrated forward as needed")
+    parser.add_argument("--kiosk", action="append", default=[], metavar="ID:SECRET",
+                        help="a kiosk allowed to call the API (repeatable)")
+    parser.add_argument("--no-demo", action="store_true", help="do not seed the demo hall into a new database")
+    parser.add_argument("--always-open", action="store_true", help="ignore business hours (demos at night)")
+    parser.add_argument("--simulate", type=float, default=30.0, metavar="SECONDS",
+                        help="let the simulated windows call a ticket every SECONDS (0: off)")
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    kiosks = {}
+    for entry in args.kiosk or ["kiosk-demo-01:demo-secret"]:
+        kiosk_id, sep, secret = entry.partition(":")
+        if not sep or not kiosk_id or not secret:
+            parser.error(f"--kiosk expects ID:SECRET, got an entry without a colon or with an empty part")
+        kiosks[kiosk_id] = secret.encode("utf-8")
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open)
+    server = HallServer(config, host=args.host, port=args.port, threads=args.threads, demo=not args.no_demo,
+                        simulation_interval=args.simulate or None)
+    print(f"hall server on {server.base_url} (kiosks: {', '.join(sorted(kiosks))})", file=sys.stderr)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The reference hall server as a Flask application: configuration, wiring, request life cycle.
+
+`create_app(HallConfig(...))` returns a WSGI app; `hall_server.server` serves it with waitress.
+Every /v1 request is signature-checked before its handler runs and gets its own SQLite
+connection. The access log line carries method, path, status and kiosk id only: paths never hold
+personal data (lookups send identity numbers in JSON bodies) and bodies are never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+
+from flask import Flask, Response, current_app, g, request
+
+from hall_server import db, problems
+from hall_server.clock import Clock, SystemClock
+from hall_server.security import NonceCache, verify_request
+from kiosk.hall_signing import HEADER_NONCE
+
+__all__ = ["HallConfig", "create_app", "hall_now", "hall_config"]
+
+log = logging.getLogger("hall_server.access")
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    db_path: str
+    kiosks: dict[str, bytes]                     # kiosk id -> shared secret
+    clock: Clock = field(default_factory=SystemClock)
+    signature_window_seconds: int = 300
+    review_token_seconds: int = 8 * 3600         # a ticket's QR code stays valid for the day
+    public_base_url: str | None = None           # for review URLs; default: the URL the request came to
+    always_open: bool = False                    # demo: queues open whatever the time
+
+
+def hall_config() -> HallConfig:
+    return current_app.config["HALL"]
+
+
+def hall_now() -> datetime:
+    return hall_config().clock.now()
+
+
+def create_app(config: HallConfig) -> Flask:
+    from hall_server.routes import appointments, catalogue, citizens, devices, feedback, queues, reviews
+
+    app = Flask("hall_server")
+    app.config["HALL"] = config
+    app.json.ensure_ascii = False       # type: ignore[attr-defined]
+    app.json.sort_keys = False          # type: ignore[attr-defined]
+    app.extensions["hall_nonces"] = NonceCache(config.signature_window_seconds)
+    problems.install(app)
+
+    @app.before_request
+    def _open() -> None:
+        g.started = time.perf_counter()
+        g.kiosk_id = None
+        g.conn = db.connect(config.db_path)
+        if request.path.startswith("/v1/"):
+            verify_request()
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        if response.status_code == 503 and g.get("kiosk_id"):
+            # Refused before taking effect: let the client's automatic retry reuse its nonce.
+            app.extensions["hall_nonces"].forget(g.kiosk_id, request.headers.get(HEADER_NONCE, ""))
+        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("%s %s %d kiosk=%s %.1fms", request.method, request.path, response.status_code,
+                 g.get("kiosk_id") or "-", elapsed_ms)
+        return response
+
+    @app.teardown_request
+    def _close(_error: BaseException | None) -> None:
+        conn = g.pop("conn", None)
+        if conn is not None:
+            conn.close()
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"status": "ok", "schema_version": db.schema_version(g.conn)}
+
+    @app.get("/openapi.yaml")
+    def openapi() -> Response:
+        text = (resources.files("hall_server") / "openapi.yaml").read_text(encoding="utf-8")
+        return Response(text, mimetype="application/yaml")
+
+    @app.get("/v1/hall")
+    def hall_info() -> dict:
+        row = g.conn.execute("SELECT value FROM settings WHERE key = 'hall_info'").fetchone()
+        info = json.loads(row["value"])
+        return {**info, "server_time": hall_now().isoformat(timespec="seconds")}
+
+    for module in (catalogue, queues, appointments, citizens, reviews, feedback, devices):
+        app.register_blueprint(module.blueprint)
+    return app

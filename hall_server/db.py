@@ -1,0 +1,75 @@
+"""The hall database: SQLite on a file, one connection per request, forward-only migrations.
+
+Migrations are the numbered files in `migrations/` (001_initial.sql, 002_...). The database's
+PRAGMA user_version is the number of the last one applied; `migrate` applies the rest in order,
+each in its own transaction, and never goes back. Writers use `write()` (BEGIN IMMEDIATE), so two
+threads issuing tickets serialise on the database lock instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from importlib import resources
+from typing import Iterator
+
+__all__ = ["connect", "migrate", "write", "schema_version", "latest_version"]
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _migration_files() -> list[tuple[int, str]]:
+    folder = resources.files("hall_server") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return _migration_files()[-1][0]
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are explicit, through `write()`."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(path: str) -> int:
+    """Bring the database at `path` up to the latest schema; returns the version reached."""
+    conn = connect(path)
+    try:
+        # WAL lets readers (queue lists, ticket status) go on while a ticket is being written.
+        conn.execute("PRAGMA journal_mode = WAL")
+        current = schema_version(conn)
+        for number, script in _migration_files():
+            if number <= current:
+                continue
+            conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            current = number
+        return current
+    finally:
+        conn.close()
+
+
+@contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken with the database lock up front, committed or rolled back."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

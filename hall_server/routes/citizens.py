@@ -1,0 +1,101 @@
+"""What the hall knows about a citizen: case progress (办件查询), 一证通办 records and printable proofs.
+
+Names in answers are masked (the kiosk prints them), and lookups are POSTs with the identity
+number in the body, so that no number ever appears in a URL or an access log.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from typing import Any
+
+from flask import Blueprint, g
+
+from hall_server import db
+from hall_server.app import hall_now
+from hall_server.problems import Problem
+from hall_server.schemas import CaseLookup, IdentityOnly, ProofRequest, parse
+from hall_server.security import idempotent, require_idempotency_key
+from hall_server.seed import PROOF_KINDS
+from kiosk.privacy import mask_id_number, mask_name
+
+blueprint = Blueprint("citizens", __name__)
+
+STEP_NAMES = {"accept": "受理", "approve": "审批", "complete": "办结", "deliver": "送达"}
+STATUS_NAMES = {"accepted": "已受理", "approving": "审批中", "completed": "已办结", "delivered": "已送达"}
+
+
+def _case(row: sqlite3.Row) -> dict[str, Any]:
+    matter = g.conn.execute("SELECT code, name FROM matters WHERE code = ?", (row["matter_code"],)).fetchone()
+    steps = g.conn.execute("SELECT * FROM case_steps WHERE case_number = ? ORDER BY seq",
+                           (row["case_number"],)).fetchall()
+    return {
+        "case_number": row["case_number"],
+        "matter": {"code": matter["code"], "name": matter["name"]},
+        "applicant_masked": mask_name(row["applicant_name"]),
+        "status": row["status"],
+        "status_name": STATUS_NAMES[row["status"]],
+        "accepted_at": row["accepted_at"],
+        "due_date": row["due_date"],
+        "steps": [{"step": s["step"], "name": STEP_NAMES[s["step"]], "status": s["status"], "at": s["at"],
+                   "office": s["office"], "note": s["note"]} for s in steps],
+    }
+
+
+@blueprint.post("/v1/cases/lookup")
+def cases() -> dict:
+    require_idempotency_key()
+    body = parse(CaseLookup)
+    if body.case_number is not None:
+        rows = g.conn.execute("SELECT * FROM cases WHERE case_number = ?", (body.case_number,)).fetchall()
+        if not rows:
+            raise Problem("case_not_found")
+    else:
+        rows = g.conn.execute("SELECT * FROM cases WHERE id_number = ? ORDER BY accepted_at DESC",
+                              (body.id_number,)).fetchall()
+    return {"cases": [_case(row) for row in rows]}
+
+
+@blueprint.post("/v1/records/lookup")
+def records() -> dict:
+    require_idempotency_key()
+    body = parse(IdentityOnly)
+    rows = g.conn.execute("SELECT * FROM records WHERE id_number = ? ORDER BY kind", (body.id_number,)).fetchall()
+    kinds = {row["kind"] for row in rows}
+    return {
+        "records": [{"kind": r["kind"], "title": r["title"], "updated_at": r["updated_at"],
+                     "fields": json.loads(r["fields"])} for r in rows],
+        "proofs": [{"kind": kind, "title": title} for kind, (title, needs) in PROOF_KINDS.items() if needs in kinds],
+    }
+
+
+@blueprint.post("/v1/proofs")
+@idempotent
+def issue_proof() -> tuple[dict, int]:
+    body = parse(ProofRequest)
+    if body.kind not in PROOF_KINDS:
+        raise Problem("proof_not_available", detail="Unknown proof kind.")
+    title, needs = PROOF_KINDS[body.kind]
+    record = g.conn.execute("SELECT * FROM records WHERE id_number = ? AND kind = ?",
+                            (body.id_number, needs)).fetchone()
+    if record is None:
+        raise Problem("proof_not_available")
+    now = hall_now()
+    holder = g.conn.execute("SELECT applicant_name FROM cases WHERE id_number = ? LIMIT 1",
+                            (body.id_number,)).fetchone()
+    lines = [f"证件号码：{mask_id_number(body.id_number)}"]
+    if holder is not None:
+        lines.insert(0, f"姓名：{mask_name(holder['applicant_name'])}")
+    lines += [f"{field['label']}：{field['value']}" for field in json.loads(record["fields"])]
+    lines.append(f"数据截至：{record['updated_at'][:10]}")
+    proof_number = f"ZM{now:%Y%m%d}{secrets.randbelow(10**6):06d}"
+    code = secrets.token_hex(4).upper()
+    with db.write(g.conn):
+        g.conn.execute("INSERT INTO proofs VALUES (?, ?, ?, ?, ?, ?)",
+                       (proof_number, body.kind, body.id_number, code, now.isoformat(timespec="seconds"),
+                        json.dumps(lines, ensure_ascii=False)))
+    return {"proof_number": proof_number, "kind": body.kind, "title": title,
+            "issued_at": now.isoformat(timespec="seconds"), "verification_code": code,
+            "issuer": "西安市雁塔区政务服务中心（演示）", "lines": lines}, 201

@@ -1,0 +1,34 @@
+"""Complaints and suggestions (投诉建议), each answered with a number to quote when following up."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from hall_server import db
+from hall_server.app import hall_now
+from hall_server.problems import Problem
+from hall_server.schemas import ComplaintRequest, parse
+from hall_server.security import idempotent
+
+blueprint = Blueprint("feedback", __name__)
+
+REPLY_WITHIN_WORKING_DAYS = 5
+
+
+@blueprint.post("/v1/complaints")
+@idempotent
+def complaint() -> tuple[dict, int]:
+    body = parse(ComplaintRequest)
+    if body.matter_code is not None and g.conn.execute(
+            "SELECT 1 FROM matters WHERE code = ?", (body.matter_code,)).fetchone() is None:
+        raise Problem("matter_not_found")
+    now = hall_now()
+    prefix = ("TS" if body.kind == "complaint" else "JY") + now.strftime("%Y%m%d")
+    with db.write(g.conn):
+        count = g.conn.execute("SELECT COUNT(*) FROM complaints WHERE number LIKE ?", (prefix + "%",)).fetchone()[0]
+        number = f"{prefix}{count + 1:04d}"
+        g.conn.execute("INSERT INTO complaints VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (number, body.kind, body.content, body.matter_code, body.ticket_id, body.contact_phone,
+                        g.kiosk_id, now.isoformat(timespec="seconds")))
+    return {"number": number, "kind": body.kind, "created_at": now.isoformat(timespec="seconds"),
+            "reply_within_working_days": REPLY_WITHIN_WORKING_DAYS}, 201

@@ -1,0 +1,181 @@
+"""Request bodies of the API, validated at the boundary into typed objects (pydantic).
+
+Unknown fields, wrong types, impossible identity numbers: all become a 422 problem document that
+says which field is wrong and why, without echoing the value (it may be an identity number).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal, TypeVar
+
+from flask import request
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hall_server.problems import Problem
+from kiosk.citizen_id import is_valid_id_number
+
+__all__ = ["parse", "REVIEW_LEVELS", "UNSATISFIED_LEVELS", "REVIEW_REASONS", "PRIORITIES"]
+
+# 好差评 levels, best first (GB/T 39735-2020 政务服务评价工作指南 five-level scale).
+REVIEW_LEVELS = {
+    "very_satisfied": "非常满意",
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+    "very_dissatisfied": "非常不满意",
+}
+UNSATISFIED_LEVELS = frozenset({"dissatisfied", "very_dissatisfied"})
+REVIEW_REASONS = {
+    "long_wait": "等候时间长",
+    "unclear_guidance": "告知不清楚",
+    "repeated_visits": "多次跑动",
+    "bad_attitude": "服务态度差",
+    "slow_processing": "办理效率低",
+    "system_failure": "系统或设备故障",
+    "other": "其他",
+}
+PRIORITIES = ("none", "elderly", "disabled", "pregnant")
+
+M = TypeVar("M", bound=BaseModel)
+
+_FOREIGN_2017 = re.compile(r"[A-Z]{3}\d{12}")
+
+
+def _identity_number(value: str) -> str:
+    value = value.strip().upper()
+    if is_valid_id_number(value) or _FOREIGN_2017.fullmatch(value):
+        return value
+    raise ValueError("not a valid identity or permit number (GB 11643 check digit, or a 15-character"
+                     " foreign permanent residence card number)")
+
+
+IdNumber = Annotated[str, AfterValidator(_identity_number)]
+Mobile = Annotated[str, Field(pattern=r"^1[3-9]\d{9}$")]
+Level = Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"]
+Reason = Literal["long_wait", "unclear_guidance", "repeated_visits", "bad_attitude", "slow_processing",
+                 "system_failure", "other"]
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+class Citizen(Body):
+    id_number: IdNumber
+
+
+class TicketRequest(Body):
+    queue: Code
+    priority: Literal["none", "elderly", "disabled", "pregnant"] = "none"
+    citizen: Citizen | None = None
+    matter_code: Code | None = None
+
+
+class IdentityOnly(Body):
+    id_number: IdNumber
+
+
+class BookingRequest(Body):
+    matter_code: Code
+    date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    start: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+    id_number: IdNumber
+    phone: Mobile | None = None
+
+    @model_validator(mode="after")
+    def _real_date(self) -> "BookingRequest":
+        date.fromisoformat(self.date)
+        return self
+
+
+class CaseLookup(Body):
+    id_number: IdNumber | None = None
+    case_number: Code | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "CaseLookup":
+        if (self.id_number is None) == (self.case_number is None):
+            raise ValueError("give exactly one of id_number and case_number")
+        return self
+
+
+class ProofRequest(Body):
+    id_number: IdNumber
+    kind: Code
+
+
+class ReviewTargetRequest(Body):
+    ticket_id: Code | None = None
+    case_number: Code | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "ReviewTargetRequest":
+        if (self.ticket_id is None) == (self.case_number is None):
+            raise ValueError("give exactly one of ticket_id and case_number")
+        return self
+
+
+class Indicators(Body):
+    overall: Level | None = None
+    efficiency: Level | None = None
+    service_level: Level | None = None
+    attitude: Level | None = None
+
+
+class ReviewRequest(ReviewTargetRequest):
+    level: Level
+    indicators: Indicators = Indicators()
+    reasons: Annotated[list[Reason], Field(max_length=7)] = []
+    comment: Annotated[str, Field(max_length=300)] = ""
+    callback_phone: Mobile | None = None
+
+
+class ComplaintRequest(Body):
+    kind: Literal["complaint", "suggestion"]
+    content: Annotated[str, Field(min_length=5, max_length=1000)]
+    matter_code: Code | None = None
+    ticket_id: Code | None = None
+    contact_phone: Mobile | None = None
+
+
+class ComponentStatus(Body):
+    status: Literal["ok", "degraded", "error", "absent"]
+    message: Annotated[str, Field(max_length=200)] = ""
+
+
+class Heartbeat(Body):
+    status: Literal["ok", "degraded", "error"]
+    app_version: Annotated[str, Field(min_length=1, max_length=40)]
+    uptime_seconds: Annotated[int, Field(ge=0)]
+    components: Annotated[dict[Annotated[str, Field(max_length=40)], ComponentStatus], Field(max_length=32)] = {}
+
+
+class DeviceEvent(Body):
+    event_id: Annotated[str, Field(min_length=1, max_length=64)]
+    type: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
+    severity: Literal["info", "warning", "error"]
+    message: Annotated[str, Field(max_length=500)] = ""
+    occurred_at: Annotated[str, Field(min_length=10, max_length=40)]
+
+
+class DeviceEvents(Body):
+    events: Annotated[list[DeviceEvent], Field(min_length=1, max_length=100)]
+
+
+def parse(model: type[M]) -> M:
+    """The request's JSON body as `model`, or a problem document that names the faulty fields."""
+    if not request.is_json:
+        raise Problem("unsupported_media_type")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Problem("malformed_json")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        errors = [{"field": ".".join(str(part) for part in e["loc"]) or "(body)", "problem": e["msg"]}
+                  for e in error.errors(include_url=False, include_input=False, include_context=False)]
+        raise Problem("invalid_request", errors=errors,
+                      detail="Fields: " + ", ".join(e["field"] for e in errors) + ".") from None

@@ -1,0 +1,151 @@
+"""Who may call the API and how often a request may take effect: signatures, replays, idempotency.
+
+`verify_request` runs before every /v1 handler: it checks the kiosk's HMAC signature (see
+kiosk.hall_signing), refuses a timestamp outside the window and a nonce already seen in it.
+`idempotent` wraps every effectful POST: the first request with an Idempotency-Key claims it, a
+repeat gets the stored answer, the same key with another body gets 422, and a repeat while the
+first is still running gets 409. So a retried "issue ticket" can never produce two tickets.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable
+
+from flask import Response, current_app, g, request
+
+from hall_server import db
+from hall_server.problems import Problem
+from kiosk.hall_signing import (HEADER_KIOSK_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+                                signature, signatures_match)
+
+__all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER"]
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A claim older than this is taken as abandoned (its server died mid-request) and may be taken over.
+ABANDONED_CLAIM_SECONDS = 120.0
+
+
+class NonceCache:
+    """Nonces seen within the signature window, per kiosk; memory is bounded by the window."""
+
+    def __init__(self, window_seconds: float) -> None:
+        self._window = window_seconds
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_use(self, kiosk_id: str, nonce: str, now: float) -> bool:
+        """Record the nonce; False when it was already used within the window."""
+        with self._lock:
+            while self._seen:
+                oldest_key, seen_at = next(iter(self._seen.items()))
+                if now - seen_at <= 2 * self._window:
+                    break
+                del self._seen[oldest_key]
+            key = (kiosk_id, nonce)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+    def forget(self, kiosk_id: str, nonce: str) -> None:
+        """Let a nonce be used again: its request was refused as "busy" before it took effect."""
+        with self._lock:
+            self._seen.pop((kiosk_id, nonce), None)
+
+
+def verify_request() -> None:
+    """Refuse an unsigned, badly signed, stale or replayed request (Flask before_request)."""
+    config = current_app.config["HALL"]
+    kiosk_id = request.headers.get(HEADER_KIOSK_ID)
+    timestamp = request.headers.get(HEADER_TIMESTAMP)
+    nonce = request.headers.get(HEADER_NONCE)
+    given = request.headers.get(HEADER_SIGNATURE)
+    if not (kiosk_id and timestamp and nonce and given):
+        raise Problem("missing_signature")
+    secret = config.kiosks.get(kiosk_id)
+    if secret is None:
+        raise Problem("unknown_kiosk")
+    path = request.script_root + request.path
+    if request.query_string:
+        path += "?" + request.query_string.decode("latin-1")
+    expected = signature(secret, request.method, path, timestamp, nonce, request.get_data(cache=True))
+    if not signatures_match(expected, given):
+        raise Problem("bad_signature")
+    now = time.time()
+    try:
+        skew = abs(now - int(timestamp))
+    except ValueError:
+        raise Problem("stale_timestamp") from None
+    if skew > config.signature_window_seconds:
+        raise Problem("stale_timestamp", detail=f"Skew {int(skew)} s, window {config.signature_window_seconds} s.")
+    if not current_app.extensions["hall_nonces"].first_use(kiosk_id, nonce, now):
+        raise Problem("replayed_request")
+    g.kiosk_id = kiosk_id
+
+
+def require_idempotency_key() -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if not (8 <= len(key) <= 128) or not key.isascii() or not key.isprintable():
+        raise Problem("idempotency_key_missing")
+    return key
+
+
+def _stored(status: int, body: str) -> Response:
+    mimetype = "application/problem+json" if status >= 400 else "application/json"
+    response = Response(body, status=status, mimetype=mimetype)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """Run an effectful POST at most once per (kiosk, Idempotency-Key); see the module docstring."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        key = require_idempotency_key()
+        request_hash = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
+                                      + request.get_data(cache=True)).hexdigest()
+        conn = g.conn
+        now = time.time()
+        with db.write(conn):
+            row = conn.execute("SELECT request_hash, state, status, response, created_at FROM idempotency"
+                               " WHERE kiosk_id = ? AND key = ?", (g.kiosk_id, key)).fetchone()
+            if row is not None:
+                if row["request_hash"] != request_hash:
+                    raise Problem("idempotency_key_reused")
+                if row["state"] == "done":
+                    return _stored(row["status"], row["response"])
+                if now - row["created_at"] < ABANDONED_CLAIM_SECONDS:
+                    raise Problem("request_in_flight")
+            conn.execute("INSERT OR REPLACE INTO idempotency (kiosk_id, key, request_hash, state, created_at)"
+                         " VALUES (?, ?, ?, 'in_flight', ?)", (g.kiosk_id, key, request_hash, now))
+        try:
+            response = current_app.make_response(handler(*args, **kwargs))
+        except Problem as problem:
+            if problem.status >= 500:
+                _release(conn, key)
+                raise
+            response = current_app.make_response((json.dumps(problem.document(), ensure_ascii=False),
+                                                  problem.status, {"Content-Type": "application/problem+json"}))
+        except BaseException:
+            _release(conn, key)
+            raise
+        with db.write(conn):
+            conn.execute("UPDATE idempotency SET state = 'done', status = ?, response = ?"
+                         " WHERE kiosk_id = ? AND key = ?",
+                         (response.status_code, response.get_data(as_text=True), g.kiosk_id, key))
+        return response
+
+    return wrapper
+
+
+def _release(conn: Any, key: str) -> None:
+    """Forget a claim whose request failed on the server, so that a retry can run it afresh."""
+    with db.write(conn):
+        conn.execute("DELETE FROM idempotency WHERE kiosk_id = ? AND key = ?", (g.kiosk_id, key))
