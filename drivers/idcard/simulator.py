@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import tty
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from enum import Enum
 
@@ -119,7 +119,7 @@ class SamModule:
         self.card: SimulatedCard | None = None
         self._state = _CardState.ABSENT
         self.sam_fault: int | None = None      # 0x60 self-test failed, 0x66 not authorised
-        self.commands_seen: deque[Command | None] = deque(maxlen=64)
+        self.commands_seen: Counter[Command | None] = Counter()   # how often each command arrived
 
     def place(self, card: SimulatedCard) -> None:
         with self._lock:
@@ -139,7 +139,7 @@ class SamModule:
         """(SW1, SW2, SW3, data) for one command frame body."""
         with self._lock:
             command = Command.lookup(code, para)
-            self.commands_seen.append(command)
+            self.commands_seen[command] += 1
             if self.sam_fault is not None:
                 return 0, 0, self.sam_fault, b""
             if command is None:
