@@ -11,6 +11,14 @@ import time
 
 import serial
 
+try:
+    from termios import error as TermiosError
+except ImportError:  # Windows
+    TermiosError = OSError
+
+# What a vanished device raises: pyserial wraps most, but tcflush on a dead pty/USB tty raises termios.error.
+_PORT_ERRORS = (serial.SerialException, OSError, TermiosError)
+
 from drivers.idcard.errors import ReaderTimeout, ReaderUnavailable
 from drivers.idcard.protocol import BAUD_RATES, Command, FrameDecoder, Response, encode_command, receive_frame, wire_time
 from drivers.idcard.reader import CardReader, CommandTimeouts
@@ -63,7 +71,7 @@ class SerialCardReader(CardReader):
             if port is not None:
                 try:
                     port.close()
-                except (serial.SerialException, OSError):
+                except _PORT_ERRORS:
                     pass
 
     def _exchange(self, command: Command, data: bytes = b"", para: int | None = None) -> Response:
@@ -87,7 +95,7 @@ class SerialCardReader(CardReader):
                 return receive_frame(read, deadline, FrameDecoder())
             except serial.SerialTimeoutException:
                 raise ReaderTimeout(f"writing {command.name} to {self.port!r} did not finish in time") from None
-            except (serial.SerialException, OSError) as error:
+            except _PORT_ERRORS as error:
                 self.close()
                 raise ReaderUnavailable(
                     f"ID card reader on {self.port!r} stopped answering ({type(error).__name__}); "

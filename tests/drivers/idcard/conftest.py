@@ -35,6 +35,11 @@ def simulator():
 
 
 @pytest.fixture
+def timeouts() -> CommandTimeouts:
+    return TEST_TIMEOUTS
+
+
+@pytest.fixture
 def reader(simulator):
     with SerialCardReader(simulator.port, timeouts=TEST_TIMEOUTS) as card_reader:
         yield card_reader
