@@ -158,7 +158,8 @@ def _case(conn: sqlite3.Connection, number: str, key: str, matter: str, accepted
              ("deliver", "结果已送达（窗口领取或邮寄）")]
     for seq, (step, note) in enumerate(steps, start=1):
         if seq <= done_steps:
-            state, at = "done", _at(accepted + timedelta(days=seq - 1), "15:30" if seq > 1 else "10:12")
+            moment = datetime.fromisoformat(_at(accepted, "10:12")) + timedelta(hours=4 * (seq - 1))
+            state, at = "done", moment.isoformat(timespec="seconds")
         elif seq == done_steps + 1:
             state, at = "current", None
         else:

@@ -1,0 +1,283 @@
+"""What the hall answers, as frozen dataclasses: the kiosk never handles the API's raw dicts.
+
+Each class is a pydantic dataclass, so building one from an answer validates it: a missing field
+or a wrong type becomes a `HallProtocolError` in the client, not a KeyError three screens later.
+Unknown fields are ignored, so a newer hall can add fields without breaking older kiosks.
+Names follow the API document (hall_server/openapi.yaml); times are ISO 8601 strings as sent.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
+
+__all__ = [
+    "HallInfo", "Category", "Material", "MatterSummary", "Matter", "PackageMatter", "ServicePackage",
+    "Queue", "QueueRef", "Ticket", "Appointment", "MatterRef", "CheckIn", "Slot", "SlotList", "CaseStep",
+    "Case", "RecordField", "CitizenRecord", "ProofKind", "CitizenRecords", "Proof", "ReviewLink", "ReviewReceipt",
+    "ComplaintReceipt", "HeartbeatAck", "EventsAck", "ReviewLevel", "REVIEW_LEVELS", "REVIEW_REASONS",
+]
+
+_CONFIG = ConfigDict(extra="ignore")
+
+TicketStatus = Literal["waiting", "called", "served", "missed"]
+Priority = Literal["none", "elderly", "disabled", "pregnant"]
+ReviewLevel = Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"]
+
+# 好差评 five levels, best first, with the words the citizen sees.
+REVIEW_LEVELS: dict[str, str] = {
+    "very_satisfied": "非常满意",
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+    "very_dissatisfied": "非常不满意",
+}
+REVIEW_REASONS: dict[str, str] = {
+    "long_wait": "等候时间长",
+    "unclear_guidance": "告知不清楚",
+    "repeated_visits": "多次跑动",
+    "bad_attitude": "服务态度差",
+    "slow_processing": "办理效率低",
+    "system_failure": "系统或设备故障",
+    "other": "其他",
+}
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class HallInfo:
+    name: str
+    address: str
+    phone: str
+    business_hours: str
+    server_time: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Category:
+    code: str
+    name: str
+    matter_count: int
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class MatterSummary:
+    code: str
+    name: str
+    category: str
+    department: str
+    one_id: bool            # 一证通办: the ID card alone is enough
+    cross_region: bool      # 跨区通办: can be handled at another region's hall
+    appointable: bool
+    queue: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Material:
+    name: str
+    copies: int
+    original: bool
+    note: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Matter(MatterSummary):
+    conditions: tuple[str, ...]
+    materials: tuple[Material, ...]    # 一次性告知: everything to bring, in one list
+    fees: str
+    legal_days: int
+    promised_days: int
+    location: str
+    packages: tuple[str, ...]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class PackageMatter:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class ServicePackage:
+    """一件事一次办: several matters bundled into one visit."""
+    code: str
+    name: str
+    description: str
+    promised_days: int
+    matters: tuple[PackageMatter, ...]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Queue:
+    code: str
+    name: str
+    prefix: str
+    open: bool
+    business_hours: str
+    windows: tuple[int, ...]
+    waiting: int
+    estimated_wait_minutes: int
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class QueueRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Ticket:
+    ticket_id: str
+    number: str             # as called out and printed: "A023"
+    queue: QueueRef
+    service_date: str
+    status: TicketStatus
+    window: int | None      # set once called
+    priority: Priority
+    appointment_id: str | None
+    people_ahead: int
+    estimated_wait_minutes: int
+    issued_at: str
+    called_at: str | None
+    finished_at: str | None
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class MatterRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Appointment:
+    appointment_id: str
+    matter: MatterRef
+    date: str
+    start: str
+    end: str
+    status: Literal["booked", "checked_in", "cancelled"]
+    location: str
+    ticket_id: str | None
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class CheckIn:
+    appointment: Appointment
+    ticket: Ticket
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Slot:
+    start: str
+    end: str
+    free: int
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class SlotList:
+    matter: str
+    date: str
+    slots: tuple[Slot, ...]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class CaseStep:
+    step: Literal["accept", "approve", "complete", "deliver"]
+    name: str               # 受理 / 审批 / 办结 / 送达
+    status: Literal["done", "current", "pending"]
+    at: str | None
+    office: str
+    note: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Case:
+    case_number: str
+    matter: MatterRef
+    applicant_masked: str
+    status: Literal["accepted", "approving", "completed", "delivered"]
+    status_name: str
+    accepted_at: str
+    due_date: str
+    steps: tuple[CaseStep, ...]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class RecordField:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class CitizenRecord:
+    """One 一证通办 summary, e.g. social-security contributions or the housing-fund balance."""
+    kind: str
+    title: str
+    updated_at: str
+    fields: tuple[RecordField, ...]
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class ProofKind:
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class CitizenRecords:
+    records: tuple[CitizenRecord, ...]
+    proofs: tuple[ProofKind, ...]       # proofs this citizen can print now
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Proof:
+    proof_number: str
+    kind: str
+    title: str
+    issued_at: str
+    verification_code: str
+    issuer: str
+    lines: tuple[str, ...]              # printable, personal data already masked
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class ReviewLink:
+    token: str
+    url: str                            # short ASCII URL for the QR code
+    expires_at: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class ReviewTargetRef:
+    kind: Literal["ticket", "case"]
+    id: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class ReviewReceipt:
+    review_id: str
+    target: ReviewTargetRef
+    level: ReviewLevel
+    callback_requested: bool
+    created_at: str
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class ComplaintReceipt:
+    number: str
+    kind: Literal["complaint", "suggestion"]
+    created_at: str
+    reply_within_working_days: int
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class HeartbeatAck:
+    received_at: str
+    next_heartbeat_seconds: int
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class EventsAck:
+    accepted: int
+    duplicates: int
