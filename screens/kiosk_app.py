@@ -49,7 +49,8 @@ class KioskRoot(FloatLayout):
 class KioskApp(App):
     language = StringProperty("zh")
     elder_mode = BooleanProperty(False)
-    theme = ObjectProperty(STANDARD)
+    # rebind: .kv rules read attributes of the theme (app.theme.text_dp): re-evaluate them when it changes.
+    theme = ObjectProperty(STANDARD, rebind=True)
     landscape = BooleanProperty(False)
     date_text = StringProperty("")
     time_text = StringProperty("")
@@ -138,7 +139,7 @@ class KioskApp(App):
     def end_session(self) -> None:
         """The citizen is done or gone: wipe everything personal and return to the attract screen."""
         if self.idle_dialog is not None:
-            self.idle_dialog.dismiss()
+            self.idle_dialog.dismiss(animation=False)
         self.session.wipe()
         self._apply_language(self.session.language)
         self._apply_elder_mode(self.session.elder_mode)
@@ -179,23 +180,26 @@ class KioskApp(App):
     def note_activity(self) -> None:
         self.idle_watch.touch(self._monotonic())
         if self.idle_dialog is not None and self.idle_dialog.is_open:
-            self.idle_dialog.dismiss()
+            self.idle_dialog.dismiss(animation=False)
 
     def check_idle(self) -> None:
         """Called by the clock: open, update or act on the "是否继续办理?" countdown."""
         if not self.session.active:
             return
         phase, seconds_left = self.idle_watch.phase(self._monotonic())
-        if phase is IdlePhase.WARNING and self.idle_dialog is not None:
+        if phase is IdlePhase.ACTIVE and self.idle_dialog is not None and self.idle_dialog.is_open:
+            self.idle_dialog.dismiss(animation=False)  # touched somewhere: the citizen is still here
+        elif phase is IdlePhase.WARNING and self.idle_dialog is not None:
             self.idle_dialog.seconds_left = seconds_left
             if not self.idle_dialog.is_open:
-                self.idle_dialog.open()
+                self.idle_dialog.open(animation=False)
         elif phase is IdlePhase.EXPIRED:
             self.end_session()
 
     def _on_any_touch(self, _window, _touch) -> bool:
-        self.note_activity()
-        return False  # only observes: the touch goes on to the widgets
+        # Only observes: the touch goes on to the widgets (the dialog's own buttons included).
+        self.idle_watch.touch(self._monotonic())
+        return False
 
     # --- lockdown ---------------------------------------------------------------------------------
 

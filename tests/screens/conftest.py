@@ -1,0 +1,94 @@
+"""Real Kivy widgets, offscreen: one window for the whole run, a fresh KioskApp per test.
+
+The app is prepared (built, shown, started) without entering Kivy's event loop; tests step frames
+with `frames()` and drive a fake monotonic clock, so nothing depends on wall time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import PROFILE_DIR, load_settings
+from kiosk.fonts import find_fonts
+from kiosk.i18n import Catalogue
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(scope="session")
+def kivy_window():
+    from screens.window_setup import configure_kivy, register_fonts
+
+    configure_kivy(windowed=True, orientation="portrait", full_size=True)
+    from kivy.config import Config
+
+    # A button's release is otherwise delayed 35 ms of wall time; tests step frames, not time.
+    Config.set("graphics", "min_state_time", "0")
+    register_fonts(find_fonts().ui_font)
+    from kivy.base import EventLoop
+
+    EventLoop.ensure_window()
+    from kivy.core.window import Window
+
+    Window.size = (1080, 1920)
+    return Window
+
+
+def frames(count: int = 3) -> None:
+    from kivy.base import EventLoop
+
+    for _ in range(count):
+        EventLoop.idle()
+
+
+def tap(widget) -> None:
+    """A real touch at the widget's centre, through the window's input dispatch."""
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(*widget.to_window(*widget.center))
+    touch.touch_down()
+    touch.touch_up()
+    frames(2)
+
+
+@pytest.fixture
+def fake_clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def make_app(kivy_window, fake_clock):
+    from kivy.app import App
+
+    from screens.kiosk_app import KioskApp
+
+    apps = []
+
+    def make(profile: Path = PROFILE_DIR / "demo.toml", **overrides):
+        settings = load_settings(profile)
+        for section, values in overrides.items():
+            settings = settings.model_copy(update={section: getattr(settings, section).model_copy(update=values)})
+        app = KioskApp(settings, Catalogue.load(), find_fonts(), monotonic=fake_clock, windowed=True)
+        app._run_prepare()
+        apps.append(app)
+        frames()
+        return app
+
+    yield make
+    frames(1)
+    for app in apps:
+        app.dispatch("on_stop")
+        for child in list(kivy_window.children):
+            kivy_window.remove_widget(child)
+        App._running_app = None
