@@ -48,7 +48,8 @@ class Transport(abc.ABC):
             except PrinterOffline:
                 raise
             except Exception as e:  # every library has its own exception types for "not there"
-                raise PrinterOffline(f"cannot open {self.description}: {type(e).__name__}: {e}") from None
+                reason = " ".join(str(e).split())
+                raise PrinterOffline(f"cannot open {self.description}: {type(e).__name__}: {reason}") from None
             self._opened = True
 
     def _failed(self) -> None:
@@ -224,9 +225,7 @@ class NetworkTransport(Transport):
         from escpos.printer import Network
 
         self._printer = Network(*self._address, timeout=self._connect_timeout)
-        self._printer.open(raise_not_found=False)
-        if self._printer.device is None:
-            raise PrinterOffline(f"cannot connect to {self.description} within {self._connect_timeout:.1f} s")
+        self._printer.open()
 
     def _close(self) -> None:
         if self._printer is not None:

@@ -61,8 +61,8 @@ def qr_image(payload: str, module_dots: int) -> Image.Image:
 
 
 def _threshold(image: Image.Image) -> Image.Image:
-    """Black where darker than mid-grey: printer dots are on or off, no dithering of glyph edges."""
-    return image.convert("L").point(lambda v: 0 if v < 128 else 255, mode="1")
+    """Black wherever ink is noticeable: dots are on or off, and thin Mincho strokes must survive."""
+    return image.convert("L").point(lambda v: 0 if v < 192 else 255, mode="1")
 
 
 def raster_bytes(image: Image.Image) -> bytes:

@@ -130,7 +130,7 @@ def _time(moment: datetime) -> str:
 
 def _ticket(page: _Page, t: QueueTicket) -> None:
     page.header(t.site)
-    page.centered(t.hall_name, scale=2, bold=True)
+    page.biggest(t.hall_name, largest=2)
     page.centered(t.queue_name)
     page.rule()
     page.centered("您的号码")

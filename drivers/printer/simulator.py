@@ -9,6 +9,7 @@ buffer order (and, like a real printer, not while stopped), and can save what it
     sim.set_state(PrinterState.PAPER_NEAR_END)
     sim.set_answer_delay(2.0)               # "slow": answers later than a status timeout
     sim.set_silent(True)                    # switched off / unplugged: never answers
+    sim.set_answers_paper_sensor(False)     # a model without GS r 1: jobs cannot be confirmed
     sim.wait_for_cuts(1, timeout=5)
     sim.received(); sim.save("out/ticket")  # out/ticket.bin and out/ticket.png
     sim.close()
@@ -43,12 +44,14 @@ class PrinterSimulator:
         self._state = PrinterState.READY
         self._answer_delay = 0.0
         self._silent = False
+        self._answers_gs_r = True
         self._received = bytearray()
         self._cuts = 0
         self._stream = CommandStream()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._timers: list[threading.Timer] = []
+        self._late_answers = 0
         self._fds: list[int] = []
         self._sockets: list[socket.socket] = []
         self._send = None
@@ -73,6 +76,11 @@ class PrinterSimulator:
         with self._lock:
             self._silent = silent
 
+    def set_answers_paper_sensor(self, answers: bool) -> None:
+        """False: a model that ignores GS r 1, so jobs are never confirmed (its profile needs confirm_job=false)."""
+        with self._lock:
+            self._answers_gs_r = answers
+
     # What was received ---------------------------------------------------------------------------------
     def received(self) -> bytes:
         with self._lock:
@@ -91,6 +99,11 @@ class PrinterSimulator:
     def wait_for_bytes(self, size: int, timeout: float) -> bool:
         with self._lock:
             return self._lock.wait_for(lambda: len(self._received) >= size, timeout)
+
+    def wait_for_late_answers(self, timeout: float) -> bool:
+        """Block until every answer delayed by set_answer_delay has been sent; False at the deadline."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._late_answers == 0, timeout)
 
     def preview(self) -> Image.Image:
         """What the paper would look like after everything received so far."""
@@ -173,7 +186,8 @@ class PrinterSimulator:
             for command in self._stream.feed(data):
                 if command.name == "DLE EOT" and 1 <= command.arg <= 4:
                     self._answer(status_replies(self._state)[command.arg - 1])
-                elif command.name == "GS r" and command.arg in (1, 49) and self._state in _PRINTING_STATES:
+                elif command.name == "GS r" and command.arg in (1, 49) and self._answers_gs_r \
+                        and self._state in _PRINTING_STATES:
                     self._answer(0x03 if self._state is PrinterState.PAPER_NEAR_END else 0x00)
                 elif command.name == "GS V":
                     self._cuts += 1
@@ -184,12 +198,19 @@ class PrinterSimulator:
             return
         send, reply = self._send, bytes((value,))
         if self._answer_delay:
-            timer = threading.Timer(self._answer_delay, self._safe_send, (send, reply))
+            self._late_answers += 1
+            timer = threading.Timer(self._answer_delay, self._send_late, (send, reply))
             timer.daemon = True
             self._timers.append(timer)
             timer.start()
         else:
             self._safe_send(send, reply)
+
+    def _send_late(self, send, reply: bytes) -> None:
+        with self._lock:
+            self._safe_send(send, reply)
+            self._late_answers -= 1
+            self._lock.notify_all()
 
     def _safe_send(self, send, reply: bytes) -> None:
         try:
