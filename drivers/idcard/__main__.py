@@ -5,8 +5,8 @@
     python -m drivers.idcard sam --port /dev/ttyUSB0 [--reset]
     python -m drivers.idcard simulate [--card resident] [--baud 115200]
 
-Output is JSON on stdout, personal data masked unless --reveal. `simulate` prints the pty path and
-then takes keyboard commands: place <key>, remove, fault <name> [on <COMMAND>] [status <hex>],
+Output is JSON on stdout, personal data masked unless --reveal. `simulate` prints the pty path (one
+JSON line per message) and then takes keyboard commands: place <key>, remove, fault <name> [on <COMMAND>] [status <hex>],
 clear, unplug, replug, quit. Exit status: 0 done, 1 reader or card error, 2 bad usage or input.
 """
 
@@ -29,8 +29,8 @@ from kiosk.identity import IdentityCard
 POLL_INTERVAL = 0.3
 
 
-def _print(data: object, out: TextIO) -> None:
-    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+def _print(data: object, out: TextIO, *, compact: bool = False) -> None:
+    out.write(json.dumps(data, ensure_ascii=False, indent=None if compact else 2) + "\n")
 
 
 def _card_json(identity: IdentityCard, reveal: bool) -> dict[str, object]:
@@ -113,7 +113,8 @@ def command_simulate(args: argparse.Namespace, out: TextIO, commands: TextIO = s
     with Simulator(baud=args.baud) as simulator:
         if args.card != "none":
             simulator.place_card(demo_citizen(args.card))
-        _print({"result": "simulating", "port": simulator.port, "baud": args.baud, "card": args.card}, out)
+        _print({"result": "simulating", "port": simulator.port, "baud": args.baud, "card": args.card}, out,
+               compact=True)
         out.flush()
         for line in commands:
             words = line.split()
@@ -135,9 +136,9 @@ def command_simulate(args: argparse.Namespace, out: TextIO, commands: TextIO = s
                     getattr(simulator, {"clear": "clear_faults"}.get(verb, verb))()
                 else:
                     raise ValueError(f"unknown command {verb!r}")
-                _print({"result": "ok", "command": verb}, out)
+                _print({"result": "ok", "command": verb}, out, compact=True)
             except (KeyError, IndexError, ValueError) as error:
-                _print({"result": "error", "error": str(error)}, out)
+                _print({"result": "error", "error": str(error)}, out, compact=True)
             out.flush()
     return 0
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from drivers.idcard.errors import (
     CardDataError,
-    CardNotFound,
+    CardSelectFailed,
     CommandRejected,
     FrameError,
     InvalidIdNumber,
@@ -274,7 +274,7 @@ class TermbCardReader(CardReader):
 
     def select_card(self) -> None:
         if self._step("CVR_SelectCard") != 1:
-            raise CardNotFound(0x81, "CVR_SelectCard")
+            raise CardSelectFailed(0x81, "CVR_SelectCard")
 
     def card_still_present(self) -> bool:
         # Termb offers no "same card still there" probe: the card is gone once find succeeds again.
