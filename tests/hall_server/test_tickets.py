@@ -1,0 +1,147 @@
+"""Queue numbering, business hours, calling order and the simulated windows, on the live server."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from hall_server.clock import CHINA_STANDARD_TIME
+from kiosk.demo_citizens import demo_citizen
+from kiosk.hall_client import HallRejected
+
+
+def test_twenty_kiosks_issuing_at_once_get_unique_gapless_numbers(hall_server):
+    clients = [hall_server.client() for _ in range(20)]
+    start = threading.Barrier(20)
+    numbers: list[str] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def kiosk(client):
+        try:
+            start.wait(timeout=10)
+            ticket = client.issue_ticket("social")
+            with lock:
+                numbers.append(ticket.number)
+        except BaseException as error:     # collected, so the assertion below names it
+            with lock:
+                failures.append(error)
+
+    threads = [threading.Thread(target=kiosk, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert failures == []
+    assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 21)]
+    for client in clients:
+        client.close()
+
+
+def test_each_prefix_counts_on_its_own(hall_client):
+    numbers = [hall_client.issue_ticket(queue).number for queue in ("social", "tax", "social", "tax", "traffic")]
+    assert numbers == ["A001", "F001", "A002", "F002", "C001"]
+
+
+def test_numbers_start_again_the_next_day(hall_server, hall_client):
+    assert hall_client.issue_ticket("social").number == "A001"
+    assert hall_client.issue_ticket("social").number == "A002"
+    hall_server.clock.advance(timedelta(days=1))              # Tuesday 10:00
+    tuesday = hall_client.issue_ticket("social")
+    assert (tuesday.number, tuesday.service_date) == ("A001", "2026-11-24")
+    assert {q.code: q.waiting for q in hall_client.queues()}["social"] == 1
+
+
+@pytest.mark.parametrize("moment", [datetime(2026, 11, 23, 8, 59), datetime(2026, 11, 23, 17, 0),
+                                    datetime(2026, 11, 29, 10, 0)])
+def test_no_ticket_outside_business_hours(hall_server, hall_client, moment):
+    hall_server.clock.set(moment.replace(tzinfo=CHINA_STANDARD_TIME))
+    assert not {q.code: q.open for q in hall_client.queues()}["social"]
+    with pytest.raises(HallRejected) as refused:
+        hall_client.issue_ticket("social")
+    assert (refused.value.status, refused.value.code) == (409, "queue_closed")
+    assert "周一至周五 09:00-17:00" in refused.value.message_zh
+
+
+def test_saturday_only_the_vehicle_queue_is_open(hall_server, hall_client):
+    hall_server.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=CHINA_STANDARD_TIME))
+    assert {q.code for q in hall_client.queues() if q.open} == {"traffic"}
+    assert hall_client.issue_ticket("traffic").number == "C001"
+
+
+def test_calling_order_is_appointments_then_priority_then_walk_ins(hall_server, hall_client):
+    resident = demo_citizen("resident").id_number
+    walk_in = hall_client.issue_ticket("social")
+    pregnant = hall_client.issue_ticket("social", priority="pregnant")
+    appointment = hall_client.todays_appointments(resident)[0]
+    checked_in = hall_client.check_in(appointment.appointment_id, resident).ticket
+    called = [hall_server.simulation.call_next("social", window) for window in (1, 2, 3)]
+    assert called == [checked_in.ticket_id, pregnant.ticket_id, walk_in.ticket_id]
+    assert hall_server.simulation.call_next("social", 4) is None
+
+
+def test_queue_that_does_not_favour_appointments_puts_them_in_line(hall_client):
+    resident = demo_citizen("resident").id_number
+    walk_in = hall_client.issue_ticket("real_estate")
+    booked = hall_client.book_appointment("BDC001", "2026-11-23", "10:30", resident)
+    ticket = hall_client.check_in(booked.appointment_id, resident).ticket
+    assert ticket.people_ahead == 1
+    assert hall_client.ticket(walk_in.ticket_id).people_ahead == 0
+
+
+def test_appointment_on_another_day_cannot_be_checked_in(hall_server, hall_client):
+    permit = demo_citizen("hk-permit").id_number
+    hall_server.clock.advance(timedelta(days=1))
+    appointment = hall_client.todays_appointments(permit)[0]
+    hall_server.clock.advance(timedelta(days=-1))
+    with pytest.raises(HallRejected) as refused:
+        hall_client.check_in(appointment.appointment_id, permit)
+    assert refused.value.code == "appointment_not_today"
+
+
+def test_cancelled_appointment_cannot_be_checked_in(hall_client):
+    elder = demo_citizen("elder").id_number
+    appointment = hall_client.todays_appointments(elder)[0]
+    hall_client.cancel_appointment(appointment.appointment_id, elder)
+    with pytest.raises(HallRejected) as refused:
+        hall_client.check_in(appointment.appointment_id, elder)
+    assert refused.value.code == "appointment_cancelled"
+    assert hall_client.todays_appointments(elder) == ()
+
+
+def test_simulated_windows_move_the_waiting_counts(hall_server, hall_client):
+    tickets = [hall_client.issue_ticket("housing_fund") for _ in range(5)]
+    assert {q.code: q.waiting for q in hall_client.queues()}["housing_fund"] == 5
+    assert hall_server.simulation.step() >= 2                  # both windows of queue B call one
+    assert {q.code: q.waiting for q in hall_client.queues()}["housing_fund"] == 3
+    assert [hall_client.ticket(t.ticket_id).status for t in tickets[:2]] == ["called", "called"]
+    hall_server.simulation.step()
+    assert [hall_client.ticket(t.ticket_id).status for t in tickets[:2]] == ["served", "served"]
+    assert hall_client.ticket(tickets[4].ticket_id).people_ahead == 0
+
+
+def test_every_tenth_call_is_a_citizen_who_did_not_come(hall_server, hall_client):
+    for _ in range(12):
+        hall_client.issue_ticket("tax")
+    for _ in range(6):                  # 2 windows: 2 called, then 2 finished and 2 called per step
+        hall_server.simulation.step()
+    with sqlite3.connect(hall_server.db_path) as db:
+        statuses = dict(db.execute("SELECT status, COUNT(*) FROM tickets GROUP BY status").fetchall())
+    assert statuses["missed"] == 1
+    assert statuses["served"] + statuses["missed"] == 10
+
+
+def test_simulation_thread_calls_tickets_by_itself(hall_server, hall_client):
+    ticket = hall_client.issue_ticket("civil")
+    hall_server.simulation.start(0.01)
+    try:
+        deadline = time.monotonic() + 10
+        while hall_client.ticket(ticket.ticket_id).status == "waiting" and time.monotonic() < deadline:
+            pass                        # polling the condition, bounded by the deadline
+    finally:
+        hall_server.simulation.stop()
+    assert hall_client.ticket(ticket.ticket_id).status in ("called", "served", "missed")
