@@ -43,8 +43,6 @@ _REFUSALS: dict[PrinterState, type[PrinterNotReady]] = {
 }
 # GS r 1 reply: bits 0+1 paper near end, bits 2+3 paper end.
 _GS_R_NEAR_END, _GS_R_PAPER_END = 0x03, 0x0C
-# Paper travel and cut of a long printout: added to the wire time when waiting for GS r 1.
-_PRINT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +78,7 @@ class TicketPrinter:
         write_timeout: float = 5.0,
         confirm_timeout: float = 5.0,
     ) -> None:
+        """`confirm_timeout` covers paper travel and cut after the bytes are sent (wire time is added)."""
         self.transport = transport
         self.profile = profile
         self.paper = paper
@@ -149,7 +148,7 @@ class TicketPrinter:
 
     def _confirm(self, size: int) -> bool:
         """Wait for GS r 1's answer, which comes after everything before it was printed; True if near end."""
-        timeout = self.confirm_timeout + self.transport.wire_seconds(size) + _PRINT_SECONDS
+        timeout = self.confirm_timeout + self.transport.wire_seconds(size)
         reply = self.transport.read(1, timeout)
         if reply:
             if reply[0] & _GS_R_PAPER_END:
