@@ -1,0 +1,30 @@
+"""Regenerates the README's pictures from the app itself: `main.py --screenshot`, a selection, half size.
+
+    .venv/bin/python docs/make_pictures.py
+"""
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+PICTURES = [
+    "attract-portrait-zh-standard", "home-portrait-zh-standard", "home-portrait-zh-elder",
+    "idle-dialog-portrait-zh-standard", "home-landscape-en-standard", "attract-landscape-zh-elder",
+]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as shots:
+        subprocess.run([sys.executable, str(ROOT / "main.py"), "--screenshot", shots], check=True, cwd=ROOT)
+        for name in PICTURES:
+            image = Image.open(Path(shots) / f"{name}.png").convert("RGB")
+            image.thumbnail((image.width // 2, image.height // 2))
+            image.save(ROOT / "docs" / "screenshots" / f"{name}.png", optimize=True)
+
+
+if __name__ == "__main__":
+    main()
