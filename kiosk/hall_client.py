@@ -77,7 +77,7 @@ class HallClient:
         self.session = requests.Session()
         self.session.auth = HallSignature(kiosk_id, secret.encode("utf-8") if isinstance(secret, str) else secret)
         self.session.headers.update({"Accept": "application/json", "User-Agent": f"gov-service-kiosk/{kiosk_id}"})
-        retry = Retry(total=retries, connect=retries, read=0, status=retries, other=0, redirect=0,
+        retry = Retry(total=retries, connect=retries, read=False, status=retries, other=0, redirect=0,
                       allowed_methods=frozenset({"GET", "POST"}), status_forcelist=(503,),
                       backoff_factor=backoff_factor, respect_retry_after_header=True, raise_on_status=False)
         adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=pool_size)
