@@ -71,28 +71,32 @@ def text_columns(text: str) -> int:
     return sum(char_columns(ch) for ch in text)
 
 
+# Chinese line breaking (GB/T 15834 practice): these never start a line, so the character before them moves down.
+_NO_LINE_START = set("，。、；：？！）》」』”’…%,.;:?!)]")
+
+
 def wrap_text(text: str, columns: int) -> list[str]:
-    """Split into lines of at most `columns`; breaks between any two hanzi, at spaces for ASCII words if possible."""
+    """Split into lines of at most `columns`: between any two hanzi, at spaces for ASCII words if possible,
+    and never with closing punctuation at the start of a line."""
     if columns < 2:
         raise ValueError("a line needs at least two columns")
     lines: list[str] = []
     current = ""
-    width = 0
     for ch in text:
-        w = char_columns(ch)
-        if width + w > columns:
+        if text_columns(current) + char_columns(ch) > columns:
             cut = current.rfind(" ")
             if ch != " " and cut > 0 and current[cut + 1:].isascii() and ch.isascii():
                 lines.append(current[:cut])
                 current = current[cut + 1:]
+            elif ch in _NO_LINE_START and len(current) > 1:
+                lines.append(current[:-1])
+                current = current[-1:]
             else:
                 lines.append(current)
                 current = ""
-            width = text_columns(current)
             if ch == " " and not current:
                 continue
         current += ch
-        width += w
     if current or not lines:
         lines.append(current)
     return lines

@@ -1,7 +1,7 @@
 """The ESC/POS command bytes this driver sends and the simulator understands, in one table.
 
 Sources: Epson ESC/POS reference (TM-T88III/TM-P60), Chinese-brand manuals (SP91, SPRT, Microcom 814M),
-Bixolon SRP-350 and SPP-R210 (DLE EOT, GS r). See docs in shared/reference/escpos-notes.md, section 2.
+Bixolon SRP-350 and SPP-R210 (DLE EOT, GS r). Every value here is asserted byte for byte in the tests.
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ FONT_FILES = (
 )
 
 _cmap_lock = threading.Lock()
+# FreeType faces are not thread-safe, and the app may draw a preview while a worker renders a job.
+_draw_lock = threading.Lock()
 
 
 @functools.cache
@@ -60,12 +62,17 @@ def _font(path: str, pixels: int) -> ImageFont.FreeTypeFont:
 @functools.lru_cache(maxsize=8192)
 def _glyph(ch: str, scale: int, bold: bool) -> Image.Image:
     """One character cell, black on white; a glyph wider than its cell is squeezed, as printer fonts are."""
+    with _draw_lock:
+        return _draw_glyph(ch, scale, bold)
+
+
+def _draw_glyph(ch: str, scale: int, bold: bool) -> Image.Image:
     cell_w, cell_h = COLUMN_DOTS * char_columns(ch) * scale, LINE_DOTS * scale
     cell = Image.new("L", (cell_w, cell_h), 255)
     if ch == " ":
         return cell
     font = _font(font_file_for(ch), round(LINE_DOTS * scale * 0.92))
-    stroke = scale if bold else 0
+    stroke = max(1, scale // 2) if bold else 0
     left, top, right, bottom = font.getbbox(ch, stroke_width=stroke)
     glyph = Image.new("L", (max(1, right - left), max(1, bottom - top)), 255)
     ImageDraw.Draw(glyph).text((-left, -top), ch, font=font, fill=0, stroke_width=stroke, stroke_fill=0)

@@ -66,6 +66,12 @@ def test_wrapping_keeps_every_character_and_breaks_ascii_at_spaces():
     assert "English" in lines[-1] or "English" in lines[-2]
 
 
+def test_closing_punctuation_never_starts_a_line():
+    """GIVEN a sentence whose comma and full stop fall at line starts WHEN wrapped THEN the hanzi before
+    each moves down with it."""
+    assert wrap_text("材料不全可先预审，补齐后再来办理。", 16) == ["材料不全可先预", "审，补齐后再来办", "理。"]
+
+
 def test_big_number_shrinks_to_fit_narrow_paper():
     ticket = demo_ticket(review_url=None)
     long_number = QueueTicket(**{**ticket.__dict__, "number": "VIP-A0123"})
