@@ -26,6 +26,8 @@ __all__ = ["HallConfig", "create_app", "hall_now", "hall_config"]
 
 log = logging.getLogger("hall_server.access")
 
+MAX_BODY_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class HallConfig:
@@ -51,6 +53,7 @@ def create_app(config: HallConfig) -> Flask:
 
     app = Flask("hall_server")
     app.config["HALL"] = config
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False       # type: ignore[attr-defined]
     app.json.sort_keys = False          # type: ignore[attr-defined]
     app.extensions["hall_nonces"] = NonceCache(config.signature_window_seconds)

@@ -31,6 +31,7 @@ PROBLEMS: dict[str, tuple[int, str, str, str]] = {
     "malformed_json": (400, "Malformed JSON", "请求格式错误，请重新操作。", "The request body is not a JSON object."),
     "unsupported_media_type": (415, "Unsupported media type", "请求格式错误，请重新操作。",
                                "POST bodies must be application/json."),
+    "payload_too_large": (413, "Payload too large", "请求内容过大。", "Request bodies are limited to 64 KiB."),
     "missing_signature": (401, "Missing signature", "终端认证失败，请联系工作人员。",
                           "The request lacks the X-Kiosk-* signature headers."),
     "unknown_kiosk": (401, "Unknown kiosk", "终端未登记，请联系工作人员。", "This kiosk id is not registered."),
@@ -125,7 +126,8 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}.get(
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+                415: "unsupported_media_type"}.get(
             error.code or 500, "invalid_request" if (error.code or 500) < 500 else "internal_error")
         return problem_response(Problem(code))
 

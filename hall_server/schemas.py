@@ -169,7 +169,10 @@ def parse(model: type[M]) -> M:
     """The request's JSON body as `model`, or a problem document that names the faulty fields."""
     if not request.is_json:
         raise Problem("unsupported_media_type")
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:          # absurdly deep nesting; no real request looks like that
+        payload = None
     if not isinstance(payload, dict):
         raise Problem("malformed_json")
     try:
