@@ -14,14 +14,20 @@ MOBILE = "13900000002"
 NAME = "李演示"
 
 
-@pytest.fixture
-def log_file(tmp_path):
-    path = configure_logging(tmp_path / "logs", "DEBUG", console=False)
-    yield path
+def remove_kiosk_handlers(level: int) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_kiosk_handler", False)]:
         root.removeHandler(handler)
         handler.close()
+    root.setLevel(level)
+
+
+@pytest.fixture
+def log_file(tmp_path):
+    level = logging.getLogger().level
+    path = configure_logging(tmp_path / "logs", "DEBUG", console=False)
+    yield path
+    remove_kiosk_handlers(level)
     sensitive_values.forget_all()
 
 
@@ -64,6 +70,7 @@ def test_stack_info_is_masked(log_file):
 
 
 def test_log_files_rotate(tmp_path):
+    level = logging.getLogger().level
     path = configure_logging(tmp_path / "logs", "INFO", max_bytes=10_000, backup_count=2, console=False)
     log = logging.getLogger("kiosk.rotate")
     try:
@@ -73,7 +80,4 @@ def test_log_files_rotate(tmp_path):
         assert not (tmp_path / "logs" / "kiosk.log.3").exists()
         assert path.stat().st_size <= 10_000
     finally:
-        root = logging.getLogger()
-        for handler in [h for h in root.handlers if getattr(h, "_kiosk_handler", False)]:
-            root.removeHandler(handler)
-            handler.close()
+        remove_kiosk_handlers(level)

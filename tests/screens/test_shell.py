@@ -1,5 +1,6 @@
 """The kiosk shell as a citizen meets it: real widgets, real touches, offscreen."""
 
+import pytest
 from kivy.base import EventLoop
 from kivy.config import Config
 from kivy.core.window import Window
@@ -178,3 +179,27 @@ def test_escape_back_and_f1_are_swallowed_and_the_window_refuses_to_close(make_a
 def test_kiosk_lockdown_settings(kivy_window):
     assert Config.get("input", "mouse") == "mouse,disable_multitouch"
     assert Config.options("modules") == []
+
+
+def test_a_missing_cjk_font_is_announced_with_the_package_to_install(kivy_window, fake_clock):
+    from kivy.app import App
+
+    from kiosk.config import load_settings
+    from kiosk.i18n import Catalogue
+    from screens.kiosk_app import KioskApp
+
+    catalogue = Catalogue.load()
+    problem = catalogue.text("app.font_missing", "en", package="fonts-wqy-microhei")
+    app = KioskApp(load_settings(PROFILE_DIR / "demo.toml"), catalogue, None, problem, monotonic=fake_clock)
+    app._run_prepare()
+    try:
+        frames()
+        warning = app.root.ids.font_warning
+        assert warning.text == "Chinese font missing: install the Debian package fonts-wqy-microhei"
+        assert warning.opacity == 1 and warning.height > 0
+        assert warning.y + warning.height == pytest.approx(kivy_window.height)  # on top, not under a screen
+    finally:
+        app.dispatch("on_stop")
+        for child in list(kivy_window.children):
+            kivy_window.remove_widget(child)
+        App._running_app = None
