@@ -5,8 +5,10 @@ forms; `repr` and `str` show only masked values, so an identity that ends up in 
 exception leaks nothing. The session calls `wipe()` when it ends: text fields are emptied and the
 photo and fingerprint buffers are zeroed in place.
 
-    >>> card.masked_name, card.masked_id_number
-    ('张**', '6101**********0041')
+    >>> card.masked_name, card.masked_id_number, card.masked_address
+    ('张**', '6101**********0045', '陕西省西安市********')
+    >>> card
+    IdentityCard(resident, name='张**', id_number='6101**********0045')
 """
 
 from __future__ import annotations

@@ -147,8 +147,9 @@ class CardPoller:
                 self._lose_reader(ReaderState.SAM_FAULT, str(error))
                 wait, delay = delay, min(delay * 2, self._backoff[1])
             except IdCardError as error:
-                # Unexpected status or garbage while only watching: report, keep going.
-                self._emit(ReadFailed(error))
+                # Noise or an odd status while only watching for a card: nobody is waiting on a read,
+                # so it is the technician's business (the log), not the citizen's.
+                log.warning("ID card reader poll failed: %s", error)
                 wait = self._poll_interval
             self._stopping.wait(wait)
 

@@ -341,6 +341,9 @@ class Simulator:
             except (BlockingIOError, InterruptedError):
                 continue
             except OSError:
+                # A broken pty behaves like a pulled cable; the script can replug().
+                self._unplug()
+                decoder.clear()
                 continue
             decoder.feed(chunk)
             self._answer_frames(decoder)

@@ -1,5 +1,7 @@
 """The poller over the simulator: one read per placement, removal, failures, unplug/replug, SAM faults."""
 
+from dataclasses import replace
+
 import pytest
 
 from drivers.idcard.errors import CardFault, InvalidIdNumber
@@ -12,6 +14,7 @@ from drivers.idcard.poller import (
     ReadFailed,
 )
 from drivers.idcard.protocol import Command
+from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Fault, card_from_citizen
 from kiosk.demo_citizens import demo_citizen
 
@@ -89,6 +92,29 @@ def test_a_reader_missing_at_start_is_reported_then_found(simulator, reader, eve
         assert expect(events, ReaderStateChanged).state is ReaderState.NO_READER
         simulator.replug()
         assert expect(events, ReaderStateChanged).state is ReaderState.CONNECTED
+
+
+def test_a_reader_that_stops_answering_card_polls_is_reconnected(simulator, events, timeouts):
+    """GIVEN a find-card poll that gets no reply THEN the reader is reported lost, reopened and
+    reported connected again, and cards are read as before."""
+    with SerialCardReader(simulator.port, timeouts=replace(timeouts, find=0.3)) as reader, \
+            CardPoller(reader, events, poll_interval=0.3, reconnect_backoff=(0.05, 0.2)):
+        assert expect(events, ReaderStateChanged).state is ReaderState.CONNECTED
+        simulator.inject(Fault.STALL, on=Command.FIND_CARD)
+        assert expect(events, ReaderStateChanged).state is ReaderState.NO_READER
+        assert expect(events, ReaderStateChanged).state is ReaderState.CONNECTED
+        simulator.place_card(demo_citizen("resident"))
+        expect(events, CardRead)
+
+
+def test_noise_on_a_card_poll_is_not_reported_to_the_citizen(simulator, poller, events, until):
+    simulator.inject(Fault.BAD_CHECKSUM, on=Command.FIND_CARD)
+    poller.start()
+    expect(events, ReaderStateChanged)
+    until(lambda: simulator.module.commands_seen[Command.FIND_CARD] >= 2)
+    assert events.pending() == []
+    simulator.place_card(demo_citizen("resident"))
+    expect(events, CardRead)
 
 
 def test_a_sam_fault_is_a_reader_state_until_it_clears(simulator, poller, events):
