@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from kiosk.hall_signing import HEADER_NONCE, HEADER_SIGNATURE, sign_request
+from kiosk.hall_signing import sign_request
 
 
 def _post(hall, path, body, *, key=None, secret=None, kiosk_id=None, now=None, nonce=None, headers=None):

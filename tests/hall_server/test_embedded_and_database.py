@@ -1,0 +1,102 @@
+"""The embedded demo hall, the command line, and the database's forward-only migrations."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hall_server import db
+from hall_server.app import HallConfig
+from hall_server.embedded import start_embedded
+from hall_server.seed import MATTERS, QUEUES
+from hall_server.server import prepare_database
+from kiosk.demo_citizens import DEMO_CITIZENS, demo_citizen
+from kiosk.hall_client import HallClient, HallUnavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_embedded_hall_serves_the_demo_over_http_and_stops(tmp_path):
+    hall = start_embedded(str(tmp_path / "demo.sqlite3"), "kiosk-demo-01", "demo-secret", call_interval=None)
+    client = HallClient(hall.base_url, "kiosk-demo-01", "demo-secret", connect_timeout=1, read_timeout=5, retries=0)
+    try:
+        assert hall.base_url.startswith("http://127.0.0.1:")
+        assert all(queue.open for queue in client.queues())        # demo: open whatever the time
+        resident = demo_citizen("resident").id_number
+        assert len(client.todays_appointments(resident)) == 2
+        assert client.issue_ticket("social").number == "A001"
+    finally:
+        hall.stop()
+    with pytest.raises(HallUnavailable):
+        client.queues()
+
+
+def test_embedded_hall_starts_from_a_fresh_database_every_time(tmp_path):
+    path = str(tmp_path / "demo.sqlite3")
+    for _ in range(2):
+        hall = start_embedded(path, "k", b"s", call_interval=None)
+        client = HallClient(hall.base_url, "k", b"s", retries=0)
+        try:
+            assert client.issue_ticket("tax").number == "F001"
+        finally:
+            client.close()
+            hall.stop()
+
+
+def test_migration_is_forward_only_and_idempotent(tmp_path):
+    path = str(tmp_path / "hall.sqlite3")
+    assert db.migrate(path) == db.latest_version()
+    conn = db.connect(path)
+    conn.execute("INSERT INTO settings VALUES ('marker', 'kept')")
+    conn.close()
+    assert db.migrate(path) == db.latest_version()
+    conn = db.connect(path)
+    try:
+        assert conn.execute("SELECT value FROM settings WHERE key = 'marker'").fetchone()[0] == "kept"
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+
+
+def test_demo_seed_covers_the_demo_citizens_and_a_real_looking_hall(tmp_path):
+    config = HallConfig(db_path=str(tmp_path / "hall.sqlite3"), kiosks={})
+    prepare_database(config, demo=True)
+    prepare_database(config, demo=True)                          # a second start seeds nothing twice
+    with sqlite3.connect(config.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM queues").fetchone()[0] == len(QUEUES)
+        assert conn.execute("SELECT COUNT(*) FROM matters").fetchone()[0] == len(MATTERS)
+        with_data = {row[0] for row in conn.execute(
+            "SELECT id_number FROM records UNION SELECT id_number FROM appointments UNION SELECT id_number FROM cases")}
+    assert with_data == {citizen.id_number for citizen in DEMO_CITIZENS}
+    names = {m[2] for m in MATTERS}
+    assert {"社保参保登记", "医疗费用零星报销", "新生儿参保登记", "换领机动车驾驶证", "公积金提取", "营业执照办理",
+            "不动产登记", "老龄补贴年审", "代开发票"} <= names
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_command_line_serves_the_api(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
+                                "--db", str(tmp_path / "cli.sqlite3"), "--kiosk", "kiosk-cli:cli-secret",
+                                "--always-open", "--simulate", "0"],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = process.stderr.readline()                        # printed once the socket is bound
+        assert f"http://127.0.0.1:{port}" in banner
+        client = HallClient(f"http://127.0.0.1:{port}", "kiosk-cli", "cli-secret", retries=0)
+        assert client.issue_ticket("social").number == "A001"
+        client.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
