@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.data_dir / "logs", settings.logging.level, settings.logging.max_bytes,
                       settings.logging.backup_count)
     try:
-        load_secrets(settings, warn=log.warning)
+        secrets = load_secrets(settings, warn=log.warning)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG_ERROR
@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from screens.kiosk_app import KioskApp
 
-    app = KioskApp(settings, catalogue, fonts, font_problem, windowed=args.windowed)
+    from kiosk.hall_connection import connect_hall
+
+    app = KioskApp(settings, catalogue, fonts, font_problem, windowed=args.windowed, secrets=secrets,
+                   hall_connector=None if args.screenshot else connect_hall)
     if args.screenshot:
         from screens.screenshots import take_screenshots
 

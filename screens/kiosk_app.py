@@ -22,7 +22,8 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.config import Settings
+from kiosk.background import BackgroundWorker
+from kiosk.config import Secrets, Settings
 from kiosk.fonts import FontSet
 from kiosk.i18n import Catalogue, format_date
 from kiosk.session import IdlePhase, IdleWatch, Session
@@ -55,14 +56,21 @@ class KioskApp(App):
     date_text = StringProperty("")
     time_text = StringProperty("")
     font_problem = StringProperty("")
+    hall_state = StringProperty("offline")   # connecting | online | offline
+    hall_name = StringProperty("")
 
     use_kivy_settings = False
 
     def __init__(self, settings: Settings, catalogue: Catalogue, fonts: FontSet | None,
-                 font_problem: str = "", *, windowed: bool = False,
+                 font_problem: str = "", *, windowed: bool = False, secrets: Secrets | None = None,
+                 hall_connector: Callable | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  wall_clock: Callable[[], datetime] = datetime.now) -> None:
         super().__init__()
+        self.secrets = secrets
+        self._hall_connector = hall_connector
+        self.hall = None  # kiosk.hall_connection.HallConnection once connected
+        self.worker = BackgroundWorker(deliver=lambda callback: Clock.schedule_once(lambda _dt: callback()))
         self.settings = settings
         self.catalogue = catalogue
         self.fonts = fonts
@@ -101,6 +109,32 @@ class KioskApp(App):
         self._idle_event = Clock.schedule_interval(lambda _dt: self.check_idle(), IDLE_CHECK_INTERVAL_S)
         if self.font_problem:
             log.error("%s", self.font_problem)
+        if self._hall_connector is not None and self.secrets is not None:
+            self.connect_hall()
+
+    def connect_hall(self) -> None:
+        """Start (or reach) the hall backend on a worker thread; the screens never wait for it."""
+        self.hall_state = "connecting"
+
+        def connect():
+            connection = self._hall_connector(self.settings, self.secrets)
+            try:
+                return connection, connection.client.hall_info()
+            except Exception:
+                connection.close()
+                raise
+
+        self.worker.run(connect, on_result=self._hall_connected, on_error=self._hall_failed)
+
+    def _hall_connected(self, result) -> None:
+        self.hall, info = result
+        self.hall_name = info.name
+        self.hall_state = "online"
+        log.info("hall backend reachable at %s", self.hall.client.base_url)
+
+    def _hall_failed(self, error: BaseException) -> None:
+        self.hall_state = "offline"
+        log.warning("hall backend unreachable: %s: %s", type(error).__name__, error)
 
     def on_stop(self) -> None:
         Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
@@ -108,6 +142,10 @@ class KioskApp(App):
         for event in (getattr(self, "_clock_event", None), getattr(self, "_idle_event", None)):
             if event is not None:
                 event.cancel()
+        self.worker.shutdown(wait=False)
+        if self.hall is not None:
+            self.hall.close()
+            self.hall = None
 
     # --- texts ----------------------------------------------------------------------------------
 

@@ -75,11 +75,10 @@ def make_app(kivy_window, fake_clock):
 
     apps = []
 
-    def make(profile: Path = PROFILE_DIR / "demo.toml", **overrides):
-        settings = load_settings(profile)
-        for section, values in overrides.items():
-            settings = settings.model_copy(update={section: getattr(settings, section).model_copy(update=values)})
-        app = KioskApp(settings, Catalogue.load(), find_fonts(), monotonic=fake_clock, windowed=True)
+    def make(profile: Path = PROFILE_DIR / "demo.toml", *, settings=None, secrets=None, hall_connector=None):
+        settings = settings or load_settings(profile)
+        app = KioskApp(settings, Catalogue.load(), find_fonts(), monotonic=fake_clock, windowed=True,
+                       secrets=secrets, hall_connector=hall_connector)
         app._run_prepare()
         apps.append(app)
         frames()

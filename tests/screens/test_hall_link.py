@@ -1,0 +1,41 @@
+"""In the demo profile the kiosk starts the reference hall in-process and talks to it over real HTTP,
+without ever holding up the UI thread; an unreachable hall is reported, not waited for."""
+
+import time
+
+from kiosk.config import PROFILE_DIR, Secrets, load_settings
+from kiosk.hall_connection import connect_hall
+from tests.screens.conftest import frames
+
+DEADLINE_S = 30
+
+
+def wait_for(condition) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached before the deadline"
+        frames(1)
+
+
+
+def test_demo_kiosk_reaches_its_embedded_hall_over_http(make_app, tmp_path):
+    settings = load_settings(PROFILE_DIR / "demo.toml").model_copy(update={"data_dir": tmp_path})
+    app = make_app(settings=settings, secrets=Secrets(kiosk_secret="test-secret-0123456789abcdef"),
+                   hall_connector=connect_hall)
+    wait_for(lambda: app.hall_state != "connecting")
+    assert app.hall_state == "online"
+    assert app.hall.client.base_url.startswith("http://127.0.0.1:")
+    assert app.hall_name == app.hall.client.hall_info().name
+    assert [queue.prefix for queue in app.hall.client.queues()]  # the demo hall has open queues
+
+
+def test_unreachable_hall_is_reported_offline(make_app, tmp_path):
+    demo = load_settings(PROFILE_DIR / "demo.toml")
+    hall = demo.hall.model_copy(update={"mode": "remote", "base_url": "http://127.0.0.1:9", "retries": 0,
+                                        "connect_timeout_s": 1.0})
+    settings = demo.model_copy(update={"data_dir": tmp_path, "hall": hall})
+    app = make_app(settings=settings, secrets=Secrets(kiosk_secret="test-secret-0123456789abcdef"),
+                   hall_connector=connect_hall)
+    wait_for(lambda: app.hall_state != "connecting")
+    assert app.hall_state == "offline"
+    assert app.hall is None
