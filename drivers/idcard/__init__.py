@@ -78,7 +78,7 @@ def open_reader(
         return SerialCardReader(port, baud=baud, timeouts=timeouts)
     from drivers.idcard.sdk import SdtapiCardReader, TermbCardReader
 
-    if library_path is None:
+    if not library_path:
         raise ValueError(f"backend {backend!r} needs library_path (the vendor's .so / .dll)")
     reader_class = SdtapiCardReader if backend == "sdtapi" else TermbCardReader
     return reader_class(_sdk_port(port), library_path=library_path)

@@ -111,7 +111,7 @@ class SdtapiCardReader(CardReader):
     def __init__(self, port: int, *, library_path: str | None = None, library: Any = None,
                  baud: int = 115200) -> None:
         super().__init__()
-        if library is None and library_path is None:
+        if library is None and not library_path:
             raise ValueError("give library_path (the vendor .so/.dll) or a loaded library")
         self.port = port
         self.baud = baud
@@ -217,7 +217,7 @@ class TermbCardReader(CardReader):
 
     def __init__(self, port: int, *, library_path: str | None = None, library: Any = None) -> None:
         super().__init__()
-        if library is None and library_path is None:
+        if library is None and not library_path:
             raise ValueError("give library_path (the vendor Termb library) or a loaded library")
         self.port = port
         self._library_path = library_path

@@ -219,6 +219,8 @@ def test_open_reader_rejects_bad_configuration():
         open_reader("/dev/ttyUSB0", backend="pcsc")
     with pytest.raises(ValueError, match="needs library_path"):
         open_reader("1001", backend="sdtapi")
+    with pytest.raises(ValueError, match="needs library_path"):
+        open_reader("1001", backend="termb", library_path="")   # the config's "not set"
     with pytest.raises(ValueError, match="out of range"):
         open_reader("77", backend="termb", library_path="libtermb.so")
     with pytest.raises(KeyError, match="no demo citizen 'nobody'"):
