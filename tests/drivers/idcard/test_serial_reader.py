@@ -1,9 +1,11 @@
 """The real serial driver against the simulator over a real pty: every card, every fault, unplug/replug."""
 
 import logging
+import time
 from dataclasses import replace
 
 import pytest
+import serial
 
 from drivers.idcard import open_reader
 from drivers.idcard.cardtext import encode_text_block
@@ -20,8 +22,9 @@ from drivers.idcard.errors import (
     ReaderUnavailable,
     SamFault,
     TruncatedFrame,
+    status_error,
 )
-from drivers.idcard.protocol import Command
+from drivers.idcard.protocol import Command, encode_command, receive_frame
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Fault, card_from_citizen
 from kiosk.demo_citizens import DEMO_CITIZENS, demo_citizen
@@ -198,9 +201,20 @@ def test_a_number_failing_its_check_digit_is_reported_with_the_card_kept(simulat
     assert caught.value.identity.id_number == wrong and not caught.value.identity.id_number_valid
 
 
-def test_the_module_answers_unknown_commands_and_bad_frames_with_their_status(simulator):
+def test_the_module_answers_unknown_commands_and_bad_values_with_command_error(simulator):
     assert simulator.module.handle(0x55, 0x01, b"")[2] == 0x21
     assert simulator.module.handle(0x61, 0xFF, b"\x05")[2] == 0x21
+
+
+def test_a_command_frame_corrupted_on_the_way_is_reported_by_the_module(simulator):
+    """GIVEN a command whose XOR byte was damaged on the line THEN the module answers 0x10, which the
+    driver turns into HostFrameRejected (a wiring/baud problem, not a card problem)."""
+    corrupted = bytearray(encode_command(Command.FIND_CARD))
+    corrupted[-1] ^= 0x01
+    with serial.Serial(simulator.port, timeout=3) as port:
+        port.write(bytes(corrupted))
+        response = receive_frame(lambda size, timeout: port.read(size), time.monotonic() + 5)
+    assert isinstance(status_error(response.sw3), HostFrameRejected) and response.sw3 == 0x10
 
 
 def test_open_reader_with_sim_url_exposes_the_simulator_and_shuts_it_down(timeouts):
