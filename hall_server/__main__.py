@@ -1,4 +1,7 @@
-"""`python -m hall_server --host 127.0.0.1 --port 8700 --db PATH [--kiosk ID:SECRET ...] [--demo]`."""
+"""`python -m hall_server --host 127.0.0.1 --port 8700 --db PATH [--kiosk ID:SECRET ...] [--tls-cert ...]`.
+
+Without --kiosk, the demo kiosk `kiosk-demo-01` with secret `demo-secret` is allowed: never in production.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import logging
 import sys
 
 from hall_server.app import HallConfig
-from hall_server.server import HallServer
+from hall_server.server import HallServer, TlsSettings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,19 +25,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--simulate", type=float, default=30.0, metavar="SECONDS",
                         help="let the simulated windows call a ticket every SECONDS (0: off)")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
+    parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    parser.add_argument("--tls-client-ca", help="require kiosk client certificates signed by this CA (PEM)")
     args = parser.parse_args(argv)
 
     kiosks = {}
     for entry in args.kiosk or ["kiosk-demo-01:demo-secret"]:
         kiosk_id, sep, secret = entry.partition(":")
         if not sep or not kiosk_id or not secret:
-            parser.error(f"--kiosk expects ID:SECRET, got an entry without a colon or with an empty part")
+            parser.error("--kiosk expects ID:SECRET, got an entry without a colon or with an empty part")
         kiosks[kiosk_id] = secret.encode("utf-8")
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    tls = TlsSettings(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open)
     server = HallServer(config, host=args.host, port=args.port, threads=args.threads, demo=not args.no_demo,
-                        simulation_interval=args.simulate or None)
+                        simulation_interval=args.simulate or None, tls=tls)
     print(f"hall server on {server.base_url} (kiosks: {', '.join(sorted(kiosks))})", file=sys.stderr)
     server.serve_forever()
     return 0

@@ -77,8 +77,6 @@ PROBLEMS: dict[str, tuple[int, str, str, str]] = {
                          "This ticket or case was already reviewed."),
     "reasons_required": (422, "Reasons required", "请选择不满意的原因。",
                          "An unsatisfied review must name at least one reason."),
-    "review_token_invalid": (404, "Review link invalid", "评价链接无效或已过期。",
-                             "The review token is malformed, forged or expired."),
     "internal_error": (500, "Internal error", "系统繁忙，请稍后再试。",
                        "The hall server failed; see its log."),
     "database_busy": (503, "Database busy", "系统繁忙，请稍后再试。",

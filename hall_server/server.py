@@ -1,23 +1,46 @@
-"""Serving the hall app with waitress on a real socket, in a thread that can be stopped cleanly.
+"""Serving the hall app on a real socket, in a thread that can be stopped cleanly.
 
 `HallServer` binds (port 0 picks a free port), serves in a daemon thread and stops on `stop()`:
-the tests start one per module, the demo profile one per run, `python -m hall_server` one for good.
-Production sites put a TLS-terminating reverse proxy (nginx) in front, as waitress expects.
+the tests start one per test, the demo profile one per run, `python -m hall_server` one for good.
+Plain HTTP is served by waitress (production sites put a TLS-terminating reverse proxy in front,
+as waitress expects). With `TlsSettings` the server speaks TLS itself, optionally demanding a
+client certificate, through werkzeug's threaded server: for small sites, and for testing the
+kiosk's CA bundle and client certificate end to end.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from waitress.server import create_server
 from waitress import wasyncore
+from waitress.server import create_server
+from werkzeug.serving import make_server
 
 from hall_server import db
 from hall_server.app import HallConfig, create_app
 from hall_server.seed import seed_demo
 from hall_server.simulation import QueueSimulation
 
-__all__ = ["HallServer", "prepare_database"]
+__all__ = ["HallServer", "TlsSettings", "prepare_database"]
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    cert_file: str                          # server certificate chain (PEM)
+    key_file: str                           # its private key (PEM)
+    client_ca_file: str | None = None       # when set, kiosks must present a certificate it signed
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.cert_file, self.key_file)
+        if self.client_ca_file:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(self.client_ca_file)
+        return context
 
 
 def prepare_database(config: HallConfig, *, demo: bool) -> None:
@@ -32,26 +55,71 @@ def prepare_database(config: HallConfig, *, demo: bool) -> None:
             conn.close()
 
 
+class _Listener(Protocol):
+    port: int
+
+    def serve(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class _Waitress:
+    """Plain HTTP with waitress's thread pool; `serve` returns once `stop` is called."""
+
+    def __init__(self, app: Any, host: str, port: int, threads: int) -> None:
+        self._server: Any = create_server(app, host=host, port=port, threads=threads,
+                                          clear_untrusted_proxy_headers=True, ident="hall-server")
+        self.port = self._server.effective_port
+        self._stopping = threading.Event()
+
+    def serve(self) -> None:
+        while not self._stopping.is_set():
+            wasyncore.poll2(timeout=1.0, map=self._server._map)
+        for channel in list(self._server._map.values()):
+            channel.close()
+        self._server.task_dispatcher.shutdown()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.pull_trigger()          # wakes the poll at once
+
+
+class _WerkzeugTls:
+    """HTTPS, a thread per connection, with the optional client-certificate check of TlsSettings."""
+
+    def __init__(self, app: Any, host: str, port: int, tls: TlsSettings) -> None:
+        self._server = make_server(host, port, app, threaded=True, ssl_context=tls.context())
+        self.port = self._server.server_port
+
+    def serve(self) -> None:
+        self._server.serve_forever(poll_interval=0.05)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 class HallServer:
     """The reference server on `host`:`port`, with its queue simulation."""
 
     def __init__(self, config: HallConfig, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-                 demo: bool = True, simulation_interval: float | None = None) -> None:
+                 demo: bool = True, simulation_interval: float | None = None,
+                 tls: TlsSettings | None = None) -> None:
         prepare_database(config, demo=demo)
         self.config = config
         self.app = create_app(config)
         self.simulation = QueueSimulation(config.db_path, config.clock, always_open=config.always_open)
         self._simulation_interval = simulation_interval
-        self._server = create_server(self.app, host=host, port=port, threads=threads,
-                                     clear_untrusted_proxy_headers=True, ident="hall-server")
         self.host = host
-        self.port: int = self._server.effective_port   # type: ignore[union-attr]
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name=f"hall-server-{self.port}", daemon=True)
+        self.scheme = "https" if tls else "http"
+        self._listener: _Listener = (_WerkzeugTls(self.app, host, port, tls) if tls
+                                     else _Waitress(self.app, host, port, threads))
+        self.port = self._listener.port
+        self._thread = threading.Thread(target=self._listener.serve, name=f"hall-server-{self.port}", daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> "HallServer":
         self._thread.start()
@@ -59,27 +127,20 @@ class HallServer:
             self.simulation.start(self._simulation_interval)
         return self
 
-    def _serve(self) -> None:
-        server = self._server
-        while not self._stopping.is_set():
-            wasyncore.poll2(timeout=1.0, map=server._map)   # type: ignore[attr-defined]
-        for channel in list(server._map.values()):          # type: ignore[attr-defined]
-            channel.close()
-        server.task_dispatcher.shutdown()                   # type: ignore[attr-defined]
-
     def serve_forever(self) -> None:
-        """Serve in the calling thread (the command line); Ctrl-C stops."""
+        """Serve in the calling thread (the command line) until Ctrl-C."""
         if self._simulation_interval:
             self.simulation.start(self._simulation_interval)
         try:
-            self._serve()
+            self._listener.serve()
         except KeyboardInterrupt:
             pass
+        finally:
+            self.simulation.stop()
 
     def stop(self) -> None:
         self.simulation.stop()
-        self._stopping.set()
-        self._server.pull_trigger()                          # type: ignore[union-attr]
+        self._listener.stop()
         self._thread.join(timeout=10)
 
     def __enter__(self) -> "HallServer":

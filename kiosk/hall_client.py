@@ -83,10 +83,9 @@ class HallClient:
         adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        if ca_bundle is not None:
-            self.session.verify = ca_bundle
-        if client_cert is not None:
-            self.session.cert = client_cert
+        # Passed with every request: a session attribute would lose to REQUESTS_CA_BUNDLE in the environment.
+        self._verify: str | bool = ca_bundle if ca_bundle is not None else True
+        self._cert = client_cert
 
     def close(self) -> None:
         self.session.close()
@@ -110,7 +109,8 @@ class HallClient:
         started = time.perf_counter()
         try:
             response = self.session.request(method, self.base_url + path, params=params, data=data, headers=headers,
-                                            timeout=self.timeout, allow_redirects=False)
+                                            timeout=self.timeout, allow_redirects=False, verify=self._verify,
+                                            cert=self._cert)
         except requests.Timeout as error:
             raise HallUnavailable(f"hall did not answer {method} {path} within {self._limit(error)}") from None
         except requests.exceptions.SSLError:
