@@ -92,7 +92,7 @@ def open_printer(
     paper_width_mm: int = 80,
     profile: str = "default",
     profiles_file: str | None = None,
-    status_timeout: float = 0.5,
+    status_timeout: float = 1.0,
     write_timeout: float = 5.0,
     confirm_timeout: float = 5.0,
     connect_timeout: float = 2.0,

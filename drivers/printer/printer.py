@@ -74,7 +74,7 @@ class TicketPrinter:
         *,
         profile: PrinterProfile,
         paper: Paper,
-        status_timeout: float = 0.5,
+        status_timeout: float = 1.0,
         write_timeout: float = 5.0,
         confirm_timeout: float = 5.0,
     ) -> None:

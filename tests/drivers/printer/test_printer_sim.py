@@ -65,6 +65,7 @@ def test_a_printer_that_cannot_print_refuses_the_job_and_nothing_is_sent(any_sim
 
 @pytest.mark.timeout(10)
 def test_a_printer_that_never_answers_fails_fast_with_a_typed_error(any_sim_printer):
+    any_sim_printer.status_timeout = 0.3
     any_sim_printer.simulator.set_silent(True)
     with pytest.raises(PrinterOffline, match="did not answer the status query"):
         any_sim_printer.print_document(demo_ticket())
@@ -74,8 +75,10 @@ def test_a_printer_that_never_answers_fails_fast_with_a_typed_error(any_sim_prin
 @pytest.mark.timeout(10)
 def test_a_slow_printer_whose_answer_misses_the_deadline_is_offline_and_its_late_answer_is_discarded(sim_printer):
     sim = sim_printer.simulator
+    sim_printer.status_timeout, normal_timeout = 0.3, sim_printer.status_timeout
     sim.set_answer_delay(1.5)
     assert sim_printer.status().state is PrinterState.OFFLINE
+    sim_printer.status_timeout = normal_timeout
     sim.set_answer_delay(0)
     sim.set_state(PrinterState.PAPER_NEAR_END)
     assert sim.wait_for_late_answers(timeout=5)   # the stale READY answers are now in the port's buffer
