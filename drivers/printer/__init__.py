@@ -41,7 +41,7 @@ from drivers.printer.errors import (
 from drivers.printer.layout import layout_document
 from drivers.printer.preview import png_bytes, render_blocks
 from drivers.printer.printer import PrintResult, TicketPrinter
-from drivers.printer.profiles import BUILTIN_PROFILES, Paper, PrinterProfile, find_profile, paper_for_width
+from drivers.printer.profiles import BUILTIN_PROFILES, Paper, PrinterProfile, find_profile
 from drivers.printer.simulator import PrinterSimulator
 from drivers.printer.status import PrinterState, PrinterStatus
 
@@ -69,13 +69,11 @@ __all__ = [
 ]
 
 
-def _simulated_transport(url: str, paper_width_mm: int) -> tuple[Transport, PrinterSimulator]:
+def _simulated_transport(url: str) -> tuple[Transport, PrinterSimulator]:
     parts = urlsplit(url)
     width = parts.netloc.removesuffix("mm")
     if width not in ("58", "80"):
         raise PrinterConfigError(f"printer URL {url!r}: expected sim://80mm or sim://58mm")
-    if int(width) != paper_width_mm:
-        raise PrinterConfigError(f"printer URL {url!r} does not match paper_width_mm={paper_width_mm}")
     transport_kind = parse_qs(parts.query).get("transport", ["pty"])[-1]
     if transport_kind not in ("pty", "tcp"):
         raise PrinterConfigError(f"printer URL {url!r}: transport must be pty or tcp")
@@ -103,11 +101,11 @@ def open_printer(
     if url.startswith("sim://"):
         width = urlsplit(url).netloc.removesuffix("mm")
         paper_width_mm = int(width) if width in ("58", "80") else paper_width_mm
-    paper = paper_for_width(paper_width_mm)
     chosen = find_profile(profile, profiles_file)
+    paper = chosen.paper(paper_width_mm)
     simulator = None
     if url.startswith("sim://"):
-        transport, simulator = _simulated_transport(url, paper_width_mm)
+        transport, simulator = _simulated_transport(url)
     else:
         transport = transport_for_url(url, connect_timeout=connect_timeout)
     printer = TicketPrinter(
@@ -127,7 +125,7 @@ def render_preview(
 ) -> Image.Image:
     """How `document` looks on paper, as a greyscale Pillow image; no printer needed."""
     chosen = profile if isinstance(profile, PrinterProfile) else find_profile(profile)
-    paper = paper_for_width(paper_width_mm)
+    paper = chosen.paper(paper_width_mm)
     return render_blocks(layout_document(document, paper, chosen.qr_module_dots), paper)
 
 

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from drivers.printer.blocks import COLUMN_DOTS, LINE_DOTS, char_columns, text_columns
 
-__all__ = ["FONT_FILES", "font_file_for", "render_text", "missing_fonts"]
+__all__ = ["FONT_FILES", "font_file_for", "render_text"]
 
 FONT_FILES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",      # Debian fonts-wqy-microhei
@@ -36,13 +36,6 @@ def _cmap(path: str) -> frozenset[int]:
             return frozenset(font.getBestCmap())
         finally:
             font.close()
-
-
-def missing_fonts() -> list[str]:
-    """Font files that are not installed (bootstrap.sh installs them); empty on a good machine."""
-    import os
-
-    return [path for path in FONT_FILES if not os.path.exists(path)]
 
 
 @functools.lru_cache(maxsize=4096)

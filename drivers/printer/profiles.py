@@ -58,6 +58,7 @@ class PrinterProfile:
     charset: str = "gbk"
     confirm_job: bool = True
     qr_module_dots: int = 0          # 0: chosen from the paper width
+    print_width_dots: int = 0        # 0: the roll's usual width at 203 dpi (384 or 576); 512 for 180 dpi Epsons
 
     def __post_init__(self) -> None:
         if self.cut not in _CUTS:
@@ -66,6 +67,15 @@ class PrinterProfile:
             raise PrinterConfigError(f"profile {self.name}: charset is {self.charset!r}, expected one of {_CHARSETS}")
         if not 0 <= self.qr_module_dots <= 16:
             raise PrinterConfigError(f"profile {self.name}: qr_module_dots must be 0 (automatic) to 16")
+        if self.print_width_dots and not 240 <= self.print_width_dots <= 640:
+            raise PrinterConfigError(f"profile {self.name}: print_width_dots must be 0 (automatic) or 240..640")
+
+    def paper(self, width_mm: int) -> Paper:
+        """The printable area of a `width_mm` roll on this model."""
+        paper = paper_for_width(width_mm)
+        if self.print_width_dots:
+            return Paper(paper.width_mm, min(paper.dots, self.print_width_dots))
+        return paper
 
 
 BUILTIN_PROFILES: dict[str, PrinterProfile] = {
@@ -99,11 +109,38 @@ def load_profiles(path: str | Path) -> dict[str, PrinterProfile]:
     return profiles
 
 
+def _from_escpos_database(name: str) -> PrinterProfile | None:
+    """A profile from python-escpos's printer database (escpos-printer-db, 35 models), if it knows `name`.
+
+    The database says nothing about Kanji fonts or GS r, so these get GBK and no job confirmation: a model
+    that ignored GS r would otherwise fail every job as unconfirmed.
+    """
+    from escpos.capabilities import CAPABILITIES
+
+    data = CAPABILITIES["profiles"].get(name)
+    if data is None:
+        return None
+    features = data.get("features", {})
+    cut = "partial" if features.get("paperPartCut") else "full" if features.get("paperFullCut") else "none"
+    pixels = data.get("media", {}).get("width", {}).get("pixels")
+    return PrinterProfile(
+        name,
+        native_qr=bool(features.get("qrCode")),
+        cut=cut,
+        confirm_job=False,
+        print_width_dots=pixels if isinstance(pixels, int) and 240 <= pixels <= 640 else 0,
+    )
+
+
 def find_profile(name: str, profiles_file: str | Path | None = None) -> PrinterProfile:
+    """Built-in profiles first, then the site's file, then python-escpos's printer database."""
     profiles = dict(BUILTIN_PROFILES)
     if profiles_file is not None:
         profiles.update(load_profiles(profiles_file))
-    try:
-        return profiles[name]
-    except KeyError:
-        raise PrinterConfigError(f"printer profile {name!r} is unknown; known: {sorted(profiles)}") from None
+    found = profiles.get(name) or _from_escpos_database(name)
+    if found is None:
+        raise PrinterConfigError(
+            f"printer profile {name!r} is unknown; known here: {sorted(profiles)}, "
+            "or any model name of python-escpos's printer database"
+        )
+    return found

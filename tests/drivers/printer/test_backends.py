@@ -45,7 +45,7 @@ def test_bad_printer_urls_are_config_errors_that_say_what_is_expected(url, hint)
 def test_bad_paper_width_and_unknown_profile_are_config_errors():
     with pytest.raises(PrinterConfigError, match="58 and 80"):
         open_printer("tcp://127.0.0.1:9100", paper_width_mm=76)
-    with pytest.raises(PrinterConfigError, match="known: "):
+    with pytest.raises(PrinterConfigError, match="known here: "):
         open_printer("tcp://127.0.0.1:9100", profile="TM-NOPE")
 
 

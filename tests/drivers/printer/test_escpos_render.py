@@ -1,10 +1,12 @@
 """The exact ESC/POS bytes: Chinese mode, GB18030 text, sizes, QR codes and image lines for rare characters."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import ImageOps
 
 from drivers.printer import BUILTIN_PROFILES, PrinterProfile
-from drivers.printer.blocks import Align, QrCode, Raster, TextLine
+from drivers.printer.blocks import Align, Cut, Feed, QrCode, Raster, TextLine
 from drivers.printer.demo import DEMO_REVIEW_URL, demo_ticket
 from drivers.printer.escpos_reader import blocks_from_bytes, printed_text, read_commands
 from drivers.printer.escpos_render import FEED_BEFORE_CUT, encode_text, render_escpos
@@ -131,3 +133,31 @@ def test_mode_commands_are_sent_only_when_the_mode_changes():
     data = _bytes([TextLine("一", Align.CENTER), TextLine("二", Align.CENTER), TextLine("三")])
     commands = [c.name for c in read_commands(data)]
     assert commands.count("ESC a") == 2    # centre once, then back to left
+
+
+_ANY_NAME_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("张王李赵测试演示堃喆镕，。：￥·—“”（）") + list("Ab0 -")),
+        st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF),     # CJK Extension A
+        st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),   # CJK Extension B
+        st.sampled_from(list("¥€é")),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=_ANY_NAME_TEXT, charset=st.sampled_from(["gb2312", "gbk", "gb18030"]))
+def test_any_line_prints_either_as_exact_text_or_as_an_image_never_as_garbage(text, charset):
+    """GIVEN any line of names and punctuation and any printer font WHEN rendered THEN the bytes decode back
+    to exactly that line, or the line is one image: nothing is ever replaced by '?' or mis-encoded."""
+    data = _bytes([TextLine(text)], profile=PrinterProfile("p", charset=charset))
+    blocks = [b for b in blocks_from_bytes(data) if not isinstance(b, (Cut, Feed))]
+    assert len(blocks) == 1
+    if isinstance(blocks[0], TextLine):
+        assert blocks[0].text == text
+        assert all(ch.encode(charset) == ch.encode("gb18030") for ch in text)
+    else:
+        assert isinstance(blocks[0], Raster)
+        assert encode_text(text, charset) is None

@@ -38,3 +38,17 @@ def test_bad_site_profiles_are_config_errors(tmp_path, toml, hint):
 def test_builtin_58mm_zjiang_profile_has_no_qr_and_no_cutter():
     profile = find_profile("POS-5890")
     assert (profile.native_qr, profile.cut, profile.charset) == (False, "none", "gb2312")
+
+
+def test_models_from_python_escpos_database_are_usable_by_name():
+    """TM-T88V is a 180 dpi printer: 512 dots on 80 mm paper, so every line is laid out for 42 columns."""
+    profile = find_profile("TM-T88V")
+    assert profile.native_qr and profile.cut == "partial" and not profile.confirm_job
+    assert profile.paper(80).dots == 512 and profile.paper(80).columns == 42
+    printer = open_printer("sim://80mm", profile="TM-T88V")
+    try:
+        assert printer.paper.dots == 512
+        printer.print_document(demo_ticket())
+        assert printer.simulator.wait_for_cuts(1, timeout=5)
+    finally:
+        printer.close()
