@@ -15,6 +15,9 @@ run a 32-bit Python for them. Tests pass a ctypes-level fake as `library`.
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import hmac
+import os
 import sys
 from datetime import date
 from typing import Any
@@ -24,6 +27,7 @@ from drivers.idcard.errors import (
     CardSelectFailed,
     CommandRejected,
     FrameError,
+    IdCardError,
     InvalidIdNumber,
     LibraryUnavailable,
     ReaderTimeout,
@@ -224,6 +228,8 @@ class TermbCardReader(CardReader):
         self._library = library
         self._functions: dict[str, Any] = {}
         self._open = False
+        self._key = os.urandom(16)
+        self._last_card = b""
 
     def _function(self, name: str) -> Any:
         if name not in self._functions:
@@ -277,24 +283,40 @@ class TermbCardReader(CardReader):
             raise CardSelectFailed(0x81, "CVR_SelectCard")
 
     def card_still_present(self) -> bool:
-        # Termb offers no "same card still there" probe: the card is gone once find succeeds again.
-        return not self.find_card()
+        """Termb has no presence probe, and builds differ. Most refuse to find a card already read:
+        then the card counts as present until another one is found. Builds that find it again get it
+        re-read and compared (by a keyed hash, never the number itself), so one card fires once."""
+        with self._lock:
+            if not self.find_card():
+                return True
+            try:
+                self.select_card()
+                number = self._read_values()["id_number"]
+            except IdCardError:
+                return False
+        return hmac.compare_digest(self._card_key(number), self._last_card)
 
     def read_appended_addresses(self) -> tuple[str, ...]:
         return ()
 
     def read_card(self, *, fingerprint: bool = False) -> IdentityCard:
         with self._lock:
-            status = self._step("CVR_Read_Content", 1)
-            if status != 1:
-                error = ReaderUnavailable if status in (4, 99) else CardDataError
-                raise error(f"CVR_Read_Content returned {status}: the card could not be read; replace it")
-            values = {field: self._text(getter) for field, getter in _TERMB_GETTERS.items()}
-        identity = _identity_from_termb(values)
+            identity = _identity_from_termb(self._read_values())
+            self._last_card = self._card_key(identity.id_number)
         identity.register_sensitive()
         if not identity.id_number_valid:
             raise InvalidIdNumber(f"card number {identity.masked_id_number} fails its check digit", identity)
         return identity
+
+    def _card_key(self, number: str) -> bytes:
+        return hmac.new(self._key, number.encode(), hashlib.sha256).digest()
+
+    def _read_values(self) -> dict[str, str]:
+        status = self._step("CVR_Read_Content", 1)
+        if status != 1:
+            error = ReaderUnavailable if status in (4, 99) else CardDataError
+            raise error(f"CVR_Read_Content returned {status}: the card could not be read; replace it")
+        return {field: self._text(getter) for field, getter in _TERMB_GETTERS.items()}
 
     def _text(self, getter: str) -> str:
         buffer = ctypes.create_string_buffer(512)

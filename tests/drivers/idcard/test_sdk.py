@@ -21,6 +21,7 @@ from drivers.idcard.errors import (
     ReaderUnavailable,
     SamFault,
 )
+from drivers.idcard.poller import CardPoller, CardRemoved, ReaderStateChanged
 from drivers.idcard.sdk import SdtapiCardReader, TermbCardReader
 from drivers.idcard.simulator import SamModule, card_from_citizen
 from kiosk.demo_citizens import DemoCitizen, demo_citizen
@@ -200,7 +201,13 @@ class FakeTermb:
             setattr(self, name, getter(name))
         self.CVR_InitComm = CFUNCTYPE(c_int, c_int)(lambda port: 1 if port == 1001 else 2)
         self.CVR_CloseComm = CFUNCTYPE(c_int)(lambda: 1)
-        self.CVR_FindCard = CFUNCTYPE(c_int)(lambda: 1 if self.card_present else 0)
+        self.finds = 0
+
+        def find():
+            self.finds += 1
+            return 1 if self.card_present else 0   # like the builds that find an already-read card
+
+        self.CVR_FindCard = CFUNCTYPE(c_int)(find)
         self.CVR_SelectCard = CFUNCTYPE(c_int)(lambda: 1 if self.card_present else 0)
         self.CVR_Read_Content = CFUNCTYPE(c_int, c_int)(lambda active: 1 if self.card_present else 0)
         self.CVR_GetSAMID = CFUNCTYPE(c_int, BUFFER)(
@@ -238,3 +245,17 @@ def test_termb_reports_no_card_sam_id_and_bad_numbers():
 def test_termb_wrong_port_is_unavailable():
     with pytest.raises(ReaderUnavailable, match="CVR_InitComm"):
         TermbCardReader(1002, library=FakeTermb(None)).open()
+
+
+def test_termb_poller_reads_a_card_once_even_when_the_library_keeps_finding_it(events, until):
+    """GIVEN a Termb build whose find succeeds again for a card already read WHEN it stays THEN it is
+    read once; WHEN another card replaces it THEN removal and the new card are reported."""
+    library = FakeTermb(demo_citizen("resident"))
+    with TermbCardReader(1001, library=library) as reader, CardPoller(reader, events, poll_interval=0.3):
+        assert isinstance(events.next(), ReaderStateChanged)
+        assert events.next().identity.name == "张测试"
+        until(lambda: library.finds >= 4)
+        assert events.pending() == []
+        library.__init__(demo_citizen("elder"))
+        assert isinstance(events.next(), CardRemoved)
+        assert events.next().identity.name == "李演示"
