@@ -13,6 +13,7 @@ import threading
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from drivers.printer.errors import PrinterConfigError
 from drivers.printer.blocks import COLUMN_DOTS, LINE_DOTS, char_columns, text_columns
 
 __all__ = ["FONT_FILES", "font_file_for", "render_text"]
@@ -30,8 +31,12 @@ _draw_lock = threading.Lock()
 
 @functools.cache
 def _cmap(path: str) -> frozenset[int]:
+    """The code points a font file covers; empty if it is not installed (the next font is tried)."""
     with _cmap_lock:
-        font = TTFont(path, fontNumber=0, lazy=True)
+        try:
+            font = TTFont(path, fontNumber=0, lazy=True)
+        except OSError:
+            return frozenset()
         try:
             return frozenset(font.getBestCmap())
         finally:
@@ -49,7 +54,12 @@ def font_file_for(ch: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _font(path: str, pixels: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, pixels, index=0)
+    try:
+        return ImageFont.truetype(path, pixels, index=0)
+    except OSError:
+        raise PrinterConfigError(
+            f"font {path} is missing: run bootstrap.sh (Debian fonts-wqy-microhei and fonts-hanazono)"
+        ) from None
 
 
 @functools.lru_cache(maxsize=8192)

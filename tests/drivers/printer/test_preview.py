@@ -40,3 +40,18 @@ def test_a_rare_character_name_has_ink_in_the_preview():
     assert font_file_for("𠀀") in FONT_FILES[1:]
     assert font_file_for("测") == FONT_FILES[0]
     assert render_text("䶮").getextrema() == (0, 255)
+
+
+def test_a_missing_font_is_a_config_error_naming_the_package(monkeypatch):
+    from drivers.printer import PrinterConfigError, glyphs
+
+    monkeypatch.setattr(glyphs, "FONT_FILES", ("/nonexistent/no-such-font.ttc",))
+    glyphs.font_file_for.cache_clear()
+    glyphs._glyph.cache_clear()
+    try:
+        with pytest.raises(PrinterConfigError, match="fonts-wqy-microhei"):
+            glyphs.render_text("测")
+    finally:
+        monkeypatch.undo()
+        glyphs.font_file_for.cache_clear()
+        glyphs._glyph.cache_clear()
