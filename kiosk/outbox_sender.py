@@ -1,0 +1,298 @@
+"""The one background worker that delivers the outbox to the hall: in order, once, without a busy loop.
+
+Each round takes the head of every stream (kiosk.outbox) and POSTs it with the item's id as the
+Idempotency-Key; delivered items are acknowledged (deleted) together, one transaction per stream
+and round, so a backlog drains at HTTP speed instead of one disk sync per item. A crash between
+send and acknowledge only means the hall sees a repeat, which it answers from its idempotency
+ledger without applying it again. Device events go up to 100 per POST, each with its own event id.
+
+What an answer means for the item:
+
+    ===============================================  ============================================
+    2xx                                              delivered: acknowledged and deleted
+    HallUnavailable (refused, timeout, 502/503/504)  the hall is away: every stream waits (backoff)
+    401 signature/clock problems                     the kiosk is misconfigured: every stream waits,
+                                                     and an alert says what to fix; nothing is dead
+    5xx, 408, 425, 429, 409 request_in_flight,       this stream waits (backoff) and retries the
+    an answer that breaks the API                    same item: order within a stream is kept
+    any other 4xx                                    will never succeed: parked as dead (kept for a
+                                                     technician), the stream goes on behind it
+    ===============================================  ============================================
+
+Backoff is exponential with equal jitter (half fixed, half random), from `base_delay` up to
+`max_delay`. Offline, the worker sleeps until the next attempt is due or until woken: by an
+enqueue (the outbox calls `wake`) or by kiosk.reachability reporting the hall back, which also
+resets the backoff so the backlog drains at once. Time and waiting are injected (`clock`, `wait`,
+`rng`), so tests drive rounds with `run_once()` and never sleep.
+
+    sender = OutboxSender(outbox, hall_client, on_reachability=reachability.report)
+    sender.start()                       # a daemon thread; returns at once
+    ...
+    sender.stop()                        # at app exit: finishes the current request, then returns
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol, Sequence
+
+from kiosk.hall_errors import HallError, HallProtocolError, HallRejected, HallUnavailable
+from kiosk.outbox import ItemKind, Outbox, OutboxItem
+from kiosk.outbox_errors import OutboxAlert, OutboxError
+
+__all__ = ["OutboxSender", "SendRound", "HallPoster"]
+
+log = logging.getLogger("kiosk.outbox_sender")
+
+# Problem codes (hall_server/problems.py) that say the kiosk, not the item, is wrong: key, id or clock.
+KIOSK_LEVEL_CODES = frozenset({"missing_signature", "unknown_kiosk", "bad_signature", "stale_timestamp",
+                               "replayed_request"})
+RETRY_STATUSES = frozenset({408, 425, 429})
+RETRY_CODES = frozenset({"request_in_flight"})
+
+
+class HallPoster(Protocol):
+    """What the sender needs of kiosk.hall_client.HallClient."""
+
+    def post(self, path: str, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class SendRound:
+    """What one round did; `next_due` is the clock time of the next useful round, None when idle."""
+
+    delivered: int
+    dead: int
+    failed: int
+    next_due: float | None
+
+
+class _Backoff:
+    def __init__(self) -> None:
+        self.failures = 0
+        self.resume_at = 0.0
+
+    def reset(self) -> None:
+        self.failures = 0
+        self.resume_at = 0.0
+
+
+class OutboxSender:
+    def __init__(self, outbox: Outbox, client: HallPoster, *, batch_size: int = 50, base_delay: float = 1.0,
+                 max_delay: float = 300.0, prune_every: float = 600.0,
+                 on_reachability: Callable[[bool], None] | None = None,
+                 on_alert: Callable[[OutboxAlert], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 wait: Callable[[threading.Event, float | None], Any] | None = None,
+                 rng: random.Random | None = None) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.batch_size = batch_size
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._prune_every = prune_every
+        self._on_reachability = on_reachability
+        self._on_alert = on_alert
+        self._clock = clock
+        self._wait = wait or (lambda event, timeout: event.wait(timeout))
+        self._rng = rng or random.Random()
+        self._hall = _Backoff()
+        self._streams = {stream: _Backoff() for stream in outbox.streams}
+        self._last_prune: float | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        outbox.add_listener(self.wake)
+
+    # -- the worker thread -------------------------------------------------------------------------
+
+    def start(self) -> "OutboxSender":
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self, *, reset_backoff: bool = False) -> None:
+        """Run a round now: new work was enqueued, or (`reset_backoff`) the hall is known to be back."""
+        if reset_backoff:
+            self._hall.reset()
+            for backoff in self._streams.values():
+                backoff.reset()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                next_due = self.run_once().next_due
+            except OutboxError as error:
+                # Disk or file trouble: the outbox has alerted; try again later rather than spin.
+                log.error("outbox sender paused: %s", error)
+                next_due = self._clock() + self.max_delay
+            timeout = None if next_due is None else max(0.0, next_due - self._clock())
+            if timeout != 0.0:
+                self._wait(self._wake, timeout)
+            self._wake.clear()
+
+    # -- one round ---------------------------------------------------------------------------------
+
+    def run_once(self) -> SendRound:
+        """Deliver what is due now; never waits for a backoff (the caller waits until `next_due`)."""
+        now = self._clock()
+        self._maybe_prune(now)
+        if now < self._hall.resume_at:
+            return SendRound(0, 0, 0, self._hall.resume_at)
+        delivered = dead = failed = 0
+        due: list[float] = []
+        answered = unreachable = False
+        for stream, backoff in self._streams.items():
+            if now < backoff.resume_at:
+                due.append(backoff.resume_at)
+                continue
+            items = self.outbox.pending(stream, self.batch_size)
+            if not items:
+                continue
+            outcome = self._deliver_stream(stream, items)
+            delivered += outcome.delivered
+            dead += outcome.dead
+            answered = answered or outcome.answered
+            if outcome.failed:
+                failed += 1
+                if outcome.hall_level:
+                    unreachable = unreachable or not outcome.answered
+                    due.append(self._hall.resume_at)
+                    break
+                due.append(backoff.resume_at)
+            elif outcome.delivered + outcome.dead >= len(items) and len(items) == self.batch_size:
+                due.append(now)                     # a backlog: go on at once
+        if answered or unreachable:
+            self._report_reachability(answered and not unreachable)
+        return SendRound(delivered, dead, failed, min(due) if due else None)
+
+    def _deliver_stream(self, stream: str, items: Sequence[OutboxItem]) -> "_StreamOutcome":
+        outcome = _StreamOutcome()
+        delivered_ids: list[str] = []
+        singly = False
+        index = 0
+        try:
+            while index < len(items):
+                spec = self.outbox.kinds[items[index].kind]
+                group = self._group(items, index, spec, singly)
+                try:
+                    self._post(spec, group)
+                except HallError as error:
+                    verdict = self._verdict(error)
+                    if verdict == "dead":
+                        outcome.answered = True
+                        if len(group) > 1:
+                            singly = True           # find the refused one(s) by sending one at a time
+                            continue
+                        self.outbox.park_dead(group[0].id, _reason(error))
+                        outcome.dead += 1
+                        index += 1
+                        continue
+                    outcome.failed = True
+                    outcome.answered = not isinstance(error, HallUnavailable)
+                    outcome.hall_level = verdict == "hall"
+                    self._fail(stream, group, error, hall_level=outcome.hall_level)
+                    break
+                outcome.answered = True
+                delivered_ids.extend(item.id for item in group)
+                index += len(group)
+        finally:
+            if delivered_ids:
+                self.outbox.acknowledge(delivered_ids)
+                outcome.delivered = len(delivered_ids)
+        if not outcome.failed:
+            self._streams[stream].reset()
+            self._hall.reset()
+        return outcome
+
+    @staticmethod
+    def _group(items: Sequence[OutboxItem], index: int, spec: ItemKind, singly: bool) -> list[OutboxItem]:
+        group = [items[index]]
+        if spec.batch_field is None or singly:
+            return group
+        for item in items[index + 1:]:
+            if item.kind != spec.name or len(group) >= spec.batch_max:
+                break
+            group.append(item)
+        return group
+
+    def _post(self, spec: ItemKind, group: Sequence[OutboxItem]) -> None:
+        if spec.batch_field is None:
+            self.client.post(spec.path, group[0].payload, group[0].id)
+            return
+        id_field = spec.id_field or "id"
+        body = {spec.batch_field: [{**item.payload, id_field: item.id} for item in group]}
+        # The key follows the batch's members: a different batch after a crash is a different request,
+        # and the hall stores each member once by its own id.
+        key = "batch-" + hashlib.sha256("\n".join(item.id for item in group).encode("ascii")).hexdigest()[:40]
+        self.client.post(spec.path, body, key)
+
+    @staticmethod
+    def _verdict(error: HallError) -> str:
+        """"hall": every stream waits; "retry": this stream waits; "dead": never retry this item."""
+        if isinstance(error, HallUnavailable):
+            return "hall"
+        if isinstance(error, HallRejected):
+            if error.code in KIOSK_LEVEL_CODES:
+                return "hall"
+            if error.status >= 500 or error.status in RETRY_STATUSES or error.code in RETRY_CODES:
+                return "retry"
+            return "dead"
+        return "retry"                              # HallProtocolError and anything else the client raises
+
+    def _fail(self, stream: str, group: Sequence[OutboxItem], error: HallError, *, hall_level: bool) -> None:
+        backoff = self._hall if hall_level else self._streams[stream]
+        backoff.failures += 1
+        delay = min(self.max_delay, self.base_delay * 2 ** min(backoff.failures - 1, 30))
+        backoff.resume_at = self._clock() + delay / 2 + self._rng.random() * delay / 2
+        reason = _reason(error)
+        if not isinstance(error, HallUnavailable):
+            # Offline there is nothing to learn per item, and a disk sync per attempt is wasted.
+            self.outbox.record_failure([item.id for item in group], reason)
+        if isinstance(error, HallRejected) and error.code in KIOSK_LEVEL_CODES:
+            self._alert(OutboxAlert("critical", "outbox_kiosk_rejected", f"the hall refuses this kiosk ({error.code}):"
+                                    " check the kiosk id, the kiosk secret and the clock (NTP); nothing is lost"))
+        log.info("outbox %s: delivery failed (%s), next try in %.0f s", stream, reason,
+                 backoff.resume_at - self._clock())
+
+    def _maybe_prune(self, now: float) -> None:
+        if self._last_prune is None or now - self._last_prune >= self._prune_every:
+            self._last_prune = now
+            self.outbox.prune()
+
+    def _report_reachability(self, reachable: bool) -> None:
+        if self._on_reachability is not None:
+            self._on_reachability(reachable)
+
+    def _alert(self, alert: OutboxAlert) -> None:
+        log.error("outbox alert %s: %s", alert.code, alert.message)
+        if self._on_alert is not None:
+            self._on_alert(alert)
+
+
+@dataclass
+class _StreamOutcome:
+    delivered: int = 0
+    dead: int = 0
+    failed: bool = False
+    hall_level: bool = False
+    answered: bool = False
+
+
+def _reason(error: HallError) -> str:
+    """An error's text is built from status codes and the hall's fixed messages (kiosk.hall_errors)."""
+    if isinstance(error, HallProtocolError):
+        return f"protocol: {error}"
+    return str(error)
