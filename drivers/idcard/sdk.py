@@ -190,8 +190,8 @@ class SdtapiCardReader(CardReader):
         if command is Command.SET_RF_FRAME_SIZE:
             return call("SDT_SetMaxRFByte")(port, data[0], 0), b""
         if command is Command.SET_BAUD:
-            speeds = {index: baud for baud, index in BAUD_RATES.items()}
-            return call("SDT_SetCOMBaud")(port, self.baud, speeds[para if para is not None else 0]), b""
+            new_baud = next(baud for baud, index in BAUD_RATES.items() if index == para)
+            return call("SDT_SetCOMBaud")(port, self.baud, new_baud), b""
         raise CommandRejected(0x21, command.name)
 
     def _baud_changed(self, baud: int) -> None:

@@ -53,6 +53,12 @@ SAM_ID_FIELDS = (5, 1, 20101213, 11024553, 1234567890)   # formats as 05.01-2010
 # Card-originated failures carry the card's own SW1 SW2 (GA/T 467 shows them as "XX XX").
 _CARD_SW = (0x6A, 0x82)
 _CARD_ORIGINATED = {0x31, 0x41, 0x47, 0x81}
+_SPEED_OF_INDEX = {index: baud for baud, index in BAUD_RATES.items()}
+_COMMAND_ERROR = (0, 0, 0x21, b"")
+
+
+def _ok(payload: bytes = b"") -> tuple[int, int, int, bytes]:
+    return 0, 0, 0x90, payload
 
 
 @dataclass(frozen=True)
@@ -143,21 +149,19 @@ class SamModule:
             if self.sam_fault is not None:
                 return 0, 0, self.sam_fault, b""
             if command is None:
-                return 0, 0, 0x21, b""
+                return _COMMAND_ERROR
             return self._handle(command, para, data)
 
     def _handle(self, command: Command, para: int, data: bytes) -> tuple[int, int, int, bytes]:
-        ok = lambda payload=b"": (0, 0, 0x90, payload)   # noqa: E731
         state, card = self._state, self.card
         if command in (Command.SAM_STATUS, Command.RESET_SAM):
-            return ok()
+            return _ok()
         if command is Command.SAM_ID:
-            return ok(struct.pack("<HHIII", *SAM_ID_FIELDS))
+            return _ok(struct.pack("<HHIII", *SAM_ID_FIELDS))
         if command is Command.SET_BAUD:
-            speeds = {index: baud for baud, index in BAUD_RATES.items()}
-            return ok() if para in speeds else (0, 0, 0x21, b"")
+            return _ok() if para in _SPEED_OF_INDEX else _COMMAND_ERROR
         if command is Command.SET_RF_FRAME_SIZE:
-            return ok() if len(data) == 1 and 24 <= data[0] <= 255 else (0, 0, 0x21, b"")
+            return _ok() if len(data) == 1 and 24 <= data[0] <= 255 else _COMMAND_ERROR
         if command is Command.FIND_CARD:
             if state in (_CardState.NEW, _CardState.FOUND, _CardState.SELECTED):
                 self._state = _CardState.FOUND
@@ -166,14 +170,14 @@ class SamModule:
         if command is Command.SELECT_CARD:
             if state in (_CardState.FOUND, _CardState.SELECTED):
                 self._state = _CardState.SELECTED
-                return ok(bytes(8))
+                return _ok(bytes(8))
             return *_CARD_SW, 0x81, b""
         if command is Command.READ_APPENDED_ADDRESS:
             if state is not _CardState.READ or card is None:
                 return *_CARD_SW, 0x41, b""
             if not card.appended_addresses:
                 return 0, 0, 0x91, b""
-            return ok(encode_appended_addresses(card.appended_addresses))
+            return _ok(encode_appended_addresses(card.appended_addresses))
         # READ_BASE / READ_WITH_FINGERPRINT
         if state not in (_CardState.SELECTED, _CardState.READ) or card is None:
             return *_CARD_SW, 0x41, b""
@@ -181,14 +185,13 @@ class SamModule:
         lengths = len(card.text).to_bytes(2, "big") + len(card.photo).to_bytes(2, "big")
         if command is Command.READ_WITH_FINGERPRINT:
             lengths += len(card.fingerprint).to_bytes(2, "big")
-            return ok(lengths + card.text + card.photo + card.fingerprint)
-        return ok(lengths + card.text + card.photo)
+            return _ok(lengths + card.text + card.photo + card.fingerprint)
+        return _ok(lengths + card.text + card.photo)
 
     def apply_baud(self, code: int, para: int) -> None:
-        if code == Command.SET_BAUD.code:
-            speeds = {index: baud for baud, index in BAUD_RATES.items()}
-            if para in speeds:
-                self.baud = speeds[para]
+        """Take the new speed of an accepted baud change (the caller still replies at the old one)."""
+        if code == Command.SET_BAUD.code and para in _SPEED_OF_INDEX:
+            self.baud = _SPEED_OF_INDEX[para]
 
 
 class Fault(Enum):
@@ -364,7 +367,7 @@ class Simulator:
             try:
                 body = decoder.next_body()
             except ChecksumMismatch:
-                self._send(encode_response(0x10))
+                self._send(encode_response(0x10), self.module.baud)
                 continue
             if body is None:
                 return
@@ -387,9 +390,10 @@ class Simulator:
                 reply = reply[:-1] + bytes([reply[-1] ^ 0x5A])
             elif fault is Fault.TRUNCATED:
                 reply = reply[: len(reply) // 2]
-            self._send(reply)
+            reply_baud = self.module.baud
             if sw3 == 0x90:
-                self.module.apply_baud(code, para)   # the reply still goes out at the old speed
+                self.module.apply_baud(code, para)   # switch now; the reply still goes out at the old speed
+            self._send(reply, reply_baud)
 
     def _take_fault(self, command: Command | None) -> tuple[Fault | None, int]:
         with self._faults_lock:
@@ -400,9 +404,8 @@ class Simulator:
         if seconds > 0.0005:
             time.sleep(seconds)
 
-    def _send(self, data: bytes) -> None:
+    def _send(self, data: bytes, baud: int) -> None:
         """Write at the wire speed: each ~10 ms chunk leaves when its last byte would have arrived."""
-        baud = self.module.baud
         chunk = max(1, baud // 1000)
         start = time.monotonic()
         for offset in range(0, len(data), chunk):
