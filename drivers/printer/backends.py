@@ -41,6 +41,10 @@ class Transport(abc.ABC):
     def __init__(self) -> None:
         self._opened = False
 
+    def unavailable_reason(self) -> str | None:
+        """Why this kind of transport cannot work on this machine (a missing library), or None."""
+        return None
+
     def _ensure_open(self) -> None:
         if not self._opened:
             try:
@@ -127,6 +131,17 @@ class UsbTransport(Transport):
         self._ids = (vendor_id, product_id)
         self._endpoints = (in_ep, out_ep)
         self._printer = None
+
+    def unavailable_reason(self) -> str | None:
+        from escpos.printer import Usb
+
+        if not Usb.is_usable():
+            return "pyusb is not installed: run bootstrap.sh"
+        import usb.backend.libusb1
+
+        if usb.backend.libusb1.get_backend() is None:
+            return "libusb-1.0 is missing: install the Debian package libusb-1.0-0"
+        return None
 
     def _open(self) -> None:
         from escpos.printer import Usb

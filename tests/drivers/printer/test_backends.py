@@ -189,3 +189,14 @@ def test_usb_without_libusb_is_offline_with_the_package_to_install(monkeypatch):
     status = open_printer("usb://0x0416:0x5011").status()
     assert status.state is PrinterState.OFFLINE
     assert "libusb-1.0-0" in status.message
+
+
+def test_usb_transport_says_when_libusb_is_missing(monkeypatch):
+    import usb.backend.libusb1
+
+    transport = transport_for_url("usb://0x0416:0x5011")
+    monkeypatch.setattr(usb.backend.libusb1, "get_backend", lambda: None)
+    assert "libusb-1.0-0" in transport.unavailable_reason()
+    monkeypatch.setattr(usb.backend.libusb1, "get_backend", lambda: object())
+    assert transport.unavailable_reason() is None
+    assert transport_for_url("tcp://127.0.0.1:9100").unavailable_reason() is None
