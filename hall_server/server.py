@@ -71,17 +71,22 @@ class _Waitress:
                                           clear_untrusted_proxy_headers=True, ident="hall-server")
         self.port = self._server.effective_port
         self._stopping = threading.Event()
+        # Held while stopping is signalled, so the loop cannot close the trigger pipe in between.
+        self._stop_lock = threading.Lock()
 
     def serve(self) -> None:
         while not self._stopping.is_set():
             wasyncore.poll2(timeout=1.0, map=self._server._map)
-        for channel in list(self._server._map.values()):
-            channel.close()
+        with self._stop_lock:
+            for channel in list(self._server._map.values()):
+                channel.close()
         self._server.task_dispatcher.shutdown()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._server.pull_trigger()          # wakes the poll at once
+        with self._stop_lock:
+            if not self._stopping.is_set():
+                self._stopping.set()
+                self._server.pull_trigger()      # wakes the poll at once
 
 
 class _WerkzeugTls:
