@@ -119,7 +119,7 @@ class OutboxSender:
     def stop(self, timeout: float = 15.0) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def wake(self, *, reset_backoff: bool = False) -> None:
