@@ -10,7 +10,9 @@
 | PrinterWriteFailed     | the bytes could not be sent within their deadline          | reprint   |
 | PrinterJobUnconfirmed  | the job was sent but the printer never said it was printed | reprint   |
 
-A refused job printed nothing, so the app keeps the ticket on screen and offers to reprint. Messages never
+A refused job printed nothing, so the app keeps the ticket on screen and offers to reprint. The same
+PrinterNotReady errors also come after a job when the printer stopped during it (paper ran out, cover
+opened): the message then says the job may be incomplete, and the remedy is the same reprint. Messages never
 contain document text, so no personal data can reach a log through them.
 """
 

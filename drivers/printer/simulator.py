@@ -10,6 +10,7 @@ buffer order (and, like a real printer, not while stopped), and can save what it
     sim.set_answer_delay(2.0)               # "slow": answers later than a status timeout
     sim.set_silent(True)                    # switched off / unplugged: never answers
     sim.set_answers_paper_sensor(False)     # a model without GS r 1: jobs cannot be confirmed
+    sim.run_out_of_paper_after(200)         # the roll ends in the middle of the next job
     sim.wait_for_cuts(1, timeout=5)
     sim.received(); sim.save("out/ticket")  # out/ticket.bin and out/ticket.png
     sim.close()
@@ -45,6 +46,7 @@ class PrinterSimulator:
         self._answer_delay = 0.0
         self._silent = False
         self._answers_gs_r = True
+        self._paper_left: int | None = None
         self._received = bytearray()
         self._cuts = 0
         self._stream = CommandStream()
@@ -80,6 +82,11 @@ class PrinterSimulator:
         """False: a model that ignores GS r 1, so jobs are never confirmed (its profile needs confirm_job=false)."""
         with self._lock:
             self._answers_gs_r = answers
+
+    def run_out_of_paper_after(self, byte_count: int) -> None:
+        """The roll ends once `byte_count` more bytes have arrived: the job in progress stops half-printed."""
+        with self._lock:
+            self._paper_left = byte_count
 
     # What was received ---------------------------------------------------------------------------------
     def received(self) -> bytes:
@@ -183,6 +190,10 @@ class PrinterSimulator:
     def _handle(self, data: bytes) -> None:
         with self._lock:
             self._received += data
+            if self._paper_left is not None:
+                self._paper_left -= len(data)
+                if self._paper_left <= 0:
+                    self._state, self._paper_left = PrinterState.PAPER_OUT, None
             for command in self._stream.feed(data):
                 if command.name == "DLE EOT" and 1 <= command.arg <= 4:
                     self._answer(status_replies(self._state)[command.arg - 1])

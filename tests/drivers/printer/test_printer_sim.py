@@ -93,6 +93,16 @@ def test_a_job_the_printer_never_confirms_is_reported_for_reprint(sim_printer):
     assert sim_printer.simulator.wait_for_cuts(1, timeout=5)   # the bytes did go out
 
 
+def test_paper_running_out_during_a_job_is_reported_as_paper_out_for_reprint(sim_printer):
+    """GIVEN a roll that ends half-way through the ticket WHEN printing THEN the job was sent, GS r 1 is not
+    answered (a stopped printer does not process it) and the error says paper out, job incomplete."""
+    sim_printer.confirm_timeout = 0.3
+    sim_printer.simulator.run_out_of_paper_after(len(STATUS_QUERY) + 100)
+    with pytest.raises(PrinterPaperOut, match="incomplete") as stopped:
+        sim_printer.print_document(demo_ticket())
+    assert stopped.value.status.state is PrinterState.PAPER_OUT
+
+
 def test_a_profile_without_confirmation_does_not_send_gs_r():
     printer = open_printer("sim://58mm", profile="POS-5890")
     try:
