@@ -1,0 +1,177 @@
+"""Whether the hall backend can be reached, reported as online/offline changes; and what works offline.
+
+Evidence comes from two places: every hall call the kiosk makes anyway (the outbox sender reports
+each round through `report`), and a probe (a signed GET /v1/hall) that runs only when nothing
+else has spoken for a while, so a busy kiosk adds no traffic. One failure is not an outage: the
+state goes offline after `failures_to_offline` failures in a row and back online at the first
+answer. An HTML page instead of JSON (a captive portal on a shop's Wi-Fi) counts as unreachable;
+a refusal (4xx) means the hall is there.
+
+Listeners are called on the reporting thread, with the new state, in order; the app hands them to
+the UI thread. No Kivy here.
+
+    reachability = Reachability(client.hall_info)
+    reachability.add_listener(lambda online: Clock.schedule_once(lambda _dt: app.show_offline(not online)))
+    reachability.add_listener(lambda online: online and sender.wake(reset_backoff=True))
+    sender = OutboxSender(outbox, client, on_reachability=reachability.report)
+    reachability.start()
+    banner = offline_banner("zh")            # while offline
+    notice = unavailable_notice("ticket", "zh")
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from enum import Enum
+from typing import Any, Callable
+
+from kiosk.hall_errors import HallProtocolError, HallRejected, HallUnavailable
+
+__all__ = ["Reachability", "HallState", "OFFLINE_SERVICES", "LIVE_ONLY_SERVICES", "offline_banner",
+           "unavailable_notice"]
+
+log = logging.getLogger("kiosk.reachability")
+
+
+class HallState(Enum):
+    UNKNOWN = "unknown"
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class Reachability:
+    def __init__(self, probe: Callable[[], Any], *, online_interval: float = 30.0, offline_interval: float = 5.0,
+                 failures_to_offline: int = 2, clock: Callable[[], float] = time.monotonic,
+                 wait: Callable[[threading.Event, float], Any] | None = None) -> None:
+        self._probe = probe
+        self.online_interval = online_interval
+        self.offline_interval = offline_interval
+        self.failures_to_offline = failures_to_offline
+        self._clock = clock
+        self._wait = wait or (lambda event, timeout: event.wait(timeout))
+        self._state = HallState.UNKNOWN
+        self._failures = 0
+        self._last_evidence: float | None = None
+        self._listeners: list[Callable[[bool], None]] = []
+        self._lock = threading.Lock()           # state changes and their notification, in order
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def state(self) -> HallState:
+        return self._state
+
+    @property
+    def online(self) -> bool:
+        """False only once the hall is known to be away; UNKNOWN counts as online (try it)."""
+        return self._state is not HallState.OFFLINE
+
+    def add_listener(self, listener: Callable[[bool], None]) -> None:
+        self._listeners.append(listener)
+
+    def report(self, reachable: bool) -> None:
+        """Evidence from any hall call: True when the hall answered, False when it could not be reached."""
+        with self._lock:
+            self._last_evidence = self._clock()
+            if reachable:
+                self._failures = 0
+                changed = self._state is not HallState.ONLINE
+                self._state = HallState.ONLINE
+            else:
+                self._failures += 1
+                changed = self._failures >= self.failures_to_offline and self._state is not HallState.OFFLINE
+                if changed:
+                    self._state = HallState.OFFLINE
+            if changed:
+                log.warning("hall is %s", self._state.value)
+                for listener in list(self._listeners):
+                    listener(self._state is HallState.ONLINE)
+
+    def check_now(self) -> bool:
+        """Probe the hall once (blocking, bounded by the client's timeouts) and report the result."""
+        try:
+            self._probe()
+            reachable = True
+        except (HallUnavailable, HallProtocolError) as error:
+            log.info("hall probe failed: %s", error)
+            reachable = False
+        except HallRejected:
+            reachable = True
+        self.report(reachable)
+        return reachable
+
+    def next_probe_due(self) -> float:
+        """The clock time at which the watcher probes, unless other calls report first."""
+        if self._last_evidence is None:
+            return self._clock()
+        # After any failure, look again soon: an outage should be confirmed (or ruled out) quickly.
+        calm = self._state is HallState.ONLINE and self._failures == 0
+        interval = self.online_interval if calm else self.offline_interval
+        return self._last_evidence + interval
+
+    def start(self) -> "Reachability":
+        self._thread = threading.Thread(target=self._run, name="hall-reachability", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            delay = self.next_probe_due() - self._clock()
+            if delay > 0:
+                self._wait(self._stopping, delay)
+                continue
+            self.check_now()
+
+
+# -- the offline mode, in the citizen's words ------------------------------------------------------
+
+# What keeps working without the hall: guides from the on-disk catalogue, feedback through the outbox.
+OFFLINE_SERVICES: dict[str, dict[str, str]] = {
+    "guide": {"zh": "办事指南", "en": "Service guides"},
+    "review": {"zh": "好差评", "en": "Reviews"},
+    "complaint": {"zh": "投诉建议", "en": "Complaints and suggestions"},
+}
+
+# What needs the live hall, and what the citizen can do instead meanwhile.
+LIVE_ONLY_SERVICES: dict[str, dict[str, str]] = {
+    "ticket": {"zh": "取号暂时无法使用，请到服务台人工取号。",
+               "en": "Queue tickets are temporarily unavailable. Please ask at the service desk for a number."},
+    "appointment": {"zh": "预约签到暂时无法使用，请持预约短信到服务台办理。",
+                    "en": "Appointment check-in is temporarily unavailable. Please show your booking SMS at"
+                          " the service desk."},
+    "booking": {"zh": "预约办理暂时无法使用，请稍后再试，或通过政务服务网、手机应用预约。",
+                "en": "Booking is temporarily unavailable. Please try later, or book online or in the app."},
+    "records": {"zh": "个人信息查询和证明打印暂时无法使用，请稍后再试，或到服务台办理。",
+                "en": "Personal records and proofs are temporarily unavailable. Please try later or ask at the"
+                      " service desk."},
+    "case": {"zh": "办件查询暂时无法使用，请稍后再试，或拨打大厅咨询电话。",
+             "en": "Case lookup is temporarily unavailable. Please try later or call the hall."},
+}
+
+
+def offline_banner(language: str = "zh") -> str:
+    """The banner shown while the hall is unreachable: what happened and what still works."""
+    working = "、".join(service["zh"] for service in OFFLINE_SERVICES.values()) if language == "zh" else \
+        ", ".join(service["en"] for service in OFFLINE_SERVICES.values())
+    if language == "zh":
+        return (f"网络暂时中断。{working}仍可使用，评价和投诉会在网络恢复后自动提交；"
+                "取号、预约、查询等业务请到服务台办理。")
+    return (f"The network is temporarily down. {working} still work; reviews and complaints are sent"
+            " automatically when it returns. For tickets, appointments and lookups please ask at the service desk.")
+
+
+def unavailable_notice(service: str, language: str = "zh") -> str | None:
+    """What to tell a citizen who chose `service` while offline; None when it works offline."""
+    notice = LIVE_ONLY_SERVICES.get(service)
+    if notice is None:
+        if service not in OFFLINE_SERVICES:
+            raise ValueError(f"unknown service {service!r}")
+        return None
+    return notice["zh" if language == "zh" else "en"]
