@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.hall_connection import connect_hall
 
     app = KioskApp(settings, catalogue, fonts, font_problem, windowed=args.windowed, secrets=secrets,
-                   hall_connector=None if args.screenshot else connect_hall)
+                   hall_connector=None if args.screenshot else connect_hall, start_devices=not args.screenshot)
     if args.screenshot:
         from screens.screenshots import take_screenshots
 

@@ -24,6 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.background import BackgroundWorker
 from kiosk.config import Secrets, Settings
+from kiosk.devices import DeviceHub
 from kiosk.fonts import FontSet
 from kiosk.i18n import Catalogue, format_date
 from kiosk.session import IdlePhase, IdleWatch, Session
@@ -32,6 +33,7 @@ from screens.attract import AttractScreen
 from screens.home import HomeScreen
 from screens.kv import load_kv_beside
 from screens.service import ServiceScreen
+from screens.ticket import TicketScreen
 from screens.widgets.idle_dialog import IdleDialog
 
 __all__ = ["KioskApp"]
@@ -41,6 +43,9 @@ log = logging.getLogger(__name__)
 ESCAPE_KEYS = {27, 1001}   # Esc, and Android's back button: neither may leave the kiosk
 SETTINGS_KEYS = {282}      # F1 opens Kivy's settings panel by default
 IDLE_CHECK_INTERVAL_S = 0.25
+
+# Services whose journey has its own screen; the others show ServiceScreen until theirs is built.
+JOURNEY_SCREENS = {"ticket": TicketScreen}
 
 
 class KioskRoot(FloatLayout):
@@ -63,14 +68,16 @@ class KioskApp(App):
 
     def __init__(self, settings: Settings, catalogue: Catalogue, fonts: FontSet | None,
                  font_problem: str = "", *, windowed: bool = False, secrets: Secrets | None = None,
-                 hall_connector: Callable | None = None,
+                 hall_connector: Callable | None = None, start_devices: bool = False,
                  monotonic: Callable[[], float] = time.monotonic,
                  wall_clock: Callable[[], datetime] = datetime.now) -> None:
         super().__init__()
         self.secrets = secrets
         self._hall_connector = hall_connector
         self.hall = None  # kiosk.hall_connection.HallConnection once connected
-        self.worker = BackgroundWorker(deliver=lambda callback: Clock.schedule_once(lambda _dt: callback()))
+        self._start_devices = start_devices
+        self.worker = BackgroundWorker(deliver=self.deliver)
+        self.devices = DeviceHub(settings, self.worker, self.deliver, on_reader_event=self.on_reader_event)
         self.settings = settings
         self.catalogue = catalogue
         self.fonts = fonts
@@ -94,7 +101,8 @@ class KioskApp(App):
         self.screen_manager.add_widget(AttractScreen(name="attract"))
         self.screen_manager.add_widget(HomeScreen(name="home"))
         for service in self.settings.services:
-            self.screen_manager.add_widget(ServiceScreen(name=service, service=service))
+            screen_class = JOURNEY_SCREENS.get(service, ServiceScreen)
+            self.screen_manager.add_widget(screen_class(name=service, service=service))
         root = KioskRoot()
         root.add_widget(self.screen_manager, index=len(root.children))  # beneath the font warning
         self.idle_dialog = IdleDialog()
@@ -111,6 +119,22 @@ class KioskApp(App):
             log.error("%s", self.font_problem)
         if self._hall_connector is not None and self.secrets is not None:
             self.connect_hall()
+        if self._start_devices:
+            self.worker.run(self.devices.start, on_error=self._devices_failed)
+
+    @staticmethod
+    def deliver(callback: Callable[[], None]) -> None:
+        """Run `callback` on the UI thread: how every worker and device thread hands back its results."""
+        Clock.schedule_once(lambda _dt: callback())
+
+    def _devices_failed(self, error: BaseException) -> None:
+        log.error("devices could not be started: %s: %s", type(error).__name__, error)
+
+    def on_reader_event(self, event) -> None:
+        """A card event (on the UI thread): the current screen handles it if it wants identities."""
+        handler = getattr(self.screen_manager.current_screen, "on_reader_event", None) if self.screen_manager else None
+        if handler is not None:
+            handler(event)
 
     def connect_hall(self) -> None:
         """Start (or reach) the hall backend on a worker thread; the screens never wait for it."""
@@ -142,6 +166,7 @@ class KioskApp(App):
         for event in (getattr(self, "_clock_event", None), getattr(self, "_idle_event", None)):
             if event is not None:
                 event.cancel()
+        self.devices.stop()
         self.worker.shutdown(wait=False)
         if self.hall is not None:
             self.hall.close()

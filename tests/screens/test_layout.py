@@ -26,8 +26,20 @@ def staged_app(request, make_app, kivy_window):
     kivy_window.size = SIZES["portrait"]
 
 
+def is_shown(widget) -> bool:
+    """Drawn and touchable: neither it nor any parent is transparent or disabled, and it has a size."""
+    if widget.width <= 0 or widget.height <= 0:
+        return False
+    node = widget
+    while node is not None and hasattr(node, "disabled"):  # up to the window
+        if node.opacity <= 0 or node.disabled:
+            return False
+        node = node.parent
+    return True
+
+
 def visible_widgets(screen):
-    return [w for w in screen.walk() if w.opacity > 0 and w.width > 0 and w.height > 0]
+    return [w for w in screen.walk() if is_shown(w)]
 
 
 def test_home_tiles_fit_on_screen_without_overlap(staged_app):

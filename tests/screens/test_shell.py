@@ -57,7 +57,7 @@ def test_each_tile_opens_its_own_screen_and_home_returns(make_app):
         assert app.current_screen == service
         screen = app.screen_manager.get_screen(service)
         assert screen.ids.title.text == app.tr(f"service.{service}", "zh")
-        tap(screen.ids.back_button)
+        tap(screen.ids.top_bar.ids.home_button)
         assert app.current_screen == "home"
 
 

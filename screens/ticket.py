@@ -1,0 +1,66 @@
+"""取号: choose a queue, get a number, take the printed ticket. The journey's logic is
+kiosk.ticketing.TicketJourney; this screen only renders its view and passes on the citizen's taps."""
+
+from kivy.app import App
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.printouts import SiteLines
+from kiosk.ticketing import TicketJourney, TicketStep, TicketView
+from screens.kv import load_kv_beside
+from screens.widgets import busy, top_bar  # noqa: F401
+
+__all__ = ["TicketScreen", "QueueButton"]
+
+
+class QueueButton(ButtonBehavior, BoxLayout):
+    queue = ObjectProperty(None, allownone=True)
+
+
+class TicketScreen(Screen):
+    service = StringProperty("ticket")
+    step = StringProperty("loading")
+    view = ObjectProperty(TicketView(TicketStep.LOADING), rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def on_enter(self, *_args) -> None:
+        app = App.get_running_app()
+        printer = app.settings.devices.printer
+        self.journey = TicketJourney(
+            hall=app.hall.client if app.hall else None, devices=app.devices, worker=app.worker,
+            site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
+            hall_name=app.site_name("zh"), on_change=self.show,
+        )
+        self.journey.begin()
+
+    def on_leave(self, *_args) -> None:
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.show(TicketView(TicketStep.LOADING))  # nothing of this citizen's stays on the screen
+
+    def show(self, view: TicketView) -> None:
+        self.view = view
+        self.step = view.step.value
+        if view.step is TicketStep.CHOOSE:
+            self._fill_queues(view)
+
+    def _fill_queues(self, view: TicketView) -> None:
+        grid = self.ids.queues
+        grid.clear_widgets()
+        for queue in view.queues:
+            button = QueueButton(queue=queue, disabled=not queue.open)
+            button.bind(on_release=lambda button: self.journey and self.journey.choose(button.queue.code))
+            grid.add_widget(button)
+
+    def queue_button(self, code: str) -> QueueButton:
+        return next(button for button in self.ids.queues.children if button.queue.code == code)
+
+    def busy_text(self, step: str, language: str) -> str:
+        app = App.get_running_app()
+        return app.tr(f"progress.{step}", language) if step in ("loading", "issuing", "printing") else ""
+
+
+load_kv_beside(__file__)

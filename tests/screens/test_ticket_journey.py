@@ -1,0 +1,93 @@
+"""取号 end to end on the real widgets: the embedded reference hall over HTTP, the printer simulator over a
+pseudo-terminal, and the citizen's taps. The number on screen is the number on paper."""
+
+import time
+
+import pytest
+
+from drivers.printer import PrinterState
+from drivers.printer.escpos_reader import printed_text
+from kiosk.config import PROFILE_DIR, Secrets, load_settings
+from kiosk.hall_connection import connect_hall
+from tests.screens.conftest import frames, tap
+
+DEADLINE_S = 30
+
+
+def wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition():
+        assert time.monotonic() < deadline, f"not reached before the deadline: {what() if callable(what) else what}"
+        frames(1)
+
+
+@pytest.fixture
+def ticket_kiosk(make_app, tmp_path):
+    demo = load_settings(PROFILE_DIR / "demo.toml")
+    devices = demo.devices.model_copy(update={"idcard": demo.devices.idcard.model_copy(update={"enabled": False})})
+    settings = demo.model_copy(update={"data_dir": tmp_path, "devices": devices})
+    app = make_app(settings=settings, secrets=Secrets(kiosk_secret="test-secret-0123456789abcdef"),
+                   hall_connector=connect_hall)
+    app.devices.start()
+    wait_for(lambda: app.hall_state == "online", "hall online")
+    app.start_session()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("ticket"))
+    screen = app.screen_manager.get_screen("ticket")
+    wait_for(lambda: screen.step == "choose", "queues shown")
+    return app, screen
+
+
+def test_choose_a_queue_get_a_printed_ticket_with_its_number_on_screen(ticket_kiosk):
+    app, screen = ticket_kiosk
+    queue = next(q for q in screen.view.queues if q.open)
+    tap(screen.queue_button(queue.code))
+    wait_for(lambda: screen.step == "done", lambda: f"ticket done, step {screen.step} {screen.view}")
+
+    number = screen.ids.number.text
+    assert number.startswith(queue.prefix) and number == screen.view.ticket.number
+    assert screen.view.printed
+    assert screen.ids.print_state.text == "请取走号票"
+    assert "请留意叫号" in screen.ids.watch.text
+    paper = printed_text(app.devices.demo_printer.received())
+    assert number in paper and queue.name in paper and "扫码评价本次服务" in paper
+    ticket = app.hall.client.ticket(screen.view.ticket.ticket_id)
+    assert ticket.number == number  # the hall knows the same ticket
+
+
+def test_paper_out_keeps_the_number_on_screen_and_offers_a_reprint(ticket_kiosk):
+    app, screen = ticket_kiosk
+    app.devices.demo_printer.set_state(PrinterState.PAPER_OUT)
+    queue = next(q for q in screen.view.queues if q.open)
+    tap(screen.queue_button(queue.code))
+    wait_for(lambda: screen.step == "done", lambda: f"ticket done, step {screen.step} {screen.view}")
+
+    assert screen.ids.number.text == screen.view.ticket.number
+    assert not screen.view.printed
+    assert "号票没有打印出来" in screen.ids.print_state.text and "缺纸" in screen.ids.print_state.text
+    assert screen.ids.reprint_button.opacity == 1 and not screen.ids.reprint_button.disabled
+    assert printed_text(app.devices.demo_printer.received()).strip() == ""
+
+    app.devices.demo_printer.set_state(PrinterState.READY)  # staff put in a new roll
+    tap(screen.ids.reprint_button)
+    wait_for(lambda: screen.step == "done" and screen.view.printed, "reprinted")
+    assert screen.view.ticket.number in printed_text(app.devices.demo_printer.received())
+
+
+def test_done_ends_the_session_and_clears_the_number(ticket_kiosk):
+    app, screen = ticket_kiosk
+    tap(screen.queue_button(next(q for q in screen.view.queues if q.open).code))
+    wait_for(lambda: screen.step == "done", lambda: f"ticket done, step {screen.step} {screen.view}")
+    tap(screen.ids.done_button)
+    assert app.current_screen == "attract" and not app.session.active
+    assert screen.ids.number.text == ""
+
+
+def test_hall_down_says_so_and_where_to_go_instead(ticket_kiosk):
+    app, screen = ticket_kiosk
+    app.hall.embedded.stop()  # the backend goes away mid-journey
+    app.go_home()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("ticket"))
+    wait_for(lambda: screen.step == "unavailable", "unavailable shown")
+    assert screen.ids.unavailable_message.text == "取号服务暂时无法使用，请到服务台取号。"
