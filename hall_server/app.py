@@ -11,46 +11,24 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import resources
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
 from hall_server import db, problems
-from hall_server.clock import Clock, SystemClock
+from hall_server.context import HallConfig, hall_now
+from hall_server.routes import appointments, catalogue, citizens, devices, feedback, queues, reviews
 from hall_server.security import NonceCache, verify_request
 from kiosk.hall_signing import HEADER_NONCE
 
-__all__ = ["HallConfig", "create_app", "hall_now", "hall_config"]
+__all__ = ["HallConfig", "create_app"]
 
 log = logging.getLogger("hall_server.access")
 
 MAX_BODY_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True)
-class HallConfig:
-    db_path: str
-    kiosks: dict[str, bytes]                     # kiosk id -> shared secret
-    clock: Clock = field(default_factory=SystemClock)
-    signature_window_seconds: int = 300
-    review_token_seconds: int = 8 * 3600         # a ticket's QR code stays valid for the day
-    public_base_url: str | None = None           # for review URLs; default: the URL the request came to
-    always_open: bool = False                    # demo: queues open whatever the time
-
-
-def hall_config() -> HallConfig:
-    return current_app.config["HALL"]
-
-
-def hall_now() -> datetime:
-    return hall_config().clock.now()
-
-
 def create_app(config: HallConfig) -> Flask:
-    from hall_server.routes import appointments, catalogue, citizens, devices, feedback, queues, reviews
-
     app = Flask("hall_server")
     app.config["HALL"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

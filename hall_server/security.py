@@ -20,6 +20,7 @@ from typing import Any, Callable
 from flask import Response, current_app, g, request
 
 from hall_server import db
+from hall_server.context import hall_config
 from hall_server.problems import Problem
 from kiosk.hall_signing import (HEADER_KIOSK_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
                                 signature, signatures_match)
@@ -61,7 +62,7 @@ class NonceCache:
 
 def verify_request() -> None:
     """Refuse an unsigned, badly signed, stale or replayed request (Flask before_request)."""
-    config = current_app.config["HALL"]
+    config = hall_config()
     kiosk_id = request.headers.get(HEADER_KIOSK_ID)
     timestamp = request.headers.get(HEADER_TIMESTAMP)
     nonce = request.headers.get(HEADER_NONCE)

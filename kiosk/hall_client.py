@@ -116,9 +116,9 @@ class HallClient:
         except requests.exceptions.SSLError:
             raise HallUnavailable(f"TLS handshake with the hall failed for {method} {path}: check the CA bundle,"
                                   " the client certificate and the server name") from None
-        except requests.ConnectionError as error:
-            if isinstance(error, requests.exceptions.ChunkedEncodingError):
-                raise HallUnavailable(f"hall connection broke while answering {method} {path}") from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise HallUnavailable(f"hall connection broke while answering {method} {path}") from None
+        except requests.ConnectionError:
             raise HallUnavailable(f"cannot connect to the hall at {self.base_url} for {method} {path}"
                                   " (refused, unreachable or DNS): is the hall server running?") from None
         except requests.RequestException as error:

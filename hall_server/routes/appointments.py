@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g, request
 
 from hall_server import db, tickets
-from hall_server.app import hall_config, hall_now
+from hall_server.context import hall_config, hall_now
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.problems import Problem
 from hall_server.schemas import BookingRequest, IdentityOnly, parse

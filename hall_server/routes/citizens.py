@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, g
 
 from hall_server import db
-from hall_server.app import hall_now
+from hall_server.context import hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import CaseLookup, IdentityOnly, ProofRequest, parse
 from hall_server.security import idempotent, require_idempotency_key

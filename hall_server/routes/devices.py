@@ -10,7 +10,7 @@ import json
 from flask import Blueprint, g
 
 from hall_server import db
-from hall_server.app import hall_now
+from hall_server.context import hall_now
 from hall_server.schemas import DeviceEvents, Heartbeat, parse
 from hall_server.security import idempotent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from hall_server import db
-from hall_server.app import hall_now
+from hall_server.context import hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import ComplaintRequest, parse
 from hall_server.security import idempotent

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, render_template, request
 from pydantic import ValidationError
 
 from hall_server import db, review_tokens
-from hall_server.app import hall_config, hall_now
+from hall_server.context import hall_config, hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import (REVIEW_LEVELS, REVIEW_REASONS, UNSATISFIED_LEVELS, ReviewRequest,
                                  ReviewTargetRequest, parse)

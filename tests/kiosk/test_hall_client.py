@@ -6,6 +6,7 @@ Every answer here is also checked against hall_server/openapi.yaml by the hall_c
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import uuid
 
 import pytest
@@ -275,9 +276,7 @@ def test_unsatisfied_review_needs_reasons_and_may_ask_for_a_call_back(hall_serve
                                         reasons=["long_wait", "bad_attitude"], comment="等了很久",
                                         callback_phone="13800000001")
     assert receipt.callback_requested
-    conn = hall_server.server.app.config["HALL"]
-    import sqlite3
-    with sqlite3.connect(conn.db_path) as db:
+    with sqlite3.connect(hall_server.db_path) as db:
         assert db.execute("SELECT phone, status FROM callback_requests").fetchall() == [("13800000001", "pending")]
 
 

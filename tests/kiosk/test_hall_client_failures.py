@@ -137,8 +137,9 @@ def test_truncated_json_is_a_protocol_error(stub_hall):
 def test_connection_cut_in_the_middle_of_the_answer_is_unavailable(stub_hall):
     body = b'{"queues": ['
     stub = stub_hall((200, "application/json", body, {"Content-Length": "4000"}))
-    with pytest.raises(HallUnavailable):
+    with pytest.raises(HallUnavailable) as failure:
         _client(stub.base_url).queues()
+    assert "connection broke" in str(failure.value)
 
 
 def test_answer_missing_fields_is_a_protocol_error_naming_them(stub_hall):
