@@ -3,7 +3,9 @@
     catalogue = Catalogue.load()
     catalogue.text("idle.countdown", "zh", seconds=7)   # '7秒后返回首页'
 
-A missing key or language is a `KeyError` at once, so a screen cannot show an empty label unnoticed.
+One catalogue kept in several files, `kiosk/messages/*.toml` (one per area: the shell, each journey),
+merged at load; a key defined twice is an error. A missing key or language is a `KeyError` at once,
+so a screen cannot show an empty label unnoticed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Iterator
 __all__ = ["LANGUAGES", "Catalogue", "format_date"]
 
 LANGUAGES = ("zh", "en")
-CATALOGUE_FILE = Path(__file__).with_name("messages.toml")
+CATALOGUE_DIR = Path(__file__).with_name("messages")
 
 
 class Catalogue:
@@ -29,10 +31,16 @@ class Catalogue:
         self._entries = entries
 
     @classmethod
-    def load(cls, path: Path = CATALOGUE_FILE) -> "Catalogue":
-        with path.open("rb") as file:
-            tree = tomllib.load(file)
-        return cls(dict(_flatten(tree)))
+    def load(cls, directory: Path = CATALOGUE_DIR) -> "Catalogue":
+        entries: dict[str, dict[str, str]] = {}
+        for path in sorted(directory.glob("*.toml")):
+            with path.open("rb") as file:
+                tree = tomllib.load(file)
+            for key, texts in _flatten(tree):
+                if key in entries:
+                    raise ValueError(f"{path.name}: message {key!r} is already defined in another file")
+                entries[key] = texts
+        return cls(entries)
 
     def text(self, key: str, language: str, **values: object) -> str:
         template = self._entries[key][language]

@@ -33,7 +33,7 @@ from screens.attract import AttractScreen
 from screens.home import HomeScreen
 from screens.kv import load_kv_beside
 from screens.service import ServiceScreen
-from screens.ticket import TicketScreen
+from screens.journeys import JOURNEY_SCREENS
 from screens.widgets.idle_dialog import IdleDialog
 
 __all__ = ["KioskApp"]
@@ -43,9 +43,6 @@ log = logging.getLogger(__name__)
 ESCAPE_KEYS = {27, 1001}   # Esc, and Android's back button: neither may leave the kiosk
 SETTINGS_KEYS = {282}      # F1 opens Kivy's settings panel by default
 IDLE_CHECK_INTERVAL_S = 0.25
-
-# Services whose journey has its own screen; the others show ServiceScreen until theirs is built.
-JOURNEY_SCREENS = {"ticket": TicketScreen}
 
 
 class KioskRoot(FloatLayout):

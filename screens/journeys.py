@@ -1,0 +1,10 @@
+"""Which screen class serves each service. A service not listed here shows the plain ServiceScreen
+("being prepared, please go to a window") until its journey is built."""
+
+from screens.ticket import TicketScreen
+
+__all__ = ["JOURNEY_SCREENS"]
+
+JOURNEY_SCREENS = {
+    "ticket": TicketScreen,
+}
