@@ -184,7 +184,8 @@ def test_a_review_with_a_call_back_is_delivered_once(hall_server, hall_client, o
     poster = AnswerLost(hall_client, lose=1)
     drain(make_sender(outbox, poster, clock), clock)
     assert poster.posts == [reference, reference]
-    assert hall_rows(hall_server.db_path, "SELECT target_id, level FROM reviews") == [(ticket.ticket_id, "dissatisfied")]
+    reviews = hall_rows(hall_server.db_path, "SELECT target_id, level FROM reviews")
+    assert reviews == [(ticket.ticket_id, "dissatisfied")]
     assert len(hall_rows(hall_server.db_path, "SELECT id FROM callback_requests")) == 1
     assert outbox.dead_items() == []
 
