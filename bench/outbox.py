@@ -117,7 +117,7 @@ def acknowledge_figures(folder: Path, items: int, backlog: int) -> None:
             taken = 0
             while taken < items:
                 batch = outbox.pending("feedback", min(50, items - taken))
-                outbox.acknowledge(item.id for item in batch)
+                outbox.acknowledge(batch)
                 taken += len(batch)
 
         def drain_queue() -> None:

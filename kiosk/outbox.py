@@ -80,7 +80,7 @@ _SQLITE_CANTOPEN = 14
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     seq        INTEGER PRIMARY KEY,                 -- delivery order within a stream (the rowid)
-    id         TEXT NOT NULL UNIQUE,                -- reference number and Idempotency-Key
+    id         TEXT NOT NULL,                       -- reference number and Idempotency-Key (80 random bits)
     kind       TEXT NOT NULL,
     stream     TEXT NOT NULL,
     droppable  INTEGER NOT NULL,                    -- 1: may be dropped under pressure (see module doc)
@@ -91,7 +91,8 @@ CREATE TABLE IF NOT EXISTS items (
     attempts   INTEGER NOT NULL DEFAULT 0,
     last_error TEXT NOT NULL DEFAULT ''
 );
--- The only secondary index besides the id: every page an enqueue touches is one more page to sync.
+-- The only secondary index, and one that grows at its end: every page an enqueue touches is one more
+-- page to sync, and an index on the random id would touch a random page each time.
 CREATE INDEX IF NOT EXISTS items_queue ON items (state, stream, seq);
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -489,18 +490,18 @@ class Outbox:
         return items
 
     @_alerting
-    def acknowledge(self, item_ids: Iterable[str]) -> int:
+    def acknowledge(self, items: Iterable[OutboxItem]) -> int:
         """Delete delivered items, in one transaction; returns how many were still there."""
-        ids = list(item_ids)
-        if not ids:
+        seqs = [item.seq for item in items]
+        if not seqs:
             return 0
         with self._lock:
             with self._write("acknowledge") as conn:
                 freed = count = 0
-                for start in range(0, len(ids), 500):
-                    chunk = ids[start:start + 500]
+                for start in range(0, len(seqs), 500):
+                    chunk = seqs[start:start + 500]
                     marks = ",".join("?" * len(chunk))
-                    more, n = self._delete_returning(conn, f"DELETE FROM items WHERE id IN ({marks})"
+                    more, n = self._delete_returning(conn, f"DELETE FROM items WHERE seq IN ({marks})"
                                                            " RETURNING size, state", chunk)
                     freed += more
                     count += n
@@ -508,13 +509,12 @@ class Outbox:
         return count
 
     @_alerting
-    def record_failure(self, item_ids: Iterable[str], reason: str) -> None:
+    def record_failure(self, items: Iterable[OutboxItem], reason: str) -> None:
         """Count a failed attempt (kept for the technician's view), the item stays pending."""
-        ids = list(item_ids)
         with self._lock:
             with self._write("record a failed attempt") as conn:
-                conn.executemany("UPDATE items SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                                 [(reason[:300], item_id) for item_id in ids])
+                conn.executemany("UPDATE items SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
+                                 [(reason[:300], item.seq) for item in items])
 
     @_alerting
     def park_dead(self, item_id: str, reason: str) -> None:

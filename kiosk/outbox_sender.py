@@ -44,6 +44,7 @@ from typing import Any, Callable, Protocol, Sequence
 from kiosk.hall_errors import HallError, HallProtocolError, HallRejected, HallUnavailable
 from kiosk.outbox import ItemKind, Outbox, OutboxItem
 from kiosk.outbox_errors import OutboxAlert, OutboxError
+from kiosk.privacy import redact
 
 __all__ = ["OutboxSender", "SendRound", "HallPoster"]
 
@@ -138,6 +139,9 @@ class OutboxSender:
                 # Disk or file trouble: the outbox has alerted; try again later rather than spin.
                 log.error("outbox sender paused: %s", error)
                 next_due = self._clock() + self.max_delay
+            except Exception as error:          # a bug must not end delivery for good; the type says where
+                log.error("outbox sender round failed: %s: %s", type(error).__name__, redact(str(error)))
+                next_due = self._clock() + self.max_delay
             timeout = None if next_due is None else max(0.0, next_due - self._clock())
             if timeout != 0.0:
                 self._wait(self._wake, timeout)
@@ -180,7 +184,7 @@ class OutboxSender:
 
     def _deliver_stream(self, stream: str, items: Sequence[OutboxItem]) -> "_StreamOutcome":
         outcome = _StreamOutcome()
-        delivered_ids: list[str] = []
+        delivered: list[OutboxItem] = []
         singly = False
         index = 0
         try:
@@ -206,12 +210,12 @@ class OutboxSender:
                     self._fail(stream, group, error, hall_level=outcome.hall_level)
                     break
                 outcome.answered = True
-                delivered_ids.extend(item.id for item in group)
+                delivered.extend(group)
                 index += len(group)
         finally:
-            if delivered_ids:
-                self.outbox.acknowledge(delivered_ids)
-                outcome.delivered = len(delivered_ids)
+            if delivered:
+                self.outbox.acknowledge(delivered)
+                outcome.delivered = len(delivered)
         if not outcome.failed:
             self._streams[stream].reset()
             self._hall.reset()
@@ -260,7 +264,7 @@ class OutboxSender:
         reason = _reason(error)
         if not isinstance(error, HallUnavailable):
             # Offline there is nothing to learn per item, and a disk sync per attempt is wasted.
-            self.outbox.record_failure([item.id for item in group], reason)
+            self.outbox.record_failure(group, reason)
         if isinstance(error, HallRejected) and error.code in KIOSK_LEVEL_CODES:
             self._alert(OutboxAlert("critical", "outbox_kiosk_rejected", f"the hall refuses this kiosk ({error.code}):"
                                     " check the kiosk id, the kiosk secret and the clock (NTP); nothing is lost"))

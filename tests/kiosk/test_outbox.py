@@ -114,8 +114,9 @@ def test_a_sealed_body_cannot_be_moved_to_another_item(outbox: Outbox, alerts: l
 
 def test_acknowledged_items_are_deleted(outbox: Outbox) -> None:
     ids = [outbox.enqueue_complaint(complaint(f"投诉内容第{i}条")) for i in range(3)]
-    assert outbox.acknowledge(ids[:2]) == 2
-    assert outbox.acknowledge(ids[:2]) == 0
+    delivered = outbox.pending("feedback", 2)
+    assert outbox.acknowledge(delivered) == 2
+    assert outbox.acknowledge(delivered) == 0
     assert [item.id for item in outbox.pending("feedback", 10)] == ids[2:]
     with sqlite3.connect(outbox.path) as raw:
         assert raw.execute("SELECT id FROM items").fetchall() == [(ids[2],)]
@@ -219,7 +220,7 @@ def test_a_full_disk_is_a_typed_error_and_loses_nothing_committed(tmp_path: Path
     assert alerts[-1].code == "outbox_disk_full" and alerts[-1].level == "critical"
     assert [item.id for item in box.pending("feedback", 5000)] == confirmed
     assert box.stats().pending == len(confirmed)
-    box.acknowledge(confirmed[:50])
+    box.acknowledge(box.pending("feedback", 50))
     box.enqueue_complaint(complaint())
     box.close()
     reopened = Outbox(tmp_path / "o.sqlite3", KEY)
