@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/hall.py [--tickets 300] [--kiosks 50] [--per-kiosk 20]
 
-Starts the reference server on 127.0.0.1 (fresh SQLite database in a temporary folder, waitress with
-8 threads) and drives it through the real, signed HallClient over loopback HTTP. Every request is a
+Starts the reference server as its own process (`python -m hall_server`, fresh SQLite database in a
+temporary folder, waitress with 8 threads) so that it does not share a GIL with the kiosks, and drives
+it through the real, signed HallClient over loopback HTTP from threads of this process. Every request is a
 full POST /v1/tickets: signature check, idempotency claim, gapless number allocation, stored answer.
 Prints figures; asserts nothing. Bounded: a fixed number of requests, each with timeouts.
 """
@@ -11,29 +12,29 @@ Prints figures; asserts nothing. Bounded: a fixed number of requests, each with 
 from __future__ import annotations
 
 import argparse
-import logging
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from hall_server.app import HallConfig  # noqa: E402
-from hall_server.server import HallServer  # noqa: E402
 from kiosk.hall_client import HallClient  # noqa: E402
 
 QUEUES = ("social", "housing_fund", "traffic", "business", "real_estate", "tax", "civil")
 
 
-def _client(server: HallServer, kiosk_id: str) -> HallClient:
-    return HallClient(server.base_url, kiosk_id, b"bench-secret", connect_timeout=5, read_timeout=30, retries=2)
+def _client(base_url: str, kiosk_id: str) -> HallClient:
+    return HallClient(base_url, kiosk_id, b"bench-secret", connect_timeout=5, read_timeout=30, retries=2)
 
 
-def round_trip(server: HallServer, count: int) -> list[float]:
-    client = _client(server, "kiosk-00")
+def round_trip(base_url: str, count: int) -> list[float]:
+    client = _client(base_url, "kiosk-00")
     client.issue_ticket("social")                        # warm the connection pool
     latencies = []
     for index in range(count):
@@ -44,8 +45,8 @@ def round_trip(server: HallServer, count: int) -> list[float]:
     return latencies
 
 
-def throughput(server: HallServer, kiosks: int, per_kiosk: int) -> tuple[float, int, int]:
-    clients = [_client(server, f"kiosk-{n:02d}") for n in range(kiosks)]
+def throughput(base_url: str, kiosks: int, per_kiosk: int) -> tuple[float, int, int]:
+    clients = [_client(base_url, f"kiosk-{n:02d}") for n in range(kiosks)]
     for client in clients:
         client.queues()                                  # connect before the clock starts
     barrier = threading.Barrier(kiosks + 1)
@@ -74,25 +75,40 @@ def throughput(server: HallServer, kiosks: int, per_kiosk: int) -> tuple[float, 
     return sum(issued) / elapsed, sum(issued), len(errors)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=300)
     parser.add_argument("--kiosks", type=int, default=50)
     parser.add_argument("--per-kiosk", type=int, default=20)
     args = parser.parse_args()
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)     # queue-depth warnings are the point here
 
     with tempfile.TemporaryDirectory() as folder:
-        kiosks = {f"kiosk-{n:02d}": b"bench-secret" for n in range(max(args.kiosks, 1))}
-        config = HallConfig(db_path=str(Path(folder) / "bench.sqlite3"), kiosks=kiosks, always_open=True)
-        with HallServer(config, threads=8) as server:
-            latencies = sorted(round_trip(server, args.tickets))
+        port = _free_port()
+        command = [sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
+                   "--db", str(Path(folder) / "bench.sqlite3"), "--always-open", "--simulate", "0",
+                   "--threads", "8", "--log-level", "ERROR"]
+        for n in range(max(args.kiosks, 1)):
+            command += ["--kiosk", f"kiosk-{n:02d}:bench-secret"]
+        server = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        try:
+            server.stderr.readline()                     # the banner: the socket is bound
+            base_url = f"http://127.0.0.1:{port}"
+            latencies = sorted(round_trip(base_url, args.tickets))
             p50 = statistics.median(latencies)
             p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
             print(f"ticket round trip, 1 kiosk, {len(latencies)} tickets: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
                   f" max {latencies[-1]:.1f} ms")
-            rate, issued, errors = throughput(server, args.kiosks, args.per_kiosk)
+            rate, issued, errors = throughput(base_url, args.kiosks, args.per_kiosk)
             print(f"{args.kiosks} concurrent kiosks, {issued} tickets: {rate:.0f} tickets/s, {errors} errors")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from hall_server.app import HallConfig
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--simulate", type=float, default=30.0, metavar="SECONDS",
                         help="let the simulated windows call a ticket every SECONDS (0: off)")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="INFO logs one access line per request (method, path, status; never bodies)")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     parser.add_argument("--tls-client-ca", help="require kiosk client certificates signed by this CA (PEM)")
@@ -41,13 +44,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--tls-cert and --tls-key go together")
     tls = TlsSettings(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open)
     server = HallServer(config, host=args.host, port=args.port, threads=args.threads, demo=not args.no_demo,
                         simulation_interval=args.simulate or None, tls=tls)
     print(f"hall server on {server.base_url} (kiosks: {', '.join(sorted(kiosks))})", file=sys.stderr)
+    signal.signal(signal.SIGTERM, _interrupt)      # systemd and `kill` stop it like Ctrl-C
     server.serve_forever()
     return 0
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

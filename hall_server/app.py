@@ -1,8 +1,8 @@
 """The reference hall server as a Flask application: configuration, wiring, request life cycle.
 
 `create_app(HallConfig(...))` returns a WSGI app; `hall_server.server` serves it with waitress.
-Every /v1 request is signature-checked before its handler runs and gets its own SQLite
-connection. The access log line carries method, path, status and kiosk id only: paths never hold
+Every /v1 request is signature-checked before its handler runs and uses its server thread's
+SQLite connection. The access log line carries method, path, status and kiosk id only: paths never hold
 personal data (lookups send identity numbers in JSON bodies) and bodies are never logged.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from importlib import resources
 
@@ -37,11 +38,17 @@ def create_app(config: HallConfig) -> Flask:
     app.extensions["hall_nonces"] = NonceCache(config.signature_window_seconds)
     problems.install(app)
 
+    # One connection per server thread, kept between requests: closing the last connection of a WAL
+    # database checkpoints it, which cost more than the whole ticket transaction.
+    connections = threading.local()
+
     @app.before_request
     def _open() -> None:
         g.started = time.perf_counter()
         g.kiosk_id = None
-        g.conn = db.connect(config.db_path)
+        if getattr(connections, "conn", None) is None:
+            connections.conn = db.connect(config.db_path, config.db_busy_timeout_seconds)
+        g.conn = connections.conn
         if request.path.startswith("/v1/"):
             verify_request()
 
@@ -56,10 +63,10 @@ def create_app(config: HallConfig) -> Flask:
         return response
 
     @app.teardown_request
-    def _close(_error: BaseException | None) -> None:
+    def _release(_error: BaseException | None) -> None:
         conn = g.pop("conn", None)
-        if conn is not None:
-            conn.close()
+        if conn is not None and conn.in_transaction:
+            conn.execute("ROLLBACK")
 
     @app.get("/healthz")
     def healthz() -> dict:

@@ -24,6 +24,7 @@ class HallConfig:
     review_token_seconds: int = 8 * 3600         # a ticket's QR code stays valid for the day
     public_base_url: str | None = None           # for review URLs; default: the URL the request came to
     always_open: bool = False                    # demo: queues open whatever the time
+    db_busy_timeout_seconds: float = 10.0        # then 503 database_busy
 
 
 def hall_config() -> HallConfig:

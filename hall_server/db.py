@@ -15,7 +15,7 @@ from typing import Iterator
 
 __all__ = ["connect", "migrate", "write", "schema_version", "latest_version"]
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_SECONDS = 10.0
 
 
 def _migration_files() -> list[tuple[int, str]]:
@@ -31,12 +31,15 @@ def latest_version() -> int:
     return _migration_files()[-1][0]
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """A connection in autocommit mode: transactions are explicit, through `write()`."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                           check_same_thread=False)
+def connect(path: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are explicit, through `write()`.
+
+    A writer waits up to `busy_timeout` seconds for the database lock, then fails with
+    "database is locked", which the server answers with 503 database_busy (nothing was done).
+    """
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn

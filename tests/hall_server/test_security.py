@@ -11,7 +11,9 @@ import uuid
 import pytest
 import requests
 
+from kiosk.demo_citizens import demo_citizen
 from kiosk.hall_signing import sign_request
+from tests.fixtures.hall import start_live_hall
 
 
 def _post(hall, path, body, *, key=None, secret=None, kiosk_id=None, now=None, nonce=None, headers=None):
@@ -155,7 +157,6 @@ def test_post_without_a_usable_idempotency_key_is_refused(hall_server, key):
 
 
 def test_lookups_need_a_key_too_but_store_no_personal_answers(hall_server):
-    from kiosk.demo_citizens import demo_citizen
     number = demo_citizen("resident").id_number
     assert _post(hall_server, "/v1/records/lookup", {"id_number": number}).status_code == 200
     with sqlite3.connect(hall_server.db_path) as db:
@@ -165,7 +166,6 @@ def test_lookups_need_a_key_too_but_store_no_personal_answers(hall_server):
 
 
 def test_access_log_has_no_bodies_and_no_identity_numbers(hall_server, caplog):
-    from kiosk.demo_citizens import demo_citizen
     number = demo_citizen("resident").id_number
     with caplog.at_level("DEBUG"):
         _post(hall_server, "/v1/tickets", {"queue": "social", "citizen": {"id_number": number}})
@@ -173,3 +173,35 @@ def test_access_log_has_no_bodies_and_no_identity_numbers(hall_server, caplog):
     text = caplog.text
     assert "/v1/tickets 201" in text and "/v1/tickets 422" in text
     assert number[6:14] not in text
+
+
+def test_abandoned_claim_of_a_crashed_server_is_taken_over(hall_server):
+    key = uuid.uuid4().hex
+    raw = json.dumps({"queue": "social"}).encode()
+    request_hash = hashlib.sha256(b"POST /v1/tickets\n" + raw).hexdigest()
+    with sqlite3.connect(hall_server.db_path) as db:
+        db.execute("INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
+                   (hall_server.kiosk_id, key, request_hash, time.time() - 600))
+    response = _post(hall_server, "/v1/tickets", {"queue": "social"}, key=key)
+    assert response.status_code == 201
+    assert _tickets(hall_server) == [("A001",)]
+
+
+def test_locked_database_is_a_503_and_the_identical_retry_then_succeeds(tmp_path):
+    hall = start_live_hall(tmp_path, db_busy_timeout_seconds=0.05)
+    try:
+        raw = json.dumps({"queue": "social"}).encode()
+        headers = sign_request(hall.kiosk_id, hall.secret, "POST", "/v1/tickets", raw)
+        headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+        blocker = sqlite3.connect(hall.db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")                 # another writer holds the lock
+        busy = requests.post(hall.base_url + "/v1/tickets", data=raw, headers=headers, timeout=10)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        assert _code(busy) == (503, "database_busy")
+        # Nothing was done, so the very same signed request (same nonce) is accepted: this is what the
+        # client's automatic retry of a 503 sends.
+        retry = requests.post(hall.base_url + "/v1/tickets", data=raw, headers=headers, timeout=10)
+        assert retry.status_code == 201 and retry.json()["number"] == "A001"
+    finally:
+        hall.server.stop()

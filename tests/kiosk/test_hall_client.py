@@ -330,3 +330,14 @@ def test_generic_signed_post_for_the_outbox(hall_client):
 def test_ids_that_could_change_the_path_are_refused_before_sending(hall_client):
     with pytest.raises(ValueError):
         hall_client.ticket("../v1/queues")
+
+
+def test_client_and_server_logs_carry_no_identity_numbers(hall_server, hall_client, caplog):
+    with caplog.at_level("DEBUG"):
+        hall_client.todays_appointments(RESIDENT)
+        hall_client.cases_of(RESIDENT)
+        hall_client.records(RESIDENT)
+        hall_client.issue_ticket("social", id_number=RESIDENT)
+    assert "/v1/records/lookup" in caplog.text            # the calls were logged...
+    assert RESIDENT not in caplog.text                    # ...without the number
+    assert RESIDENT[6:14] not in caplog.text
