@@ -30,6 +30,8 @@ __all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempoten
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # A claim older than this is taken as abandoned (its server died mid-request) and may be taken over.
 ABANDONED_CLAIM_SECONDS = 120.0
+# Stored answers are kept this long: a kiosk's outbox may redeliver after days offline.
+RETENTION_SECONDS = 7 * 24 * 3600
 
 
 class NonceCache:
@@ -115,6 +117,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         conn = g.conn
         now = time.time()
         with db.write(conn):
+            conn.execute("DELETE FROM idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
             row = conn.execute("SELECT request_hash, state, status, response, created_at FROM idempotency"
                                " WHERE kiosk_id = ? AND key = ?", (g.kiosk_id, key)).fetchone()
             if row is not None:

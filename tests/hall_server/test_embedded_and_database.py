@@ -100,3 +100,27 @@ def test_command_line_serves_the_api(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+def test_a_database_of_an_older_version_is_migrated_forward_keeping_its_rows(tmp_path):
+    path = str(tmp_path / "old.sqlite3")
+    first = (Path(db.__file__).parent / "migrations" / "001_initial.sql").read_text(encoding="utf-8")
+    conn = sqlite3.connect(path)
+    conn.executescript(first + "\nPRAGMA user_version = 1;")
+    conn.execute("INSERT INTO idempotency VALUES ('k', 'key-1', 'h', 'done', 201, '{}', 1.0)")
+    conn.commit()
+    conn.close()
+    assert db.migrate(path) == db.latest_version() >= 2
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT key FROM idempotency").fetchall() == [("key-1",)]
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'idempotency_age'").fetchone()
+
+
+def test_stored_answers_older_than_a_week_are_purged(hall_server, hall_client):
+    with sqlite3.connect(hall_server.db_path) as conn:
+        conn.execute("INSERT INTO idempotency VALUES (?, 'ancient-key', 'h', 'done', 201, '{}', 1.0)",
+                     (hall_server.kiosk_id,))
+    hall_client.issue_ticket("social")
+    with sqlite3.connect(hall_server.db_path) as conn:
+        keys = [row[0] for row in conn.execute("SELECT key FROM idempotency")]
+    assert "ancient-key" not in keys and len(keys) == 1
