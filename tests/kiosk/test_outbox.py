@@ -180,7 +180,8 @@ def test_when_protected_items_fill_the_budget_the_outbox_refuses_more(tmp_path: 
     assert FAKE_NAME not in str(refused.value) and FAKE_PHONE not in str(refused.value)
     assert [item.id for item in box.pending("feedback", 200)] == kept
     assert box.stats().dropped_total == 0
-    assert [alert.code for alert in alerts] == ["outbox_filling"]          # warned once, before refusing
+    assert [alert.code for alert in alerts] == ["outbox_filling", "outbox_full"]    # warned long before
+    assert alerts[1].level == "critical" and box.stats().problem == "outbox_full"
     # A heartbeat has no room either; it is dropped, not an error: only its newest matters anyway.
     box.enqueue_heartbeat({"status": "ok", "app_version": "0.1.0", "uptime_seconds": 1})
     assert box.pending("heartbeat", 10) == [] and box.stats().dropped_total == 1
@@ -190,7 +191,7 @@ def test_when_protected_items_fill_the_budget_the_outbox_refuses_more(tmp_path: 
 def test_below_the_disk_reserve_only_protected_items_are_kept(tmp_path: Path, alerts: list[OutboxAlert]) -> None:
     free = [10 * 2**30]
     box = Outbox(tmp_path / "o.sqlite3", KEY, min_free_bytes=64 * 2**20, disk_free=lambda: free[0],
-                 on_alert=alerts.append)
+                 disk_check_interval=0, on_alert=alerts.append)
     box.enqueue_event("door.opened", "info")
     assert alerts == []
     free[0] = 200 * 2**20                                   # below 4 x reserve: a maintenance warning
@@ -220,8 +221,10 @@ def test_a_full_disk_is_a_typed_error_and_loses_nothing_committed(tmp_path: Path
     assert alerts[-1].code == "outbox_disk_full" and alerts[-1].level == "critical"
     assert [item.id for item in box.pending("feedback", 5000)] == confirmed
     assert box.stats().pending == len(confirmed)
+    assert box.stats().problem == "outbox_disk_full"
     box.acknowledge(box.pending("feedback", 50))
     box.enqueue_complaint(complaint())
+    assert box.stats().problem is None
     box.close()
     reopened = Outbox(tmp_path / "o.sqlite3", KEY)
     assert reopened.stats().pending == len(confirmed) - 50 + 1

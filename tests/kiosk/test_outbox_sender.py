@@ -8,6 +8,7 @@ scripted HTTP server on loopback, through the real HallClient.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import sqlite3
 import threading
@@ -19,6 +20,7 @@ from typing import Any, Iterator
 import pytest
 
 from hall_server.server import HallServer
+from kiosk.citizen_id import check_digit
 from kiosk.hall_client import HallClient
 from kiosk.hall_errors import HallUnavailable
 from kiosk.outbox import Outbox, derive_key
@@ -173,6 +175,20 @@ def test_a_refused_item_is_parked_as_dead_and_the_stream_goes_on(hall_server, ha
     assert [row[0] for row in hall_rows(hall_server.db_path, "SELECT content FROM complaints ORDER BY number")] \
         == ["第一条正常的建议", "第三条正常的建议"]
     assert first != last and outbox.stats().pending == 0
+
+
+def test_a_refusal_never_puts_personal_data_in_reasons_or_logs(hall_server, hall_client, outbox, clock,
+                                                               caplog) -> None:
+    id_number = "11010519491231002" + check_digit("11010519491231002")
+    outbox.enqueue_complaint({"kind": "complaint", "content": f"测试乙 {id_number} 的材料被退回",
+                              "contact_phone": "12345"})                  # not a mobile number: 422
+    with caplog.at_level(logging.DEBUG):
+        result = make_sender(outbox, hall_client, clock).run_once()
+    assert result.dead == 1
+    [dead] = outbox.dead_items()
+    assert "contact_phone" in dead.reason
+    for text in (dead.reason, caplog.text):
+        assert id_number not in text and "测试乙" not in text and "12345" not in text
 
 
 def test_a_review_with_a_call_back_is_delivered_once(hall_server, hall_client, outbox, clock) -> None:
@@ -354,3 +370,36 @@ def test_the_running_worker_delivers_what_is_enqueued(hall_server, hall_client, 
         sender.stop()
     stored = hall_rows(hall_server.db_path, "SELECT content FROM complaints ORDER BY number")
     assert [row[0] for row in stored] == texts
+
+
+def test_an_unexpected_error_in_a_round_does_not_end_delivery(hall_server, hall_client, outbox) -> None:
+    """GIVEN a client that fails once with a bug-like error WHEN the worker runs THEN it waits
+    (max_delay, not a spin), runs again and delivers."""
+    clock = Clock()
+    waits: list[float | None] = []
+    delivered = threading.Event()
+
+    class FailsOnce:
+        calls = 0
+
+        def post(self, path: str, body: dict, idempotency_key: str) -> dict:
+            FailsOnce.calls += 1
+            if FailsOnce.calls == 1:
+                raise RuntimeError("unexpected")
+            answer = hall_client.post(path, body, idempotency_key)
+            delivered.set()
+            return answer
+
+    def wait(event: threading.Event, timeout: float | None) -> bool:
+        waits.append(timeout)
+        clock.now += timeout or 0.0
+        return event.wait(10) if timeout is None else False      # idle: until woken (stop wakes it)
+
+    outbox.enqueue_complaint(complaint("出错后仍会送达的建议"))
+    sender = OutboxSender(outbox, FailsOnce(), clock=clock, wait=wait, max_delay=45.0).start()
+    try:
+        assert delivered.wait(20)
+    finally:
+        sender.stop()
+    assert waits[0] == 45.0
+    assert hall_rows(hall_server.db_path, "SELECT content FROM complaints") == [("出错后仍会送达的建议",)]

@@ -6,6 +6,7 @@ with `frames()` and drive a fake monotonic clock, so nothing depends on wall tim
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,24 @@ def frames(count: int = 3) -> None:
         EventLoop.idle()
 
 
+WAIT_DEADLINE_S = 30
+
+
+def wait_for(condition, what="condition") -> None:
+    """Step frames until `condition()` holds (answers from worker threads arrive through the clock).
+    A deadline, not a sleep: the test fails with `what` if it is never reached."""
+    deadline = time.monotonic() + WAIT_DEADLINE_S
+    while not condition():
+        assert time.monotonic() < deadline, f"not reached before the deadline: {what() if callable(what) else what}"
+        frames(1)
+
+
+def all_texts(widget) -> list[str]:
+    from kivy.uix.label import Label
+
+    return [w.text for w in widget.walk(restrict=True) if isinstance(w, Label) and w.text]
+
+
 def tap(widget) -> None:
     """A real touch at the widget's centre, through the window's input dispatch."""
     from kivy.tests.common import UnitTestTouch
@@ -91,3 +110,27 @@ def make_app(kivy_window, fake_clock):
         for child in list(kivy_window.children):
             kivy_window.remove_widget(child)
         App._running_app = None
+
+
+@pytest.fixture
+def make_demo_kiosk(make_app, tmp_path):
+    """The demo kiosk as a citizen meets it: the embedded reference hall over loopback HTTP, and the
+    simulated reader and printer over pseudo-terminals, started as the app starts them; online."""
+    from kiosk.config import Secrets
+    from kiosk.hall_connection import connect_hall
+
+    def make(*, idcard: bool = True, printer: bool = True):
+        demo = load_settings(PROFILE_DIR / "demo.toml")
+        devices = demo.devices.model_copy(update={
+            "idcard": demo.devices.idcard.model_copy(update={"enabled": idcard}),
+            "printer": demo.devices.printer.model_copy(update={"enabled": printer}),
+        })
+        settings = demo.model_copy(update={"data_dir": tmp_path, "devices": devices})
+        app = make_app(settings=settings, secrets=Secrets(kiosk_secret="test-secret-0123456789abcdef"),
+                   hall_connector=connect_hall)
+        app.devices.start()
+        app._devices_started()
+        wait_for(lambda: app.hall_state == "online", "hall online")
+        return app
+
+    return make

@@ -1,21 +1,9 @@
 """In the demo profile the kiosk starts the reference hall in-process and talks to it over real HTTP,
 without ever holding up the UI thread; an unreachable hall is reported, not waited for."""
 
-import time
-
 from kiosk.config import PROFILE_DIR, Secrets, load_settings
 from kiosk.hall_connection import connect_hall
-from tests.screens.conftest import frames
-
-DEADLINE_S = 30
-
-
-def wait_for(condition) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached before the deadline"
-        frames(1)
-
+from tests.screens.conftest import frames, wait_for
 
 
 def test_demo_kiosk_reaches_its_embedded_hall_over_http(make_app, tmp_path):

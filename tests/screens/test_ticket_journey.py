@@ -1,35 +1,16 @@
 """取号 end to end on the real widgets: the embedded reference hall over HTTP, the printer simulator over a
 pseudo-terminal, and the citizen's taps. The number on screen is the number on paper."""
 
-import time
-
 import pytest
 
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
-from kiosk.config import PROFILE_DIR, Secrets, load_settings
-from kiosk.hall_connection import connect_hall
-from tests.screens.conftest import frames, tap
-
-DEADLINE_S = 30
-
-
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not condition():
-        assert time.monotonic() < deadline, f"not reached before the deadline: {what() if callable(what) else what}"
-        frames(1)
+from tests.screens.conftest import frames, tap, wait_for
 
 
 @pytest.fixture
-def ticket_kiosk(make_app, tmp_path):
-    demo = load_settings(PROFILE_DIR / "demo.toml")
-    devices = demo.devices.model_copy(update={"idcard": demo.devices.idcard.model_copy(update={"enabled": False})})
-    settings = demo.model_copy(update={"data_dir": tmp_path, "devices": devices})
-    app = make_app(settings=settings, secrets=Secrets(kiosk_secret="test-secret-0123456789abcdef"),
-                   hall_connector=connect_hall)
-    app.devices.start()
-    wait_for(lambda: app.hall_state == "online", "hall online")
+def ticket_kiosk(make_demo_kiosk):
+    app = make_demo_kiosk(idcard=False)
     app.start_session()
     frames()
     tap(app.screen_manager.get_screen("home").tile("ticket"))
