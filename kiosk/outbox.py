@@ -38,7 +38,6 @@ One `Outbox` per file and process; it is thread-safe (one connection behind a lo
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import logging
@@ -160,6 +159,7 @@ class OutboxStats:
     max_bytes: int
     dropped_total: int
     oldest_pending_age: float | None
+    problem: str | None         # the alert code that made the last enqueue fail, until one succeeds
 
 
 def derive_key(outbox_key: str | bytes) -> bytes:
@@ -188,8 +188,9 @@ def _alerting(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-# RFC 4648 base-32 letters mapped onto Crockford's alphabet (no I, L, O, U), translated in C.
-_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Every 10-bit value as its two Crockford characters: an id is eight look-ups, not 16 shifts.
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
 
 
 def new_item_id() -> str:
@@ -198,8 +199,10 @@ def new_item_id() -> str:
     Easy to read out over the phone (no I, L, O, U) and long enough never to repeat at one kiosk,
     which matters: the hall would answer a repeated key with the first item's answer.
     """
-    chars = base64.b32encode(secrets.token_bytes(10)).translate(_TO_CROCKFORD).decode("ascii")
-    return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}-{chars[12:16]}"
+    value = int.from_bytes(secrets.token_bytes(10), "big")
+    p = _PAIRS
+    return (f"{p[value >> 70]}{p[value >> 60 & 1023]}-{p[value >> 50 & 1023]}{p[value >> 40 & 1023]}-"
+            f"{p[value >> 30 & 1023]}{p[value >> 20 & 1023]}-{p[value >> 10 & 1023]}{p[value & 1023]}")
 
 
 class Outbox:
@@ -207,6 +210,7 @@ class Outbox:
                  max_bytes: int = 256 * 1024 * 1024, min_free_bytes: int = 64 * 1024 * 1024,
                  alert_fraction: float = 0.5, alert_age: float = 24 * 3600.0,
                  max_droppable_age: float = 7 * 24 * 3600.0, file_size_limit: int | None = None,
+                 disk_check_interval: float = 1.0,
                  on_alert: Callable[[OutboxAlert], None] | None = None,
                  disk_free: Callable[[], int] | None = None, clock: Callable[[], float] = time.time) -> None:
         if len(key) != 32:
@@ -222,12 +226,16 @@ class Outbox:
         self._max_droppable_age = max_droppable_age
         self._aead = AESGCM(key)
         self._on_alert = on_alert
-        self._disk_free = disk_free or self._free_bytes_on_disk
+        self._disk_free_now = disk_free or self._free_bytes_on_disk
+        self._disk_check_interval = disk_check_interval
+        self._disk_checked_at = -float("inf")
+        self._disk_free_seen = 0
         self._clock = clock
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
         self._active_alerts: set[str] = set()
         self._pending_alerts: list[OutboxAlert] = []
+        self._problem: str | None = None
         self._conn = self._open(file_size_limit)
 
     # -- opening -----------------------------------------------------------------------------------
@@ -406,6 +414,9 @@ class Outbox:
                 freed += freed_more
                 if self._bytes - freed + size > self.max_bytes:
                     if spec.protected:
+                        self._queue_alert("critical", "outbox_full", f"outbox {self.path} is full of reviews,"
+                                          " complaints and confirmations: new ones are refused until the hall"
+                                          " takes delivery")
                         raise OutboxFull(f"outbox {self.path} holds {self._bytes // 1024} KiB of reviews, complaints"
                                          f" and confirmations, its limit is {self.max_bytes // 1024} KiB: the hall"
                                          " has not taken delivery for a long time; check the network and the"
@@ -580,7 +591,7 @@ class Outbox:
         with self._lock:
             oldest = self._oldest_pending_created_at()
             return OutboxStats(self._pending, self._dead, self._bytes, self.max_bytes, self._dropped_total,
-                               None if oldest is None else max(0.0, self._clock() - oldest))
+                               None if oldest is None else max(0.0, self._clock() - oldest), self._problem)
 
     def _oldest_pending_created_at(self) -> float | None:
         row = self._conn.execute("SELECT MIN(created_at) FROM items WHERE state = 'pending'").fetchone()
@@ -630,11 +641,14 @@ class Outbox:
                               f" {self.min_free_bytes // 2**20} MiB heartbeats and events are no longer kept")
         else:
             self._active_alerts.discard("outbox_disk_low")
-        for code in ("outbox_disk_full", "outbox_unavailable"):
+        for code in ("outbox_disk_full", "outbox_unavailable", "outbox_full"):
             self._active_alerts.discard(code)
+        self._problem = None
 
     def _queue_alert(self, level: str, code: str, message: str, *, once: bool = True) -> None:
         """Alerts are raised once per episode (until the condition clears) and sent outside the lock."""
+        if level == "critical" and code != "outbox_item_corrupt":
+            self._problem = code
         if once:
             if code in self._active_alerts:
                 return
@@ -648,6 +662,14 @@ class Outbox:
             (log.error if alert.level == "critical" else log.warning)("outbox alert %s: %s", alert.code, alert.message)
             if self._on_alert is not None:
                 self._on_alert(alert)
+
+    def _disk_free(self) -> int:
+        """Free bytes on the data disk, looked up at most once per `disk_check_interval` seconds."""
+        checked = time.monotonic()
+        if checked - self._disk_checked_at >= self._disk_check_interval:
+            self._disk_free_seen = self._disk_free_now()
+            self._disk_checked_at = checked
+        return self._disk_free_seen
 
     def _free_bytes_on_disk(self) -> int:
         stat = os.statvfs(self._folder)
