@@ -26,11 +26,16 @@ Bounds, and what may be dropped (nothing else ever is):
   falls below four times ``min_free_bytes``, and when the oldest undelivered item is older than
   ``alert_age``: long before anything has to be refused.
 
-One `Outbox` per file and process; it is thread-safe (one connection behind a lock).
+One `Outbox` per file and process; it is thread-safe (one connection behind a lock). `stats()`
+gives the counts, the oldest item's age and `problem` (the alert code while enqueue is refused),
+for the heartbeat and the technician screen. Kinds are a table (`DEFAULT_KINDS`); the gas terminal
+adds its confirmations as protected kinds on their own stream when the hall has their endpoints:
+``kinds={**DEFAULT_KINDS, "payment_confirmation": ItemKind("payment_confirmation", <path>, "payments",
+protected=True)}``.
 
     outbox = Outbox(settings.data_dir / "outbox.sqlite3", derive_key(secrets.outbox_key),
                     on_alert=maintenance.report)
-    reference = outbox.enqueue_review({"ticket_id": ticket.id, "level": "satisfied"})
+    reference = outbox.enqueue_review({"ticket_id": ticket.ticket_id, "level": "satisfied"})
     outbox.enqueue_complaint({"kind": "complaint", "content": text, "contact_phone": phone})
     outbox.enqueue_event("printer.paper_low", "warning", "paper below 10%")
     outbox.enqueue_heartbeat({"status": "ok", "app_version": "0.1.0", "uptime_seconds": 3600})
