@@ -12,11 +12,11 @@ import secrets
 import sqlite3
 from datetime import date, datetime, time, timedelta
 
-from hall_server import db
+from hall_server import db, tickets
 from hall_server.clock import CHINA_STANDARD_TIME
 from kiosk.demo_citizens import demo_citizen
 
-__all__ = ["seed_demo", "HALL_INFO"]
+__all__ = ["seed_demo", "seed_waiting_walk_ins", "HALL_INFO", "DEMO_WAITING"]
 
 HALL_INFO = {
     "name": "西安市雁塔区政务服务中心（演示）",
@@ -97,6 +97,9 @@ PACKAGES = [
     ("PKG-RETIRE", "退休一件事", "社保待遇核定、公积金提取、医保待遇变更一次办", ["SB001", "GJJ001", "YB001"], 10),
     ("PKG-HOME", "二手房转移登记一件事", "不动产转移登记与税费缴纳联办", ["BDC001", "SW001"], 5),
 ]
+
+# Walk-ins already waiting when the embedded demo hall opens, so the first ticket has people ahead.
+DEMO_WAITING = {"social": 9, "housing_fund": 4, "traffic": 6, "business": 3, "real_estate": 5, "tax": 2, "civil": 1}
 
 PROOF_KINDS = {
     # kind: (title, record kind that backs it)
@@ -207,3 +210,13 @@ def seed_demo(conn: sqlite3.Connection, today: date) -> None:
                              (number, kind, RECORD_TITLES[kind],
                               json.dumps([{"label": label, "value": value} for label, value in fields],
                                          ensure_ascii=False), updated))
+
+
+def seed_waiting_walk_ins(conn: sqlite3.Connection, now: datetime, waiting: dict[str, int] = DEMO_WAITING) -> None:
+    """Issue today's first walk-in tickets, as if citizens had come before the kiosk started."""
+    for code, count in waiting.items():
+        queue = tickets.queue_row(conn, code)
+        with db.write(conn):
+            for _ in range(count):
+                tickets.issue(conn, queue, now, rank=tickets.RANK_WALK_IN, priority="none", id_number=None,
+                              matter_code=None, appointment_id=None, kiosk_id=None)

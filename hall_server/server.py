@@ -109,11 +109,12 @@ class HallServer:
 
     def __init__(self, config: HallConfig, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
                  demo: bool = True, simulation_interval: float | None = None,
-                 tls: TlsSettings | None = None) -> None:
+                 simulation_arrivals: tuple[int, ...] = (), tls: TlsSettings | None = None) -> None:
         prepare_database(config, demo=demo)
         self.config = config
         self.app = create_app(config)
-        self.simulation = QueueSimulation(config.db_path, config.clock, always_open=config.always_open)
+        self.simulation = QueueSimulation(config.db_path, config.clock, always_open=config.always_open,
+                                          arrivals=simulation_arrivals)
         self._simulation_interval = simulation_interval
         self.host = host
         self.scheme = "https" if tls else "http"

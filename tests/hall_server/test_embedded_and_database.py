@@ -14,7 +14,7 @@ import pytest
 from hall_server import db
 from hall_server.app import HallConfig
 from hall_server.embedded import start_embedded
-from hall_server.seed import MATTERS, QUEUES
+from hall_server.seed import DEMO_WAITING, MATTERS, QUEUES
 from hall_server.server import prepare_database
 from kiosk.demo_citizens import DEMO_CITIZENS, demo_citizen
 from kiosk.hall_client import HallClient, HallUnavailable
@@ -30,7 +30,9 @@ def test_embedded_hall_serves_the_demo_over_http_and_stops(tmp_path):
         assert all(queue.open for queue in client.queues())        # demo: open whatever the time
         resident = demo_citizen("resident").id_number
         assert len(client.todays_appointments(resident)) == 2
-        assert client.issue_ticket("social").number == "A001"
+        ticket = client.issue_ticket("social")                    # citizens were already waiting
+        assert ticket.number == f"A{DEMO_WAITING['social'] + 1:03d}"
+        assert ticket.people_ahead == DEMO_WAITING["social"]
     finally:
         hall.stop()
     with pytest.raises(HallUnavailable):
@@ -43,7 +45,7 @@ def test_embedded_hall_starts_from_a_fresh_database_every_time(tmp_path):
         hall = start_embedded(path, "k", b"s", call_interval=None)
         client = HallClient(hall.base_url, "k", b"s", retries=0)
         try:
-            assert client.issue_ticket("tax").number == "F001"
+            assert client.issue_ticket("tax").number == f"F{DEMO_WAITING['tax'] + 1:03d}"
         finally:
             client.close()
             hall.stop()

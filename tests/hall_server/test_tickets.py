@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from hall_server.clock import CHINA_STANDARD_TIME
+from hall_server.simulation import QueueSimulation
 from kiosk.demo_citizens import demo_citizen
 from kiosk.hall_client import HallRejected
 
@@ -113,26 +114,39 @@ def test_cancelled_appointment_cannot_be_checked_in(hall_client):
     assert hall_client.todays_appointments(elder) == ()
 
 
-def test_simulated_windows_move_the_waiting_counts(hall_server, hall_client):
+def test_simulated_windows_take_turns_calling_and_finishing(hall_server, hall_client):
     tickets = [hall_client.issue_ticket("housing_fund") for _ in range(5)]
     assert {q.code: q.waiting for q in hall_client.queues()}["housing_fund"] == 5
-    assert hall_server.simulation.step() >= 2                  # both windows of queue B call one
+    hall_server.simulation.step()                       # one window of queue B calls the first ticket
+    hall_server.simulation.step()                       # the other window calls the second
     assert {q.code: q.waiting for q in hall_client.queues()}["housing_fund"] == 3
-    assert [hall_client.ticket(t.ticket_id).status for t in tickets[:2]] == ["called", "called"]
-    hall_server.simulation.step()
-    assert [hall_client.ticket(t.ticket_id).status for t in tickets[:2]] == ["served", "served"]
-    assert hall_client.ticket(tickets[4].ticket_id).people_ahead == 0
+    assert {hall_client.ticket(t.ticket_id).window for t in tickets[:2]} == {5, 6}
+    hall_server.simulation.step()                       # the first window finishes and calls the third
+    assert [hall_client.ticket(t.ticket_id).status for t in tickets[:3]] == ["served", "called", "called"]
+    assert hall_client.ticket(tickets[4].ticket_id).people_ahead == 1
 
 
-def test_every_tenth_call_is_a_citizen_who_did_not_come(hall_server, hall_client):
+def test_every_tenth_finished_ticket_is_a_citizen_who_did_not_come(hall_server, hall_client):
     for _ in range(12):
         hall_client.issue_ticket("tax")
-    for _ in range(6):                  # 2 windows: 2 called, then 2 finished and 2 called per step
+    for _ in range(12):                 # queue F, 2 windows: from the third step on, one finish per step
         hall_server.simulation.step()
     with sqlite3.connect(hall_server.db_path) as db:
         statuses = dict(db.execute("SELECT status, COUNT(*) FROM tickets GROUP BY status").fetchall())
-    assert statuses["missed"] == 1
-    assert statuses["served"] + statuses["missed"] == 10
+    assert (statuses["served"], statuses["missed"]) == (9, 1)
+
+
+def test_simulated_walk_ins_arrive_at_open_queues(hall_server):
+    simulation = QueueSimulation(hall_server.db_path, hall_server.clock, arrivals=(2, 0))
+    simulation.step()
+    simulation.step()
+    with sqlite3.connect(hall_server.db_path) as db:
+        per_queue = dict(db.execute("SELECT queue_code, COUNT(*) FROM tickets GROUP BY queue_code"))
+    assert per_queue == {code: 2 for code in per_queue} and len(per_queue) == 7   # each queue: 2, then 0
+    hall_server.clock.set(datetime(2026, 11, 29, 10, 0, tzinfo=CHINA_STANDARD_TIME))   # Sunday: closed
+    simulation.step()
+    with sqlite3.connect(hall_server.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM tickets").fetchone() == (14,)
 
 
 def test_simulation_thread_calls_tickets_by_itself(hall_server, hall_client):
