@@ -1,10 +1,12 @@
 """Which screen class serves each service. A service not listed here shows the plain ServiceScreen
 ("being prepared, please go to a window") until its journey is built."""
 
+from screens.one_card import OneCardScreen
 from screens.ticket import TicketScreen
 
 __all__ = ["JOURNEY_SCREENS"]
 
 JOURNEY_SCREENS = {
     "ticket": TicketScreen,
+    "one_card": OneCardScreen,
 }

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ESCAPE_KEYS = {27, 1001}   # Esc, and Android's back button: neither may leave the kiosk
 SETTINGS_KEYS = {282}      # F1 opens Kivy's settings panel by default
+DEMO_CARD_KEY = 286        # F5: the demo profile places the next demo card on the simulated reader
 IDLE_CHECK_INTERVAL_S = 0.25
 
 
@@ -60,6 +61,7 @@ class KioskApp(App):
     font_problem = StringProperty("")
     hall_state = StringProperty("offline")   # connecting | online | offline
     hall_name = StringProperty("")
+    demo_reader_available = BooleanProperty(False)  # a simulated reader: the demo may place cards
 
     use_kivy_settings = False
 
@@ -117,21 +119,47 @@ class KioskApp(App):
         if self._hall_connector is not None and self.secrets is not None:
             self.connect_hall()
         if self._start_devices:
-            self.worker.run(self.devices.start, on_error=self._devices_failed)
+            self.worker.run(self.devices.start, on_result=self._devices_started, on_error=self._devices_failed)
 
     @staticmethod
     def deliver(callback: Callable[[], None]) -> None:
         """Run `callback` on the UI thread: how every worker and device thread hands back its results."""
         Clock.schedule_once(lambda _dt: callback())
 
+    def _devices_started(self, _result=None) -> None:
+        self.demo_reader_available = self.devices.demo_reader is not None
+
     def _devices_failed(self, error: BaseException) -> None:
         log.error("devices could not be started: %s: %s", type(error).__name__, error)
 
     def on_reader_event(self, event) -> None:
-        """A card event (on the UI thread): the current screen handles it if it wants identities."""
-        handler = getattr(self.screen_manager.current_screen, "on_reader_event", None) if self.screen_manager else None
+        """A card event, on the UI thread. A card placed on the attract or home screen opens 一证通办;
+        a card no screen wants is wiped at once."""
+        from drivers.idcard import CardRead
+
+        if self.screen_manager is None:
+            return
+        if (isinstance(event, CardRead) and self.current_screen in ("attract", "home")
+                and "one_card" in self.settings.services):
+            if not self.session.active:
+                self.start_session()
+            self.open_service("one_card")
+        handler = getattr(self.screen_manager.current_screen, "on_reader_event", None)
         if handler is not None:
             handler(event)
+        elif isinstance(event, CardRead):
+            event.identity.wipe()
+
+    def place_next_demo_card(self) -> None:
+        """Demo profile: put the next fictitious citizen's card on the simulated reader."""
+        from kiosk.demo_citizens import DEMO_CITIZENS
+
+        simulator = self.devices.demo_reader
+        if simulator is None:
+            return
+        self._demo_card_index = (getattr(self, "_demo_card_index", -1) + 1) % len(DEMO_CITIZENS)
+        simulator.remove_card()
+        simulator.place_card(DEMO_CITIZENS[self._demo_card_index])
 
     def connect_hall(self) -> None:
         """Start (or reach) the hall backend on a worker thread; the screens never wait for it."""
@@ -266,6 +294,9 @@ class KioskApp(App):
     def _on_keyboard(self, _window, key: int, *_args) -> bool:
         if key in ESCAPE_KEYS or key in SETTINGS_KEYS:
             return True  # consumed: Esc/back/F1 never close the kiosk or open a panel
+        if key == DEMO_CARD_KEY and self.demo_reader_available:
+            self.place_next_demo_card()
+            return True
         return False
 
     def _on_request_close(self, *_args, **_kwargs) -> bool:

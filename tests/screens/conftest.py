@@ -57,12 +57,16 @@ WAIT_DEADLINE_S = 30
 
 
 def wait_for(condition, what="condition") -> None:
-    """Step frames until `condition()` holds (answers from worker threads arrive through the clock).
-    A deadline, not a sleep: the test fails with `what` if it is never reached."""
+    """Tick the clock until `condition()` holds (answers from worker threads arrive through the clock).
+    A deadline, not a sleep: the test fails with `what` if it is never reached. Ticking without drawing
+    keeps the software renderer from starving the device threads; each tick waits for the next frame."""
+    from kivy.clock import Clock
+
     deadline = time.monotonic() + WAIT_DEADLINE_S
     while not condition():
         assert time.monotonic() < deadline, f"not reached before the deadline: {what() if callable(what) else what}"
-        frames(1)
+        Clock.tick()
+    frames(1)
 
 
 def all_texts(widget) -> list[str]:

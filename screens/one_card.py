@@ -1,0 +1,91 @@
+"""一证通办: the citizen places the ID card and sees, under a masked greeting, today's appointments and
+the 一证通办 records. Logic in kiosk.one_card.OneCardJourney; this screen renders its view."""
+
+from kivy.animation import Animation
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+from kivy.utils import escape_markup
+
+from kiosk.one_card import OneCardJourney, OneCardStep, OneCardView
+from screens.kv import load_kv_beside
+from screens.widgets import busy, common, top_bar  # noqa: F401
+from screens.widgets.common import KioskLabel
+
+__all__ = ["OneCardScreen"]
+
+
+class OneCardScreen(Screen):
+    service = StringProperty("one_card")
+    step = StringProperty("waiting_card")
+    view = ObjectProperty(OneCardView(OneCardStep.WAITING_CARD), rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def _ensure_journey(self) -> OneCardJourney:
+        # A card placed on the attract screen arrives before this screen's on_enter (screen changes
+        # complete on the next frame), so whichever comes first starts the journey.
+        if self.journey is None:
+            app = App.get_running_app()
+            self.journey = OneCardJourney(hall=app.hall.client if app.hall else None, worker=app.worker,
+                                          session=app.session, on_change=self.show)
+            self.journey.begin()
+        return self.journey
+
+    def on_enter(self, *_args) -> None:
+        self._ensure_journey()
+        self._glide = (Animation(offset=dp(70), d=0.9) + Animation(offset=0, d=0.9))
+        self._glide.repeat = True
+        self._glide.start(self.ids.placement)
+
+    def on_leave(self, *_args) -> None:
+        Animation.cancel_all(self.ids.placement)
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.show(OneCardView(OneCardStep.WAITING_CARD))  # nothing of this citizen's stays on screen
+
+    def on_reader_event(self, event) -> None:
+        from drivers.idcard import CardRead, ReadFailed
+
+        if isinstance(event, CardRead):
+            self._ensure_journey().card_read(event.identity)
+        elif isinstance(event, ReadFailed):
+            self._ensure_journey().card_failed(event.error)
+
+    def show(self, view: OneCardView) -> None:
+        self.view = view
+        self.step = view.step.value
+        self._fill_lists(view)
+
+    def greeting(self, view: OneCardView, language: str) -> str:
+        app = App.get_running_app()
+        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
+        return app.tr("one_card.greeting", language, name=name) if view.masked_name else ""
+
+    def _fill_lists(self, view: OneCardView) -> None:
+        app = App.get_running_app()
+        language = app.language
+        appointments, records = self.ids.appointments, self.ids.records
+        appointments.clear_widgets()
+        records.clear_widgets()
+        if view.step is not OneCardStep.RESULT:
+            return
+        for appointment in view.appointments or ():
+            appointments.add_widget(KioskLabel(text=app.tr(
+                "one_card.appointment_line", language, start=appointment.start, end=appointment.end,
+                matter=appointment.matter.name, location=appointment.location), halign="left"))
+        if not view.appointments:
+            appointments.add_widget(KioskLabel(text=app.tr("one_card.no_appointments", language), halign="left"))
+        for record in view.records:
+            lines = "\n".join(escape_markup(f"{field.label}：{field.value}") for field in record.fields)
+            records.add_widget(KioskLabel(text=f"[b]{escape_markup(record.title)}[/b]\n{lines}", markup=True,
+                                          halign="left"))
+        if not view.records:
+            records.add_widget(KioskLabel(text=app.tr("one_card.no_records", language), halign="left"))
+
+    def on_kv_post(self, *_args) -> None:
+        App.get_running_app().bind(language=lambda *_: self._fill_lists(self.view))
+
+
+load_kv_beside(__file__)
