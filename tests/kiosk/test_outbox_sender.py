@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import sqlite3
 import threading
 import time
@@ -19,7 +20,6 @@ from typing import Any, Iterator
 
 import pytest
 
-from hall_server.server import HallServer
 from kiosk.citizen_id import check_digit
 from kiosk.hall_client import HallClient
 from kiosk.hall_errors import HallUnavailable
@@ -120,42 +120,109 @@ def test_items_of_a_stream_arrive_in_the_order_they_were_accepted(hall_server, h
     assert [row[0] for row in events] == [text[-3:] for text in texts]
 
 
+class Link:
+    """The kiosk's network path to the hall on loopback, which a test can cut and restore.
+
+    Cut, it takes each connection and drops it at once, and drops those already open: what a
+    kiosk sees when the shop's router or the hall's proxy is down.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self._target = target_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._up = threading.Event()
+        self._up.set()
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self._up.is_set():
+                downstream.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self._target))
+            with self._lock:
+                self._open += [downstream, upstream]
+            for source, sink in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        self._up.clear()
+        with self._lock:
+            for end in self._open:
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                end.close()
+            self._open.clear()
+
+    def restore(self) -> None:
+        self._up.set()
+
+    def close(self) -> None:
+        self.cut()
+        self._listener.close()
+
+
 def test_the_hall_down_for_a_while_then_back_gets_everything_once(hall_server, outbox, clock) -> None:
-    """GIVEN the hall is down WHEN items are accepted and rounds fail THEN the waits grow
-    exponentially (with jitter) and nothing is lost; WHEN the hall returns and reachability says so
+    """GIVEN the link to the hall is cut WHEN items are accepted and rounds fail THEN the waits grow
+    exponentially (with jitter) and nothing is lost; WHEN the link returns and reachability says so
     THEN the backlog drains at once and everything arrives once."""
-    port = hall_server.server.port
-    hall_server.server.stop()
+    link = Link(hall_server.server.port)
     reports: list[bool] = []
-    client = hall_server.client(connect_timeout=1.0, retries=0)
+    client = HallClient(f"http://127.0.0.1:{link.port}", hall_server.kiosk_id, hall_server.secret, retries=0,
+                        connect_timeout=2.0, read_timeout=10.0)
     sender = make_sender(outbox, client, clock, base_delay=1.0, max_delay=60.0, on_reachability=reports.append)
-    texts = [f"停机期间的建议第{i}条" for i in range(12)]
-    for text in texts:
-        outbox.enqueue_complaint(complaint(text))
-    outbox.enqueue_heartbeat({"status": "ok", "app_version": "0.1.0", "uptime_seconds": 10})
-    waits = []
-    for _ in range(8):
-        result = sender.run_once()
-        assert (result.delivered, result.failed) == (0, 1)
-        waits.append(result.next_due - clock.now)
-        assert sender.run_once().next_due == result.next_due        # early rounds do nothing, send nothing
-        clock.now = result.next_due
-    for attempt, wait in enumerate(waits):
-        nominal = min(60.0, 2.0 ** attempt)
-        assert nominal / 2 <= wait <= nominal
-    assert waits[-1] >= 30.0
-    assert reports == [False] * 8
-    assert outbox.stats().pending == 13
-    outbox.enqueue_heartbeat({"status": "ok", "app_version": "0.1.0", "uptime_seconds": 20})
-    back = HallServer(hall_server.server.config, port=port, demo=True).start()
     try:
+        outbox.enqueue_heartbeat({"status": "ok", "app_version": "0.1.0", "uptime_seconds": 5})
+        assert sender.run_once().delivered == 1                      # a kept-alive connection is open now
+        link.cut()
+        texts = [f"停机期间的建议第{i}条" for i in range(12)]
+        for text in texts:
+            outbox.enqueue_complaint(complaint(text))
+        outbox.enqueue_heartbeat({"status": "ok", "app_version": "0.1.0", "uptime_seconds": 10})
+        waits = []
+        for _ in range(8):
+            result = sender.run_once()
+            assert (result.delivered, result.failed) == (0, 1)
+            waits.append(result.next_due - clock.now)
+            assert sender.run_once().next_due == result.next_due    # early rounds do nothing, send nothing
+            clock.now = result.next_due
+        for attempt, wait in enumerate(waits):
+            nominal = min(60.0, 2.0 ** attempt)
+            assert nominal / 2 <= wait <= nominal
+        assert waits[-1] >= 30.0
+        assert reports == [True] + [False] * 8
+        assert outbox.stats().pending == 13
+        outbox.enqueue_heartbeat({"status": "ok", "app_version": "0.1.0", "uptime_seconds": 20})
+        link.restore()
         sender.wake(reset_backoff=True)                              # kiosk.reachability saw the hall again
         result = sender.run_once()
         assert result.delivered == 13 and reports[-1] is True
         drain(sender, clock)
     finally:
-        back.stop()
         client.close()
+        link.close()
     stored = hall_rows(hall_server.db_path, "SELECT content, COUNT(*) FROM complaints GROUP BY content")
     assert sorted(stored) == sorted((text, 1) for text in texts)
     [(report,)] = hall_rows(hall_server.db_path, "SELECT report FROM heartbeats")
