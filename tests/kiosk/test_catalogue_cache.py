@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,15 @@ class Clock:
         return self.now
 
 
+# A port bound but never listening: connecting to it is refused at once, and no other process can
+# start listening on it while the socket is held (unlike a guessed "free" port).
+_REFUSING = socket.socket()
+_REFUSING.bind(("127.0.0.1", 0))
+REFUSING_URL = f"http://127.0.0.1:{_REFUSING.getsockname()[1]}"
+
+
 def hall_away() -> HallClient:
-    # Port 9 (discard) has no listener on the test machine: connections are refused at once.
-    return HallClient("http://127.0.0.1:9", "kiosk-test-01", b"x" * 16, retries=0, connect_timeout=1.0)
+    return HallClient(REFUSING_URL, "kiosk-test-01", b"x" * 16, retries=0, connect_timeout=1.0)
 
 
 def test_a_guide_read_online_is_served_offline_with_its_age(shared_hall_client, tmp_path: Path) -> None:

@@ -418,7 +418,10 @@ def test_offline_the_worker_sleeps_until_the_next_attempt_instead_of_spinning(tm
             done.set()
         return False
 
-    closed = HallClient("http://127.0.0.1:9", "kiosk-test-01", b"x" * 16, retries=0, connect_timeout=1.0)
+    refusing = socket.socket()
+    refusing.bind(("127.0.0.1", 0))                 # bound, never listening: connections are refused
+    closed = HallClient(f"http://127.0.0.1:{refusing.getsockname()[1]}", "kiosk-test-01", b"x" * 16, retries=0,
+                        connect_timeout=1.0)
     outbox.enqueue_complaint(complaint("离线时排队的建议"))
     sender = OutboxSender(outbox, closed, clock=clock, wait=wait, rng=random.Random(3), base_delay=1.0,
                           max_delay=20.0)
@@ -427,6 +430,7 @@ def test_offline_the_worker_sleeps_until_the_next_attempt_instead_of_spinning(tm
     assert done.wait(30)
     sender.stop()
     closed.close()
+    refusing.close()
     assert len(waits) == 12 and all(w is not None and w > 0 for w in waits)
     assert all(w <= 20.0 for w in waits) and waits[-1] >= 10.0
     assert outbox.stats().pending == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import socket
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,9 +27,15 @@ class Clock:
         return self.now
 
 
+# A port bound but never listening: connecting to it is refused at once, and no other process can
+# start listening on it while the socket is held (unlike a guessed "free" port).
+_REFUSING = socket.socket()
+_REFUSING.bind(("127.0.0.1", 0))
+REFUSING_URL = f"http://127.0.0.1:{_REFUSING.getsockname()[1]}"
+
+
 def unreachable_client() -> HallClient:
-    # Port 9 (discard) has no listener on the test machine: connections are refused at once.
-    return HallClient("http://127.0.0.1:9", "kiosk-test-01", b"x" * 16, retries=0, connect_timeout=1.0)
+    return HallClient(REFUSING_URL, "kiosk-test-01", b"x" * 16, retries=0, connect_timeout=1.0)
 
 
 def test_one_failure_is_not_an_outage_two_are_and_one_answer_ends_it() -> None:
