@@ -64,7 +64,11 @@ class HallSignature(requests.auth.AuthBase):
 
 
 class HallClient:
-    """One kiosk's connection to the hall; thread-safe for the app's worker threads."""
+    """One kiosk's connection to the hall, shared by the app's worker threads.
+
+    Calls keep no state between them (no cookies, no redirects) and urllib3's pool hands each
+    thread its own connection, so worker threads may call one client at once.
+    """
 
     def __init__(self, base_url: str, kiosk_id: str, secret: bytes | str, *, connect_timeout: float = 3.0,
                  read_timeout: float = 10.0, retries: int = 2, backoff_factor: float = 0.2,

@@ -43,6 +43,25 @@ def test_twenty_kiosks_issuing_at_once_get_unique_gapless_numbers(hall_server):
         client.close()
 
 
+def test_one_client_shared_by_worker_threads_gets_distinct_tickets(hall_client):
+    start = threading.Barrier(10)
+    numbers: list[str] = []
+    lock = threading.Lock()
+
+    def worker():
+        start.wait(timeout=10)
+        number = hall_client.issue_ticket("tax").number
+        with lock:
+            numbers.append(number)
+
+    threads = [threading.Thread(target=worker) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(numbers) == [f"F{n:03d}" for n in range(1, 11)]
+
+
 def test_each_prefix_counts_on_its_own(hall_client):
     numbers = [hall_client.issue_ticket(queue).number for queue in ("social", "tax", "social", "tax", "traffic")]
     assert numbers == ["A001", "F001", "A002", "F002", "C001"]
