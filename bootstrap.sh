@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 # libgl1/libegl1: Kivy renders through GL, offscreen (EGL) when there is no display.
 # libmtdev1: multitouch touchscreens. fonts-wqy-microhei: the UI's CJK font.
 # fonts-hanazono: rare characters (CJK Extension A/B) that occur in names on ID cards.
-apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0)
+# espeak-ng: offline text-to-speech for the spoken prompts, in Mandarin.
+apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0 espeak-ng)
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 
 missing=()

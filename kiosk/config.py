@@ -85,6 +85,12 @@ class UiSettings(_Section):
         return self
 
 
+class SpeechSettings(_Section):
+    enabled: bool = True
+    rate_wpm: int = Field(150, ge=80, le=300)
+    volume: int = Field(100, ge=0, le=200)
+
+
 class HallSettings(_Section):
     mode: Literal["embedded", "remote"] = "embedded"
     base_url: str = ""
@@ -140,6 +146,7 @@ class Settings(_Section):
     data_dir: Annotated[Path, Field(strict=False)] = Path("../data")
     secrets_file: str = ""
     ui: UiSettings = UiSettings()
+    speech: SpeechSettings = SpeechSettings()
     hall: HallSettings = HallSettings()
     devices: DeviceSettings = DeviceSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -28,6 +28,7 @@ from kiosk.devices import DeviceHub
 from kiosk.fonts import FontSet
 from kiosk.i18n import Catalogue, format_date
 from kiosk.session import IdlePhase, IdleWatch, Session
+from kiosk.speech import Speaker
 from kiosk.theme import STANDARD, theme_for
 from screens.attract import AttractScreen
 from screens.home import HomeScreen
@@ -68,6 +69,7 @@ class KioskApp(App):
     def __init__(self, settings: Settings, catalogue: Catalogue, fonts: FontSet | None,
                  font_problem: str = "", *, windowed: bool = False, secrets: Secrets | None = None,
                  hall_connector: Callable | None = None, start_devices: bool = False,
+                 speaker: Speaker | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  wall_clock: Callable[[], datetime] = datetime.now) -> None:
         super().__init__()
@@ -75,6 +77,8 @@ class KioskApp(App):
         self._hall_connector = hall_connector
         self.hall = None  # kiosk.hall_connection.HallConnection once connected
         self._start_devices = start_devices
+        speech = settings.speech
+        self.speaker = speaker or Speaker(enabled=speech.enabled, rate_wpm=speech.rate_wpm, volume=speech.volume)
         self.worker = BackgroundWorker(deliver=self.deliver)
         self.devices = DeviceHub(settings, self.worker, self.deliver, on_reader_event=self.on_reader_event)
         self.settings = settings
@@ -192,12 +196,17 @@ class KioskApp(App):
             if event is not None:
                 event.cancel()
         self.devices.stop()
+        self.speaker.close()
         self.worker.shutdown(wait=False)
         if self.hall is not None:
             self.hall.close()
             self.hall = None
 
     # --- texts ----------------------------------------------------------------------------------
+
+    def speak(self, key: str, **values: object) -> None:
+        """Say a catalogue text aloud in the current language (never blocks; off if the site says so)."""
+        self.speaker.say(self.tr(key, self.language, **values), self.language)
 
     def tr(self, key: str, language: str, **values: object) -> str:
         """The catalogue text; .kv files pass `app.language` so the label re-renders on a toggle."""
@@ -281,6 +290,7 @@ class KioskApp(App):
             self.idle_dialog.seconds_left = seconds_left
             if not self.idle_dialog.is_open:
                 self.idle_dialog.open(animation=False)
+                self.speak("idle.question")
         elif phase is IdlePhase.EXPIRED:
             self.end_session()
 

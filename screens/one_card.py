@@ -54,6 +54,8 @@ class OneCardScreen(Screen):
             self._ensure_journey().card_failed(event.error)
 
     def show(self, view: OneCardView) -> None:
+        if view.step is OneCardStep.WAITING_CARD and self.manager and self.manager.current == self.name:
+            App.get_running_app().speak("card.place")
         self.view = view
         self.step = view.step.value
         self._fill_lists(view)

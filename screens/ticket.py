@@ -42,6 +42,9 @@ class TicketScreen(Screen):
         self.show(TicketView(TicketStep.LOADING))  # nothing of this citizen's stays on the screen
 
     def show(self, view: TicketView) -> None:
+        if view.step is TicketStep.DONE:
+            app = App.get_running_app()
+            app.speak("ticket.take_ticket" if view.printed else "ticket.not_printed")
         self.view = view
         self.step = view.step.value
         if view.step is TicketStep.CHOOSE:

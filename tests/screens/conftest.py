@@ -98,10 +98,13 @@ def make_app(kivy_window, fake_clock):
 
     apps = []
 
-    def make(profile: Path = PROFILE_DIR / "demo.toml", *, settings=None, secrets=None, hall_connector=None):
+    def make(profile: Path = PROFILE_DIR / "demo.toml", *, settings=None, secrets=None, hall_connector=None,
+             speaker=None):
+        from kiosk.speech import Speaker
+
         settings = settings or load_settings(profile)
         app = KioskApp(settings, Catalogue.load(), find_fonts(), monotonic=fake_clock, windowed=True,
-                       secrets=secrets, hall_connector=hall_connector)
+                       secrets=secrets, hall_connector=hall_connector, speaker=speaker or Speaker(enabled=False))
         app._run_prepare()
         apps.append(app)
         frames()
@@ -123,7 +126,7 @@ def make_demo_kiosk(make_app, tmp_path):
     from kiosk.config import Secrets
     from kiosk.hall_connection import connect_hall
 
-    def make(*, idcard: bool = True, printer: bool = True):
+    def make(*, idcard: bool = True, printer: bool = True, speaker=None):
         demo = load_settings(PROFILE_DIR / "demo.toml")
         devices = demo.devices.model_copy(update={
             "idcard": demo.devices.idcard.model_copy(update={"enabled": idcard}),
@@ -131,7 +134,7 @@ def make_demo_kiosk(make_app, tmp_path):
         })
         settings = demo.model_copy(update={"data_dir": tmp_path, "devices": devices})
         app = make_app(settings=settings, secrets=Secrets(kiosk_secret="test-secret-0123456789abcdef"),
-                   hall_connector=connect_hall)
+                       hall_connector=connect_hall, speaker=speaker)
         app.devices.start()
         app._devices_started()
         wait_for(lambda: app.hall_state == "online", "hall online")
