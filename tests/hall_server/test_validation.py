@@ -115,7 +115,8 @@ field_names = st.sampled_from(["queue", "priority", "citizen", "id_number", "mat
                                "uptime_seconds", "components", "events"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(POST_PATHS), body=st.dictionaries(field_names, json_values, max_size=6))
 def test_no_body_whatsoever_makes_the_server_fail(shared_hall_server, path, body):
     response = _send(shared_hall_server, "POST", path, json.dumps(body).encode())
