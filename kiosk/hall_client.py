@@ -19,6 +19,7 @@ identity numbers (lookups send them in the JSON body).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -161,7 +162,7 @@ class HallClient:
 
     def _typed(self, model: type[T] | Any, document: Any, what: str) -> T:
         try:
-            return TypeAdapter(model).validate_python(document)
+            return _adapter(model).validate_python(document)
         except ValidationError as error:
             fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in error.errors(include_input=False))
             raise HallProtocolError(f"hall's answer to {what} does not match the API: {fields}") from None
@@ -309,6 +310,12 @@ class HallClient:
 
     def report_events(self, events: Sequence[Mapping[str, Any]], *, idempotency_key: str | None = None) -> EventsAck:
         return self._post(EventsAck, "/v1/devices/events", {"events": [dict(e) for e in events]}, idempotency_key)
+
+
+@functools.lru_cache(maxsize=None)
+def _adapter(model: Any) -> TypeAdapter:
+    """One validator per answer type, built once (building one costs more than using it)."""
+    return TypeAdapter(model)
 
 
 def _field(document: dict[str, Any], path: str, key: str | None) -> Any:
