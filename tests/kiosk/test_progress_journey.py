@@ -1,0 +1,161 @@
+"""办件查询 without Kivy: the journey against the live reference hall over loopback HTTP, its answers
+delivered at once on the worker thread and collected in order."""
+
+from __future__ import annotations
+
+import queue
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from drivers.idcard.errors import ChecksumMismatch
+from kiosk.background import BackgroundWorker
+from kiosk.demo_citizens import DemoCitizen, demo_citizen
+from kiosk.identity import CardType, IdentityCard
+from kiosk.privacy import redact
+from kiosk.progress_journey import ProgressJourney, ProgressStep, step_time
+from kiosk.session import Session
+
+HALL_TODAY = date(2026, 11, 23)  # the hall fixture's clock: Monday 10:00 CST
+DEADLINE_S = 20
+
+
+class Views:
+    """Collects the views a journey shows; `until` waits (with a deadline, no sleep) for a step."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self.steps: list = []
+
+    def __call__(self, view) -> None:
+        self._queue.put(view)
+
+    def until(self, step):
+        while True:
+            view = self._queue.get(timeout=DEADLINE_S)
+            self.steps.append(view.step)
+            if view.step is step:
+                return view
+
+
+def identity_of(citizen: DemoCitizen) -> IdentityCard:
+    return IdentityCard(card_type=CardType(citizen.card_type), id_number=citizen.id_number, name=citizen.name,
+                        english_name=citizen.english_name, birth_date=citizen.birth_date, address=citizen.address,
+                        valid_from=citizen.valid_from, valid_until=citizen.valid_until)
+
+
+@pytest.fixture
+def worker():
+    worker = BackgroundWorker(deliver=lambda callback: callback())
+    yield worker
+    worker.shutdown()
+
+
+@pytest.fixture
+def session():
+    session = Session("zh", False)
+    session.start()
+    yield session
+    session.wipe()
+
+
+@pytest.fixture
+def views():
+    return Views()
+
+
+@pytest.fixture
+def journey(hall_client, worker, session, views):
+    journey = ProgressJourney(hall=hall_client, worker=worker, session=session, on_change=views,
+                              today=lambda: HALL_TODAY)
+    journey.begin()
+    assert views.until(ProgressStep.CHOOSE)
+    return journey
+
+
+def test_the_card_finds_every_case_of_the_citizen_newest_first_with_their_timelines(journey, views, session):
+    citizen = demo_citizen("resident")
+    journey.card_read(identity_of(citizen))
+    view = views.until(ProgressStep.RESULT)
+
+    assert views.steps[-2:] == [ProgressStep.LOOKING_UP, ProgressStep.RESULT]
+    assert view.by_card and view.masked_name == "张**"
+    assert [case.case_number for case in view.cases] == ["YT2026SC000123", "YT2026JJ000045"]
+    approving = view.cases[0]
+    assert [(s.name, s.status) for s in approving.steps] == [
+        ("受理", "done"), ("审批", "done"), ("办结", "current"), ("送达", "pending")]
+    assert step_time(approving.steps[0].at) == "2026-11-22 10:12"
+    assert step_time(approving.steps[2].at) == ""
+    assert session.recall("identity") is not None
+    assert redact(citizen.name) != citizen.name  # the log filter knows the name until the session ends
+
+
+def test_a_typed_case_number_finds_that_case_whoever_holds_it(journey, views):
+    journey.enter_number()
+    assert views.until(ProgressStep.ENTER_NUMBER)
+    journey.look_up_number(" yt2026mz000078 ")  # lower case and spaces as a citizen might type them
+    view = views.until(ProgressStep.RESULT)
+
+    assert not view.by_card and view.case_number == "YT2026MZ000078"
+    (case,) = view.cases
+    assert case.applicant_masked == "李**" and case.status == "completed"
+    assert [s.status for s in case.steps] == ["done", "done", "done", "current"]
+
+
+def test_an_unknown_case_number_is_not_found_and_can_be_corrected(journey, views):
+    journey.enter_number()
+    journey.look_up_number("YT2026SC999999")
+    view = views.until(ProgressStep.NOT_FOUND)
+    assert view.problem == "case_progress.number_not_found" and view.case_number == "YT2026SC999999"
+
+    journey.enter_number()
+    again = views.until(ProgressStep.ENTER_NUMBER)
+    assert again.case_number == "YT2026SC999999" and again.problem == ""
+
+
+def test_a_number_too_short_is_refused_before_asking_the_hall(journey, views):
+    journey.enter_number()
+    views.until(ProgressStep.ENTER_NUMBER)
+    journey.look_up_number("123")
+    view = views.until(ProgressStep.ENTER_NUMBER)
+    assert view.problem == "case_progress.number_incomplete" and view.case_number == "123"
+    assert ProgressStep.LOOKING_UP not in views.steps
+
+
+def test_a_card_without_cases_says_so_plainly(journey, views):
+    journey.card_read(identity_of(demo_citizen("hk-permit")))
+    view = views.until(ProgressStep.NOT_FOUND)
+    assert view.problem == "case_progress.none_for_card" and view.masked_name == "陈**"
+
+
+def test_an_unusable_card_is_explained_and_an_expired_one_too(journey, views):
+    journey.card_failed(ChecksumMismatch("frame checksum wrong"))
+    assert views.until(ProgressStep.CARD_PROBLEM).problem == "card.unreadable"
+    expired = replace(demo_citizen("resident"), valid_until=date(2020, 1, 1))
+    journey.card_read(identity_of(expired))
+    assert views.until(ProgressStep.CARD_PROBLEM).problem == "card.expired"
+
+
+def test_hall_down_mid_journey_says_so_and_keeps_nothing_personal_in_the_view(journey, views, hall_server):
+    hall_server.server.stop()
+    journey.card_read(identity_of(demo_citizen("resident")))
+    view = views.until(ProgressStep.UNAVAILABLE)
+    assert view.problem == "case_progress.hall_down"
+    assert "张测试" not in repr(view) and demo_citizen("resident").id_number not in repr(view)
+
+
+def test_no_hall_at_all_is_unavailable_at_once(worker, session, views):
+    journey = ProgressJourney(hall=None, worker=worker, session=session, on_change=views)
+    journey.begin()
+    journey.enter_number()
+    journey.look_up_number("YT2026SC000123")
+    assert views.until(ProgressStep.UNAVAILABLE).problem == "case_progress.hall_down"
+
+
+def test_answers_after_cancel_are_dropped(journey, views, worker):
+    journey.card_read(identity_of(demo_citizen("resident")))
+    views.until(ProgressStep.LOOKING_UP)
+    journey.cancel()
+    worker.shutdown(wait=True)  # the lookup has answered by now
+    assert views._queue.empty() and journey.view.step is ProgressStep.LOOKING_UP
