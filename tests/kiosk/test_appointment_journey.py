@@ -1,0 +1,189 @@
+"""预约 without Kivy: check-in and booking against the live reference hall over loopback HTTP, printing on
+the printer simulator over a real pseudo-terminal (through the app's DeviceHub)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from drivers.printer import PrinterState
+from drivers.printer.escpos_reader import printed_text
+from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, BOOKING_DAYS
+from kiosk.config import PROFILE_DIR, load_settings
+from kiosk.demo_citizens import demo_citizen
+from kiosk.devices import DeviceHub
+from kiosk.printouts import SiteLines
+from tests.kiosk.test_progress_journey import HALL_TODAY, Views, identity_of, session, views, worker  # noqa: F401
+
+HALL_NAME = "示例市政务服务中心（测试）"
+
+
+@pytest.fixture
+def devices(worker, tmp_path):
+    demo = load_settings(PROFILE_DIR / "demo.toml")
+    settings = demo.model_copy(update={"data_dir": tmp_path, "devices": demo.devices.model_copy(update={
+        "idcard": demo.devices.idcard.model_copy(update={"enabled": False})})})
+    hub = DeviceHub(settings, worker, deliver=lambda callback: callback(), on_reader_event=lambda event: None)
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def journey(hall_client, devices, worker, session, views):  # noqa: F811
+    journey = AppointmentJourney(hall=hall_client, devices=devices, worker=worker, session=session,
+                                 site=SiteLines(footer=("咨询电话：12345",)), hall_name=HALL_NAME, on_change=views,
+                                 today=lambda: HALL_TODAY, now=lambda: datetime(2026, 11, 23, 10, 0))
+    journey.begin()
+    assert views.until(AppointmentStep.WAITING_CARD)
+    return journey
+
+
+def card_placed(journey, views, key="resident"):
+    journey.card_read(identity_of(demo_citizen(key)))
+    return views.until(AppointmentStep.APPOINTMENTS)
+
+
+def test_the_card_shows_todays_appointments_under_a_masked_name(journey, views):
+    view = card_placed(journey, views)
+    assert view.masked_name == "张**"
+    assert [(a.matter.code, a.start, a.status) for a in view.appointments] == [
+        ("SB001", "10:00", "booked"), ("GJJ001", "14:30", "booked")]
+
+
+def test_check_in_turns_the_appointment_into_a_printed_ticket(journey, views, devices, hall_client):
+    appointment = card_placed(journey, views).appointments[0]
+    journey.check_in(appointment.appointment_id)
+    view = views.until(AppointmentStep.CHECKED_IN)
+
+    assert views.steps[-3:] == [AppointmentStep.CHECKING_IN, AppointmentStep.PRINTING, AppointmentStep.CHECKED_IN]
+    assert view.printed and not view.already_checked_in and view.problem == ""
+    assert view.ticket.number.startswith("A") and view.ticket.appointment_id == appointment.appointment_id
+    paper = printed_text(devices.demo_printer.received())
+    assert view.ticket.number in paper and "社保参保登记" in paper and "张**" in paper
+    assert "张测试" not in paper and demo_citizen("resident").id_number not in paper
+    assert hall_client.ticket(view.ticket.ticket_id).number == view.ticket.number
+
+
+def test_checking_in_twice_shows_the_first_number_and_prints_nothing_new(journey, views, devices):
+    appointment = card_placed(journey, views).appointments[0]
+    journey.check_in(appointment.appointment_id)
+    first = views.until(AppointmentStep.CHECKED_IN).ticket
+    devices.demo_printer.clear()
+
+    journey.show_appointments()
+    listed = views.until(AppointmentStep.APPOINTMENTS).appointments[0]
+    assert listed.status == "checked_in" and listed.ticket_id == first.ticket_id
+    journey.check_in(listed.appointment_id)
+    again = views.until(AppointmentStep.CHECKED_IN)
+    assert again.already_checked_in and not again.printed and again.ticket.number == first.number
+    assert devices.demo_printer.received() == b""
+
+
+def test_a_check_in_made_elsewhere_meanwhile_is_explained_with_its_number(journey, views, hall_client):
+    appointment = card_placed(journey, views).appointments[0]
+    elsewhere = hall_client.check_in(appointment.appointment_id, demo_citizen("resident").id_number)
+    journey.check_in(appointment.appointment_id)  # the list on screen still says "booked"
+    view = views.until(AppointmentStep.CHECKED_IN)
+    assert view.already_checked_in and view.ticket.number == elsewhere.ticket.number
+
+
+def test_paper_out_keeps_the_number_on_screen_and_a_reprint_prints_it(journey, views, devices):
+    devices.demo_printer.set_state(PrinterState.PAPER_OUT)
+    journey.check_in(card_placed(journey, views).appointments[0].appointment_id)
+    view = views.until(AppointmentStep.CHECKED_IN)
+    assert not view.printed and view.problem == "printer.paper_out" and view.ticket.number
+
+    devices.demo_printer.set_state(PrinterState.READY)
+    journey.reprint()
+    again = views.until(AppointmentStep.CHECKED_IN)
+    assert again.printed and again.ticket.number in printed_text(devices.demo_printer.received())
+
+
+def test_book_a_slot_matter_day_time_confirm_and_the_confirmation_is_printed(journey, views, devices, hall_client):
+    card_placed(journey, views, "elder")
+    journey.start_booking()
+    matters = views.until(AppointmentStep.CHOOSE_MATTER).matters
+    assert matters and all(m.appointable for m in matters)
+
+    journey.choose_matter("GJJ001")
+    days = views.until(AppointmentStep.CHOOSE_DAY).days
+    assert days[0].day == HALL_TODAY  # Monday 10:00: today's later slots are still free
+    assert all(HALL_TODAY <= d.day < HALL_TODAY + timedelta(days=BOOKING_DAYS) for d in days)
+    assert all(d.day.isoweekday() <= 5 for d in days)  # the housing-fund windows open on weekdays only
+    assert all(slot.free > 0 for d in days for slot in d.slots)
+
+    tomorrow = days[1]
+    journey.choose_day(tomorrow.day)
+    assert views.until(AppointmentStep.CHOOSE_TIME).day == tomorrow
+    journey.choose_time(tomorrow.slots[0].start)
+    confirm = views.until(AppointmentStep.CONFIRM)
+    assert (confirm.matter.code, confirm.day.day, confirm.slot.start) == ("GJJ001", tomorrow.day, "09:00")
+
+    journey.confirm()
+    booked = views.until(AppointmentStep.BOOKED)
+    assert views.steps[-3:] == [AppointmentStep.BOOKING, AppointmentStep.PRINTING, AppointmentStep.BOOKED]
+    assert booked.printed and booked.booking.status == "booked"
+    assert (booked.booking.date, booked.booking.start) == (tomorrow.day.isoformat(), "09:00")
+    paper = printed_text(devices.demo_printer.received())
+    assert "预约成功" in paper and "公积金提取" in paper and booked.booking.appointment_id in paper
+    assert f"{tomorrow.day.isoformat()} 09:00-09:30" in paper and "本人银行卡" in paper  # what to bring
+
+    slots = hall_client.free_slots("GJJ001", tomorrow.day).slots
+    assert next(s for s in slots if s.start == "09:00").free == tomorrow.slots[0].free - 1
+
+
+def test_a_slot_taken_meanwhile_sends_the_citizen_back_to_fresh_days(journey, views, hall_client):
+    card_placed(journey, views)
+    journey.start_booking()
+    views.until(AppointmentStep.CHOOSE_MATTER)
+    journey.choose_matter("SC001")
+    day = views.until(AppointmentStep.CHOOSE_DAY).days[1]
+    journey.choose_day(day.day)
+    views.until(AppointmentStep.CHOOSE_TIME)
+    journey.choose_time(day.slots[0].start)
+    views.until(AppointmentStep.CONFIRM)
+    for key in ("elder", "hk-permit"):  # two others take both places of that slot first
+        hall_client.book_appointment("SC001", day.day, day.slots[0].start, demo_citizen(key).id_number)
+
+    journey.confirm()
+    view = views.until(AppointmentStep.CHOOSE_DAY)
+    assert view.problem == "appointment.slot_taken"
+    fresh = next(d for d in view.days if d.day == day.day)
+    assert day.slots[0].start not in [s.start for s in fresh.slots]
+
+
+def test_back_walks_the_booking_steps_in_reverse(journey, views):
+    card_placed(journey, views)
+    journey.start_booking()
+    views.until(AppointmentStep.CHOOSE_MATTER)
+    journey.choose_matter("SB001")
+    day = views.until(AppointmentStep.CHOOSE_DAY).days[0]
+    journey.choose_day(day.day)
+    views.until(AppointmentStep.CHOOSE_TIME)
+    for expected in (AppointmentStep.CHOOSE_DAY, AppointmentStep.CHOOSE_MATTER, AppointmentStep.APPOINTMENTS):
+        journey.back()
+        assert views.until(expected).step is expected
+
+
+def test_hall_down_mid_journey_says_where_to_check_in_instead(journey, views, hall_server):
+    appointment = card_placed(journey, views).appointments[0]
+    hall_server.server.stop()
+    journey.check_in(appointment.appointment_id)
+    view = views.until(AppointmentStep.UNAVAILABLE)
+    assert view.problem == "appointment.check_in_down" and view.masked_name == "张**"
+
+
+def test_an_expired_card_is_explained_and_no_lookup_is_made(journey, views):
+    journey.card_read(identity_of(replace(demo_citizen("resident"), valid_until=date(2020, 1, 1))))
+    assert views.until(AppointmentStep.CARD_PROBLEM).problem == "card.expired"
+    assert AppointmentStep.LOOKING_UP not in views.steps
+
+
+def test_after_the_session_is_wiped_the_journey_asks_for_the_card_again(journey, views, session):
+    card_placed(journey, views)
+    session.wipe()
+    journey.show_appointments()
+    assert views.until(AppointmentStep.WAITING_CARD).masked_name == ""
