@@ -264,7 +264,7 @@ def load_secrets(settings: Settings, warn: Any = None) -> Secrets:
     """
     path = secrets_path(settings)
     if path is None:
-        return Secrets(kiosk_secret=random_secrets.token_urlsafe(32), outbox_key="")
+        return Secrets(kiosk_secret=random_secrets.token_urlsafe(32), outbox_key=random_secrets.token_urlsafe(32))
     raw = _read_toml(path)
     try:
         loaded = Secrets.model_validate(raw)

@@ -15,8 +15,8 @@ the UI thread. No Kivy here.
     reachability.add_listener(lambda online: online and sender.wake(reset_backoff=True))
     sender = OutboxSender(outbox, client, on_reachability=reachability.report)
     reachability.start()
-    banner = offline_banner("zh")            # while offline
-    notice = unavailable_notice("ticket", "zh")
+
+What a citizen is told while offline is in the message catalogue (kiosk/messages/offline.toml).
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from typing import Any, Callable
 
 from kiosk.hall_errors import HallProtocolError, HallRejected, HallUnavailable
 
-__all__ = ["Reachability", "HallState", "OFFLINE_SERVICES", "LIVE_ONLY_SERVICES", "offline_banner",
-           "unavailable_notice"]
+__all__ = ["Reachability", "HallState"]
 
 log = logging.getLogger("kiosk.reachability")
 
@@ -128,50 +127,3 @@ class Reachability:
                 self._wait(self._stopping, delay)
                 continue
             self.check_now()
-
-
-# -- the offline mode, in the citizen's words ------------------------------------------------------
-
-# What keeps working without the hall: guides from the on-disk catalogue, feedback through the outbox.
-OFFLINE_SERVICES: dict[str, dict[str, str]] = {
-    "guide": {"zh": "办事指南", "en": "Service guides"},
-    "review": {"zh": "好差评", "en": "Reviews"},
-    "complaint": {"zh": "投诉建议", "en": "Complaints and suggestions"},
-}
-
-# What needs the live hall, and what the citizen can do instead meanwhile.
-LIVE_ONLY_SERVICES: dict[str, dict[str, str]] = {
-    "ticket": {"zh": "取号暂时无法使用，请到服务台人工取号。",
-               "en": "Queue tickets are temporarily unavailable. Please ask at the service desk for a number."},
-    "appointment": {"zh": "预约签到暂时无法使用，请持预约短信到服务台办理。",
-                    "en": "Appointment check-in is temporarily unavailable. Please show your booking SMS at"
-                          " the service desk."},
-    "booking": {"zh": "预约办理暂时无法使用，请稍后再试，或通过政务服务网、手机应用预约。",
-                "en": "Booking is temporarily unavailable. Please try later, or book online or in the app."},
-    "records": {"zh": "个人信息查询和证明打印暂时无法使用，请稍后再试，或到服务台办理。",
-                "en": "Personal records and proofs are temporarily unavailable. Please try later or ask at the"
-                      " service desk."},
-    "case": {"zh": "办件查询暂时无法使用，请稍后再试，或拨打大厅咨询电话。",
-             "en": "Case lookup is temporarily unavailable. Please try later or call the hall."},
-}
-
-
-def offline_banner(language: str = "zh") -> str:
-    """The banner shown while the hall is unreachable: what happened and what still works."""
-    working = "、".join(service["zh"] for service in OFFLINE_SERVICES.values()) if language == "zh" else \
-        ", ".join(service["en"] for service in OFFLINE_SERVICES.values())
-    if language == "zh":
-        return (f"网络暂时中断。{working}仍可使用，评价和投诉会在网络恢复后自动提交；"
-                "取号、预约、查询等业务请到服务台办理。")
-    return (f"The network is temporarily down. {working} still work; reviews and complaints are sent"
-            " automatically when it returns. For tickets, appointments and lookups please ask at the service desk.")
-
-
-def unavailable_notice(service: str, language: str = "zh") -> str | None:
-    """What to tell a citizen who chose `service` while offline; None when it works offline."""
-    notice = LIVE_ONLY_SERVICES.get(service)
-    if notice is None:
-        if service not in OFFLINE_SERVICES:
-            raise ValueError(f"unknown service {service!r}")
-        return None
-    return notice["zh" if language == "zh" else "en"]

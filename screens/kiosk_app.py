@@ -61,7 +61,6 @@ class KioskApp(App):
     time_text = StringProperty("")
     font_problem = StringProperty("")
     hall_state = StringProperty("offline")   # connecting | online | offline
-    hall_name = StringProperty("")
     demo_reader_available = BooleanProperty(False)  # a simulated reader: the demo may place cards
 
     use_kivy_settings = False
@@ -166,28 +165,34 @@ class KioskApp(App):
         simulator.place_card(DEMO_CITIZENS[self._demo_card_index])
 
     def connect_hall(self) -> None:
-        """Start (or reach) the hall backend on a worker thread; the screens never wait for it."""
+        """Start (or reach) the hall, the outbox and its sender on a worker thread; the screens never wait.
+        Online/offline then follows the reachability watch."""
         self.hall_state = "connecting"
 
         def connect():
-            connection = self._hall_connector(self.settings, self.secrets)
-            try:
-                return connection, connection.client.hall_info()
-            except Exception:
-                connection.close()
-                raise
+            return self._hall_connector(
+                self.settings, self.secrets,
+                on_reachability=lambda online: self.deliver(lambda: self._hall_reachable(online)),
+                on_alert=lambda alert: log.warning("outbox alert: %s", alert),
+            )
 
         self.worker.run(connect, on_result=self._hall_connected, on_error=self._hall_failed)
 
-    def _hall_connected(self, result) -> None:
-        self.hall, info = result
-        self.hall_name = info.name
-        self.hall_state = "online"
-        log.info("hall backend reachable at %s", self.hall.client.base_url)
+    def _hall_connected(self, connection) -> None:
+        self.hall = connection
+        log.info("hall connection to %s started", connection.client.base_url)
+
+    def _hall_reachable(self, online: bool) -> None:
+        self.hall_state = "online" if online else "offline"
 
     def _hall_failed(self, error: BaseException) -> None:
         self.hall_state = "offline"
-        log.warning("hall backend unreachable: %s: %s", type(error).__name__, error)
+        log.error("hall connection could not be set up: %s: %s", type(error).__name__, error)
+
+    @property
+    def live_hall(self):
+        """The hall client while the hall answers; None while it is known to be away (say so at once)."""
+        return self.hall.client if self.hall is not None and self.hall_state != "offline" else None
 
     def on_stop(self) -> None:
         Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,

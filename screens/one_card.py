@@ -27,7 +27,7 @@ class OneCardScreen(Screen):
         # complete on the next frame), so whichever comes first starts the journey.
         if self.journey is None:
             app = App.get_running_app()
-            self.journey = OneCardJourney(hall=app.hall.client if app.hall else None, worker=app.worker,
+            self.journey = OneCardJourney(hall=app.live_hall, worker=app.worker,
                                           session=app.session, on_change=self.show)
             self.journey.begin()
         return self.journey

@@ -29,7 +29,7 @@ class TicketScreen(Screen):
         app = App.get_running_app()
         printer = app.settings.devices.printer
         self.journey = TicketJourney(
-            hall=app.hall.client if app.hall else None, devices=app.devices, worker=app.worker,
+            hall=app.live_hall, devices=app.devices, worker=app.worker,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
             hall_name=app.site_name("zh"), on_change=self.show,
         )

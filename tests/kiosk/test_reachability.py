@@ -15,8 +15,7 @@ from kiosk.hall_client import HallClient
 from kiosk.hall_errors import HallUnavailable
 from kiosk.outbox import Outbox, derive_key
 from kiosk.outbox_sender import OutboxSender
-from kiosk.reachability import (LIVE_ONLY_SERVICES, HallState, Reachability, offline_banner,
-                                unavailable_notice)
+from kiosk.reachability import HallState, Reachability
 
 
 class Clock:
@@ -147,16 +146,3 @@ def test_the_sender_feeds_reachability_and_the_hall_coming_back_wakes_it(tmp_pat
     assert sender.run_once().failed == 1                         # no backoff left: it tried at once
     client.close()
     outbox.close()
-
-
-def test_the_offline_banner_says_what_still_works_in_plain_words() -> None:
-    assert offline_banner("zh").startswith("网络暂时中断")
-    for words in ("办事指南", "好差评", "投诉建议", "服务台"):
-        assert words in offline_banner("zh")
-    assert "still work" in offline_banner("en")
-    assert unavailable_notice("guide") is None and unavailable_notice("complaint", "en") is None
-    for service in LIVE_ONLY_SERVICES:
-        assert "暂时无法使用" in unavailable_notice(service, "zh")
-        assert "temporarily unavailable" in unavailable_notice(service, "en")
-    with pytest.raises(ValueError, match="unknown service"):
-        unavailable_notice("lottery")

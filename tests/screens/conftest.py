@@ -56,6 +56,12 @@ def frames(count: int = 3) -> None:
 WAIT_DEADLINE_S = 30
 
 
+def kiosk_secrets():
+    from kiosk.config import Secrets
+
+    return Secrets(kiosk_secret="test-secret-0123456789abcdef", outbox_key="test-outbox-key-0123456789")
+
+
 def wait_for(condition, what="condition") -> None:
     """Tick the clock until `condition()` holds (answers from worker threads arrive through the clock).
     A deadline, not a sleep: the test fails with `what` if it is never reached. Ticking without drawing
@@ -123,7 +129,6 @@ def make_app(kivy_window, fake_clock):
 def make_demo_kiosk(make_app, tmp_path):
     """The demo kiosk as a citizen meets it: the embedded reference hall over loopback HTTP, and the
     simulated reader and printer over pseudo-terminals, started as the app starts them; online."""
-    from kiosk.config import Secrets
     from kiosk.hall_connection import connect_hall
 
     def make(*, idcard: bool = True, printer: bool = True, speaker=None):
@@ -133,7 +138,7 @@ def make_demo_kiosk(make_app, tmp_path):
             "printer": demo.devices.printer.model_copy(update={"enabled": printer}),
         })
         settings = demo.model_copy(update={"data_dir": tmp_path, "devices": devices})
-        app = make_app(settings=settings, secrets=Secrets(kiosk_secret="test-secret-0123456789abcdef"),
+        app = make_app(settings=settings, secrets=kiosk_secrets(),
                        hall_connector=connect_hall, speaker=speaker)
         app.devices.start()
         app._devices_started()
