@@ -75,6 +75,7 @@ class KioskApp(App):
         self.secrets = secrets
         self._hall_connector = hall_connector
         self.hall = None  # kiosk.hall_connection.HallConnection once connected
+        self.pending_review: dict | None = None  # what the review screen rates next (ticket_id or case_number)
         self._start_devices = start_devices
         speech = settings.speech
         self.speaker = speaker or Speaker(enabled=speech.enabled, rate_wpm=speech.rate_wpm, volume=speech.volume)
@@ -235,6 +236,16 @@ class KioskApp(App):
     def open_service(self, service: str) -> None:
         self.show(service)
 
+    def finish_journey(self, *, ticket_id: str | None = None, case_number: str | None = None) -> None:
+        """A journey is complete: move on to 好差评 for what was just served (the standard practice),
+        or end the session when there is nothing to rate or the site does not offer reviews."""
+        rated = {"ticket_id": ticket_id} if ticket_id else {"case_number": case_number} if case_number else None
+        if rated is not None and "review" in self.settings.services and "review" in JOURNEY_SCREENS:
+            self.pending_review = rated
+            self.show("review")
+        else:
+            self.end_session()
+
     def go_home(self) -> None:
         self.show("home" if self.session.active else "attract")
 
@@ -243,6 +254,7 @@ class KioskApp(App):
         if self.idle_dialog is not None:
             self.idle_dialog.dismiss(animation=False)
         self.session.wipe()
+        self.pending_review = None
         self._apply_language(self.session.language)
         self._apply_elder_mode(self.session.elder_mode)
         self.show("attract")
