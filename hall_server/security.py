@@ -30,8 +30,9 @@ __all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempoten
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # A claim older than this is taken as abandoned (its server died mid-request) and may be taken over.
 ABANDONED_CLAIM_SECONDS = 120.0
-# Stored answers are kept this long: a kiosk's outbox may redeliver after days offline.
-RETENTION_SECONDS = 7 * 24 * 3600
+# Stored answers are kept this long: a kiosk's outbox never drops a review or complaint, so after a crash
+# between send and acknowledge it may redeliver after weeks offline; the answer must still be there.
+RETENTION_SECONDS = 180 * 24 * 3600
 
 
 class NonceCache:
