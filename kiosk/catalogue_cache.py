@@ -11,11 +11,12 @@ The catalogue is public information: it is stored in the clear. Nothing personal
 
     catalogue = CatalogueCache(settings.data_dir / "catalogue", client, is_online=lambda: reachability.online)
     guide = catalogue.matter("social.pension_certificate")
-    show(guide.value, updated=None if guide.live else describe_age(guide.age_seconds(), "zh"))
+    show(guide.value, updated=None if guide.live else describe_age(guide.age_seconds(), "zh", app.catalogue))
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ from pydantic import TypeAdapter, ValidationError
 from kiosk.hall_client import HallClient
 from kiosk.hall_errors import HallProtocolError, HallUnavailable
 from kiosk.hall_models import Category, Matter, MatterSummary, ServicePackage
+from kiosk.i18n import Catalogue
 
 __all__ = ["CatalogueCache", "Cached", "CatalogueUnavailable", "describe_age"]
 
@@ -55,14 +57,21 @@ class Cached(Generic[T]):
         return max(0.0, self.now - self.fetched_at)
 
 
-def describe_age(seconds: float, language: str = "zh") -> str:
-    """How old a saved copy is, in the citizen's words: 刚刚更新, 3 小时前更新, updated 2 days ago."""
-    for unit, size, zh, en in (("day", 86400, "天", "day"), ("hour", 3600, "小时", "hour"),
-                               ("minute", 60, "分钟", "minute")):
+def describe_age(seconds: float, language: str = "zh", texts: Catalogue | None = None) -> str:
+    """How old a saved copy is, in the citizen's words: 刚刚更新, 3 小时前更新, updated 2 days ago.
+
+    The words are the message catalogue's `guide.age.*` (the app passes its own `texts`)."""
+    texts = texts or _default_texts()
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = int(seconds // size)
-            return f"{count} {zh}前更新" if language == "zh" else f"updated {count} {en}{'s' * (count > 1)} ago"
-    return "刚刚更新" if language == "zh" else "updated just now"
+            return texts.text(f"guide.age.{unit}_{'one' if count == 1 else 'many'}", language, count=count)
+    return texts.text("guide.age.just_now", language)
+
+
+@functools.cache
+def _default_texts() -> Catalogue:
+    return Catalogue.load()
 
 
 class CatalogueCache:

@@ -10,6 +10,7 @@ import pytest
 from kiosk.catalogue_cache import CatalogueCache, CatalogueUnavailable, describe_age
 from kiosk.hall_client import HallClient
 from kiosk.hall_errors import HallUnavailable
+from kiosk.i18n import Catalogue
 
 
 class Clock:
@@ -103,3 +104,12 @@ def test_ages_read_naturally() -> None:
     assert describe_age(3600, "en") == "updated 1 hour ago"
     assert describe_age(7200, "en") == "updated 2 hours ago"
     assert describe_age(10, "en") == "updated just now"
+    assert describe_age(60, "en") == "updated 1 minute ago"
+
+
+def test_age_words_come_from_the_message_catalogue() -> None:
+    texts = Catalogue({**{key: {"zh": f"{key}:{{count}}", "en": "x"} for key in (
+        "guide.age.minute_one", "guide.age.minute_many", "guide.age.hour_one", "guide.age.hour_many",
+        "guide.age.day_one", "guide.age.day_many")}, "guide.age.just_now": {"zh": "此刻", "en": "now"}})
+    assert describe_age(3 * 3600, "zh", texts) == "guide.age.hour_many:3"
+    assert describe_age(1, "en", texts) == "now"
