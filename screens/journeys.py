@@ -2,6 +2,7 @@
 ("being prepared, please go to a window") until its journey is built."""
 
 from screens.one_card import OneCardScreen
+from screens.progress import ProgressScreen
 from screens.ticket import TicketScreen
 
 __all__ = ["JOURNEY_SCREENS"]
@@ -9,4 +10,5 @@ __all__ = ["JOURNEY_SCREENS"]
 JOURNEY_SCREENS = {
     "ticket": TicketScreen,
     "one_card": OneCardScreen,
+    "progress": ProgressScreen,
 }

@@ -1,0 +1,112 @@
+"""办件查询: the citizen places the ID card (all their cases) or types the case number on the keypad, and
+sees each case's steps (受理, 审批, 办结, 送达) as a timeline. Logic in kiosk.progress_journey.ProgressJourney;
+this screen renders its view and passes on taps and card events."""
+
+from kivy.app import App
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.progress_journey import ProgressJourney, ProgressStep, ProgressView, step_time
+from screens import one_card  # noqa: F401  (the CardPlacement animation rule)
+from screens.kv import load_kv_beside
+from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
+
+__all__ = ["ProgressScreen", "CaseCard", "TimelineStep"]
+
+
+class TimelineStep(BoxLayout):
+    """One step of a case: a marker (filled when done, ringed when current, hollow when pending, and the
+    state in words beside it, so colour is never the only sign), the step, its time and office."""
+
+    status = StringProperty("pending")
+    heading = StringProperty("")
+    detail = StringProperty("")
+
+
+class CaseCard(BoxLayout):
+    heading = StringProperty("")
+    summary = StringProperty("")
+
+
+class ProgressScreen(Screen):
+    service = StringProperty("progress")
+    step = StringProperty("choose")
+    view = ObjectProperty(ProgressView(ProgressStep.CHOOSE), rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def _ensure_journey(self) -> ProgressJourney:
+        if self.journey is None:
+            app = App.get_running_app()
+            self.journey = ProgressJourney(hall=app.hall.client if app.hall else None, worker=app.worker,
+                                           session=app.session, on_change=self.show)
+            self.journey.begin()
+        return self.journey
+
+    def on_enter(self, *_args) -> None:
+        self._ensure_journey()
+
+    def on_leave(self, *_args) -> None:
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.ids.keypad.clear()
+        self.show(ProgressView(ProgressStep.CHOOSE))  # nothing of this citizen's stays on screen
+
+    def on_reader_event(self, event) -> None:
+        from drivers.idcard import CardRead, ReadFailed
+
+        if isinstance(event, CardRead):
+            self._ensure_journey().card_read(event.identity)
+        elif isinstance(event, ReadFailed):
+            self._ensure_journey().card_failed(event.error)
+
+    def show(self, view: ProgressView) -> None:
+        self.view = view
+        self.step = view.step.value
+        if view.step is ProgressStep.ENTER_NUMBER and self.ids.keypad.text != view.case_number:
+            self.ids.keypad.text = view.case_number
+        self._fill_cases(view)
+
+    def search(self) -> None:
+        if self.journey is not None:
+            self.journey.look_up_number(self.ids.keypad.text)
+
+    def problem_text(self, view: ProgressView, language: str) -> str:
+        if not view.problem:
+            return ""
+        return App.get_running_app().tr(view.problem, language, number=view.case_number)
+
+    def greeting(self, view: ProgressView, language: str) -> str:
+        app = App.get_running_app()
+        if not view.masked_name:
+            return ""
+        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
+        return app.tr("one_card.greeting", language, name=name)
+
+    def _fill_cases(self, view: ProgressView) -> None:
+        app = App.get_running_app()
+        language = app.language
+        cases = self.ids.cases
+        cases.clear_widgets()
+        if view.step is not ProgressStep.RESULT:
+            return
+        for case in view.cases:
+            card = CaseCard(heading=case.matter.name, summary=app.tr(
+                "case_progress.case_lines", language, number=case.case_number, due=case.due_date,
+                status=app.tr(f"case_progress.status.{case.status}", language)))
+            for step in case.steps:
+                when = step_time(step.at)
+                card.ids.steps.add_widget(TimelineStep(
+                    status=step.status,
+                    heading=app.tr("case_progress.timeline_line", language,
+                                   step=app.tr(f"case_progress.step.{step.step}", language),
+                                   state=app.tr(f"case_progress.state.{step.status}", language)),
+                    detail="  ".join(part for part in (when, step.office if when else "", step.note) if part)))
+            cases.add_widget(card)
+
+    def on_kv_post(self, *_args) -> None:
+        App.get_running_app().bind(language=lambda *_: self._fill_cases(self.view))
+
+
+load_kv_beside(__file__)
