@@ -34,6 +34,9 @@ __all__ = [
     "load_settings",
     "load_secrets",
     "resolve_config_path",
+    "edit_setting",
+    "setting_value",
+    "ON_SITE_EDITABLE",
 ]
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -137,6 +140,93 @@ class LoggingSettings(_Section):
     backup_count: int = Field(5, ge=1, le=100)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _minutes(clock: str) -> int:
+    hours, _, minutes = clock.partition(":")
+    if not (len(hours) == 2 and len(minutes) == 2 and hours.isdigit() and minutes.isdigit()):
+        raise ValueError
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) > 59 or value > 24 * 60:
+        raise ValueError
+    return value
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """"08:30-12:00" → (510, 720) minutes after midnight; ValueError with the expected form."""
+    start, dash, end = text.partition("-")
+    try:
+        if not dash:
+            raise ValueError
+        first, last = _minutes(start.strip()), _minutes(end.strip())
+    except ValueError:
+        raise ValueError(f"expected a period like \"08:30-17:30\", got {text!r}") from None
+    if last <= first:
+        raise ValueError(f"period {text!r} ends before it starts")
+    return first, last
+
+
+class OpeningHoursSettings(_Section):
+    """When citizens are served, per weekday; a day with no periods is closed. Default: always open."""
+
+    mon: Annotated[tuple[str, ...], Field(strict=False)] = ("00:00-24:00",)
+    tue: Annotated[tuple[str, ...], Field(strict=False)] = ("00:00-24:00",)
+    wed: Annotated[tuple[str, ...], Field(strict=False)] = ("00:00-24:00",)
+    thu: Annotated[tuple[str, ...], Field(strict=False)] = ("00:00-24:00",)
+    fri: Annotated[tuple[str, ...], Field(strict=False)] = ("00:00-24:00",)
+    sat: Annotated[tuple[str, ...], Field(strict=False)] = ("00:00-24:00",)
+    sun: Annotated[tuple[str, ...], Field(strict=False)] = ("00:00-24:00",)
+
+    @model_validator(mode="after")
+    def _periods_read(self) -> "OpeningHoursSettings":
+        for day in WEEKDAYS:
+            for period in getattr(self, day):
+                try:
+                    parse_period(period)
+                except ValueError as error:
+                    raise ValueError(f"{day}: {error}") from None
+        return self
+
+
+# Every setting a technician may ever change on site (the profile narrows it with maintenance.editable).
+# Secrets, URLs, ports and paths are not here: changing them on a touchscreen could cut the kiosk off.
+ON_SITE_EDITABLE: tuple[str, ...] = (
+    "ui.idle_timeout_s",
+    "ui.elder_idle_timeout_s",
+    "ui.countdown_s",
+    "ui.default_language",
+    "speech.enabled",
+    "speech.volume",
+    "devices.printer.header_lines",
+    "devices.printer.footer_lines",
+    "services",
+    "health.without_printer",
+)
+
+
+class MaintenanceSettings(_Section):
+    timeout_s: int = Field(180, ge=30, le=1800)          # maintenance mode's own inactivity timeout
+    gesture_taps: int = Field(5, ge=3, le=10)            # taps in the top-left corner ...
+    gesture_window_s: float = Field(3.0, ge=1, le=10)    # ... within this many seconds open the PIN pad
+    editable: Annotated[tuple[str, ...], Field(strict=False)] = ON_SITE_EDITABLE
+
+    @model_validator(mode="after")
+    def _only_known_settings(self) -> "MaintenanceSettings":
+        for key in self.editable:
+            if key not in ON_SITE_EDITABLE:
+                raise ValueError(f"editable: {key!r} may not be edited on site; expected some of "
+                                 f"{', '.join(ON_SITE_EDITABLE)}")
+        return self
+
+
+class HealthSettings(_Section):
+    heartbeat_interval_s: int = Field(60, ge=15, le=3600)
+    backend_alert_after_min: int = Field(5, ge=1, le=240)  # "backend unreachable" event after this long
+    # Without a working printer: stop offering journeys that must print, or serve them with the number on screen.
+    without_printer: Literal["disable", "number_on_screen"] = "disable"
+
+
 class Settings(_Section):
     """The whole profile. `source` is the file it came from (for messages), `data_dir` is absolute."""
 
@@ -150,6 +240,9 @@ class Settings(_Section):
     hall: HallSettings = HallSettings()
     devices: DeviceSettings = DeviceSettings()
     logging: LoggingSettings = LoggingSettings()
+    opening_hours: OpeningHoursSettings = OpeningHoursSettings()
+    maintenance: MaintenanceSettings = MaintenanceSettings()
+    health: HealthSettings = HealthSettings()
     source: Annotated[Path, Field(strict=False)] = Path("")
 
     @model_validator(mode="after")
@@ -237,7 +330,10 @@ def _first_error_line(path: Path, error: ValidationError) -> str:
 
 def load_settings(path: Path) -> Settings:
     """Read and validate a profile. Raises ConfigError with a one-line message."""
-    raw = _read_toml(path)
+    return _validated(path, _read_toml(path))
+
+
+def _validated(path: Path, raw: dict[str, Any]) -> Settings:
     for forbidden in ("source",):
         if forbidden in raw:
             raise ConfigError(f"{path}: {forbidden}: unknown key (check the spelling against the configuration reference)")
@@ -278,3 +374,41 @@ def load_secrets(settings: Settings, warn: Any = None) -> Secrets:
     if warn is not None and mode & (stat.S_IRGRP | stat.S_IROTH):
         warn(f"{path}: secrets file is readable by other users (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}")
     return loaded
+
+
+def setting_value(settings: Settings, key: str) -> Any:
+    """The current value of a dotted key ("ui.idle_timeout_s"), as the profile file would hold it."""
+    value: Any = settings
+    for part in key.split("."):
+        value = getattr(value, part)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def edit_setting(settings: Settings, key: str, text: str) -> Settings:
+    """A technician's on-site change: `text` is the new value as written in the profile file (90, "en",
+    ["ticket", "guide"]). Validated exactly like the file (same messages), then written back to the
+    profile with its comments kept. Returns the new settings; raises ConfigError and changes nothing
+    when the key may not be edited here or the value is wrong."""
+    import tomlkit
+
+    path = settings.source
+    if key not in settings.maintenance.editable:
+        raise ConfigError(f"{path}: {key}: may not be edited on site (see maintenance.editable)")
+    try:
+        value = tomllib.loads(f"value = {text.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        raise ConfigError(f"{path}: {key}: not a value as the profile file writes it "
+                          f"(numbers as 90, texts in quotes, lists as [\"a\", \"b\"]), got {text!r}") from None
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    *tables, name = key.split(".")
+    table: Any = document
+    for part in tables:
+        if part not in table:
+            table[part] = tomlkit.table()
+        table = table[part]
+    table[name] = value
+    edited = _validated(path, document.unwrap())
+    temporary = path.with_name(path.name + ".editing")
+    temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+    os.replace(temporary, path)
+    return edited.model_copy(update={"data_dir": settings.data_dir})  # not editable: keep where data lives
