@@ -4,6 +4,7 @@
     python main.py --config config/bank.toml
     python main.py --windowed             # a development window instead of a locked full screen
     python main.py --screenshot DIR       # render every screen offscreen to PNG files and exit
+    python main.py --diagnose             # print the diagnostics, no window; exit 1 when something is wrong
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kiosk.logging_setup import configure_logging
 
 log = logging.getLogger("kiosk")
 
+EXIT_FAULT = 1
 EXIT_CONFIG_ERROR = 2
 
 
@@ -30,6 +32,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--windowed", action="store_true", help="development window: not full screen, cursor shown")
     parser.add_argument("--screenshot", metavar="DIR", type=Path,
                         help="render every screen offscreen to PNG files in DIR, then exit")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="print the maintenance diagnostics without opening a window; exit 1 on a fault")
     return parser.parse_args(argv)
 
 
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG_ERROR
+    if args.diagnose:
+        return diagnose(settings)
 
     configure_logging(settings.data_dir / "logs", settings.logging.level, settings.logging.max_bytes,
                       settings.logging.backup_count)
@@ -81,6 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     app.run()
     return 0
+
+
+def diagnose(settings) -> int:
+    """The technician's SSH view: the maintenance page's lines on stdout. Imports no Kivy."""
+    from kiosk.diagnostics import Verdict, diagnose_headless, report_text, worst
+
+    try:
+        secrets = load_secrets(settings, warn=lambda message: print(f"warning: {message}", file=sys.stderr))
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    lines = diagnose_headless(settings, secrets)
+    print(report_text(lines))
+    return EXIT_FAULT if worst(lines) is Verdict.FAULT else 0
 
 
 if __name__ == "__main__":
