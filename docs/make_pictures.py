@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PICTURES = [
     "attract-portrait-zh-standard", "home-portrait-zh-standard", "home-portrait-zh-elder",
     "idle-dialog-portrait-zh-standard", "home-landscape-en-standard", "attract-landscape-zh-elder",
+    "ticket.choose-portrait-zh-standard", "ticket.done-portrait-zh-elder", "one_card.result-portrait-zh-standard",
+    "ticket.not-printed-landscape-en-standard", "home.offline-portrait-zh-standard",
 ]
 
 

@@ -37,6 +37,10 @@ class Theme:
     on_secondary: Colour
     bar: Colour
     on_bar: Colour
+    warning: Colour = "#FFD34D"     # the offline banner: something is limited, here is what still works
+    on_warning: Colour = "#1B1F24"
+    alert: Colour = "#A4001C"       # something is broken that a technician must fix
+    on_alert: Colour = "#FFFFFF"
 
     def text_pairs(self) -> dict[str, tuple[Colour, Colour]]:
         """Every (text, background) combination the screens use, for the contrast check."""
@@ -48,6 +52,8 @@ class Theme:
             "on primary": (self.on_primary, self.primary),
             "on secondary": (self.on_secondary, self.secondary),
             "on bar": (self.on_bar, self.bar),
+            "on warning": (self.on_warning, self.warning),
+            "on alert": (self.on_alert, self.alert),
         }
 
 
@@ -64,7 +70,7 @@ ELDER = Theme(
     target_dp=112, tile_height_dp=300, tiles_per_row_portrait=2, tiles_per_row_landscape=3, spacing_dp=24,
     background="#FFFFFF", surface="#FFFFFF", text="#000000", muted_text="#2B2B2B",
     primary="#003A80", on_primary="#FFFFFF", secondary="#FFF4CC", on_secondary="#000000",
-    bar="#002B5E", on_bar="#FFFFFF",
+    bar="#002B5E", on_bar="#FFFFFF", warning="#FFD000", on_warning="#000000",
 )
 
 

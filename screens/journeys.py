@@ -1,6 +1,7 @@
 """Which screen class serves each service. A service not listed here shows the plain ServiceScreen
 ("being prepared, please go to a window") until its journey is built."""
 
+from screens.appointment import AppointmentScreen
 from screens.one_card import OneCardScreen
 from screens.progress import ProgressScreen
 from screens.ticket import TicketScreen
@@ -11,4 +12,5 @@ JOURNEY_SCREENS = {
     "ticket": TicketScreen,
     "one_card": OneCardScreen,
     "progress": ProgressScreen,
+    "appointment": AppointmentScreen,
 }

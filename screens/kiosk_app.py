@@ -19,7 +19,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.background import BackgroundWorker
@@ -47,8 +47,9 @@ DEMO_CARD_KEY = 286        # F5: the demo profile places the next demo card on t
 IDLE_CHECK_INTERVAL_S = 0.25
 
 
-class KioskRoot(FloatLayout):
-    """The window's only child: the screen manager and, when fonts are broken, a warning over it."""
+class KioskRoot(BoxLayout):
+    """The window's only child: a font warning (when fonts are broken) above the screen manager, and the
+    offline banner below it, so neither ever covers a screen's own controls."""
 
 
 class KioskApp(App):
@@ -60,7 +61,7 @@ class KioskApp(App):
     date_text = StringProperty("")
     time_text = StringProperty("")
     font_problem = StringProperty("")
-    hall_state = StringProperty("offline")   # connecting | online | offline
+    hall_state = StringProperty("connecting")   # connecting | online | offline
     demo_reader_available = BooleanProperty(False)  # a simulated reader: the demo may place cards
 
     use_kivy_settings = False
@@ -107,7 +108,7 @@ class KioskApp(App):
             screen_class = JOURNEY_SCREENS.get(service, ServiceScreen)
             self.screen_manager.add_widget(screen_class(name=service, service=service))
         root = KioskRoot()
-        root.add_widget(self.screen_manager, index=len(root.children))  # beneath the font warning
+        root.add_widget(self.screen_manager, index=1)  # between the font warning and the offline banner
         self.idle_dialog = IdleDialog()
         self._follow_window_shape(Window, Window.size)
         self._update_clock_texts()

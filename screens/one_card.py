@@ -60,6 +60,18 @@ class OneCardScreen(Screen):
         self.step = view.step.value
         self._fill_lists(view)
 
+    def screenshot_views(self) -> list[tuple[str, OneCardView]]:
+        from screens.demo_views import DEMO_APPOINTMENT, DEMO_PROOFS, DEMO_RECORDS
+
+        return [
+            ("waiting-card", OneCardView(OneCardStep.WAITING_CARD)),
+            ("looking-up", OneCardView(OneCardStep.LOOKING_UP, masked_name="张**")),
+            ("result", OneCardView(OneCardStep.RESULT, masked_name="张**", card_type="resident",
+                                   records=DEMO_RECORDS, proofs=DEMO_PROOFS, appointments=(DEMO_APPOINTMENT,))),
+            ("card-problem", OneCardView(OneCardStep.CARD_PROBLEM, problem="card.invalid")),
+            ("unavailable", OneCardView(OneCardStep.UNAVAILABLE, masked_name="张**", problem="one_card.hall_down")),
+        ]
+
     def greeting(self, view: OneCardView, language: str) -> str:
         app = App.get_running_app()
         name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name

@@ -28,21 +28,32 @@ class Shot:
     orientation: str
     language: str
     elder_mode: bool
+    step: str = ""       # a journey screen's step, from its screenshot_views()
 
     @property
     def filename(self) -> str:
         mode = "elder" if self.elder_mode else "standard"
-        return f"{self.screen}-{self.orientation}-{self.language}-{mode}.png"
+        name = f"{self.screen}.{self.step}" if self.step else self.screen
+        return f"{name}-{self.orientation}-{self.language}-{mode}.png"
+
+
+def screen_states(app: KioskApp) -> list[tuple[str, str]]:
+    """(screen, step) for every top-level screen and every step of every journey screen."""
+    states = [("attract", ""), ("home", ""), ("home", "offline"), ("idle-dialog", "")]
+    for service in app.settings.services:
+        screen = app.screen_manager.get_screen(service)
+        views = screen.screenshot_views() if hasattr(screen, "screenshot_views") else [("", None)]
+        states.extend((service, step) for step, _view in views)
+    return states
 
 
 def all_shots(app: KioskApp) -> list[Shot]:
-    screens = ["attract", "home", "idle-dialog", *app.settings.services]
     return [
-        Shot(screen, orientation, language, elder)
+        Shot(screen, orientation, language, elder, step)
         for orientation in WINDOW_SIZES
         for language in ("zh", "en")
         for elder in (False, True)
-        for screen in screens
+        for screen, step in screen_states(app)
     ]
 
 
@@ -60,6 +71,7 @@ def _stage(app: KioskApp, shot: Shot) -> None:
     if app.elder_mode != shot.elder_mode:
         app.toggle_elder_mode()
     app.idle_dialog.dismiss(animation=False)
+    app.hall_state = "offline" if shot.step == "offline" else "online"
     if shot.screen == "attract":
         app.show("attract")
     elif shot.screen == "idle-dialog":
@@ -68,6 +80,10 @@ def _stage(app: KioskApp, shot: Shot) -> None:
         app.idle_dialog.open(animation=False)
     else:
         app.show(shot.screen)
+        if shot.step and shot.screen != "home":
+            screen = app.screen_manager.get_screen(shot.screen)
+            settle(1)  # let the screen's own on_enter run first, then draw the staged step over it
+            screen.show(dict(screen.screenshot_views())[shot.step])
 
 
 def take_screenshots(app: KioskApp, out_dir: Path, shots: list[Shot] | None = None) -> list[Path]:

@@ -61,6 +61,17 @@ class TicketScreen(Screen):
     def queue_button(self, code: str) -> QueueButton:
         return next(button for button in self.ids.queues.children if button.queue.code == code)
 
+    def screenshot_views(self) -> list[tuple[str, TicketView]]:
+        from screens.demo_views import DEMO_QUEUES, DEMO_TICKET
+
+        return [
+            ("choose", TicketView(TicketStep.CHOOSE, queues=DEMO_QUEUES)),
+            ("printing", TicketView(TicketStep.PRINTING, queues=DEMO_QUEUES, ticket=DEMO_TICKET)),
+            ("done", TicketView(TicketStep.DONE, ticket=DEMO_TICKET, printed=True)),
+            ("not-printed", TicketView(TicketStep.DONE, ticket=DEMO_TICKET, problem="printer.paper_out")),
+            ("unavailable", TicketView(TicketStep.UNAVAILABLE, problem="ticket.hall_down")),
+        ]
+
     def busy_text(self, step: str, language: str) -> str:
         app = App.get_running_app()
         return app.tr(f"progress.{step}", language) if step in ("loading", "issuing", "printing") else ""

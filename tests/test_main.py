@@ -46,13 +46,16 @@ def screenshots(tmp_path_factory):
 
 
 def test_screenshot_mode_renders_every_screen_in_every_mode(screenshots):
-    files = sorted(p.name for p in screenshots.glob("*.png"))
-    screens = ["attract", "home", "idle-dialog", "ticket", "appointment", "one_card", "progress", "guide",
-               "review", "complaint"]
-    expected = sorted(f"{screen}-{orientation}-{language}-{mode}.png" for screen in screens
-                      for orientation in ("portrait", "landscape") for language in ("zh", "en")
-                      for mode in ("standard", "elder"))
-    assert files == expected
+    files = {p.name for p in screenshots.glob("*.png")}
+    combos = [f"{orientation}-{language}-{mode}" for orientation in ("portrait", "landscape")
+              for language in ("zh", "en") for mode in ("standard", "elder")]
+    states = {name.rsplit("-", 3)[0] for name in files}
+    assert len(files) == len(states) * len(combos)  # every state in every orientation, language and mode
+    for state in ("attract", "home", "home.offline", "idle-dialog", "ticket.choose", "ticket.done",
+                  "ticket.not-printed", "one_card.waiting-card", "one_card.result", "one_card.card-problem"):
+        assert {f"{state}-{combo}.png" for combo in combos} <= files, state
+    for service in ("appointment", "progress", "guide", "review", "complaint"):
+        assert any(name.startswith((f"{service}-", f"{service}.")) for name in files), service
     assert Image.open(screenshots / "home-portrait-zh-standard.png").size == (1080, 1920)
     assert Image.open(screenshots / "home-landscape-zh-standard.png").size == (1920, 1080)
 
@@ -66,6 +69,8 @@ def test_screenshots_follow_language_and_elder_mode(screenshots):
     assert differ(shot("home-portrait-zh-standard"), shot("home-portrait-en-standard"))
     assert differ(shot("home-portrait-zh-standard"), shot("home-portrait-zh-elder"))
     assert differ(shot("idle-dialog-portrait-zh-standard"), shot("home-portrait-zh-standard"))
+    assert differ(shot("home.offline-portrait-zh-standard"), shot("home-portrait-zh-standard"))
+    assert differ(shot("ticket.done-portrait-zh-standard"), shot("ticket.not-printed-portrait-zh-standard"))
 
 
 def test_screenshots_fill_the_whole_screen(screenshots):

@@ -1,0 +1,177 @@
+"""预约: the citizen places the ID card and sees today's appointments; 签到 turns one into a ticket with the
+number big on screen; or books a new time (matter → day → time → confirm), the confirmation printed.
+Logic in kiosk.appointment_journey.AppointmentJourney; this screen renders its view and passes on taps."""
+
+import calendar
+from datetime import date
+
+from kivy.app import App
+from kivy.metrics import dp
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, AppointmentView
+from kiosk.printouts import SiteLines
+from screens import one_card  # noqa: F401  (the CardPlacement rule)
+from screens.kv import load_kv_beside
+from screens.widgets import busy, common, top_bar  # noqa: F401
+from screens.widgets.common import KioskButton
+
+__all__ = ["AppointmentScreen", "AppointmentRow"]
+
+_BUSY_TEXTS = {"looking_up": "appointment.looking_up", "checking_in": "appointment.checking_in",
+               "printing": "progress.printing", "loading": "progress.loading", "booking": "appointment.booking"}
+
+
+class AppointmentRow(BoxLayout):
+    """One of today's appointments: when, what, where, and its button (签到, or 查看号码 once checked in)."""
+
+    line = StringProperty("")
+    action = StringProperty("")
+    appointment_id = StringProperty("")
+
+
+class AppointmentScreen(Screen):
+    service = StringProperty("appointment")
+    step = StringProperty("waiting_card")
+    view = ObjectProperty(AppointmentView(AppointmentStep.WAITING_CARD), rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def _ensure_journey(self) -> AppointmentJourney:
+        if self.journey is None:
+            app = App.get_running_app()
+            printer = app.settings.devices.printer
+            self.journey = AppointmentJourney(
+                hall=app.hall.client if app.hall else None, devices=app.devices, worker=app.worker,
+                session=app.session, site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
+                hall_name=app.site_name("zh"), on_change=self.show)
+            self.journey.begin()
+        return self.journey
+
+    def on_enter(self, *_args) -> None:
+        self._ensure_journey()
+
+    def on_leave(self, *_args) -> None:
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.show(AppointmentView(AppointmentStep.WAITING_CARD))  # nothing of this citizen's stays on screen
+
+    def on_reader_event(self, event) -> None:
+        from drivers.idcard import CardRead, ReadFailed
+
+        if isinstance(event, CardRead):
+            self._ensure_journey().card_read(event.identity)
+        elif isinstance(event, ReadFailed):
+            self._ensure_journey().card_failed(event.error)
+
+    def show(self, view: AppointmentView) -> None:
+        self.view = view
+        self.step = view.step.value
+        self._fill(view)
+
+    # --- texts the .kv asks for -------------------------------------------------------------------------
+
+    def busy_text(self, step: str, language: str) -> str:
+        key = _BUSY_TEXTS.get(step)
+        return App.get_running_app().tr(key, language) if key else ""
+
+    def greeting(self, view: AppointmentView, language: str) -> str:
+        app = App.get_running_app()
+        if not view.masked_name:
+            return ""
+        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
+        return app.tr("one_card.greeting", language, name=name)
+
+    def problem_text(self, view: AppointmentView, language: str) -> str:
+        return App.get_running_app().tr(view.problem, language) if view.problem else ""
+
+    def day_words(self, day: date, language: str) -> dict:
+        app = App.get_running_app()
+        return {"month": day.month, "day": day.day, "weekday": app.tr(f"weekday.{day.weekday()}", language),
+                "month_name": calendar.month_name[day.month]}
+
+    def summary(self, view: AppointmentView, language: str) -> str:
+        """What is being (or was) booked: from the booking once made, else from the choices."""
+        app = App.get_running_app()
+        if view.booking is not None:
+            booking = view.booking
+            return app.tr("appointment.summary", language, matter=booking.matter.name, start=booking.start,
+                          end=booking.end, **self.day_words(date.fromisoformat(booking.date), language))
+        if view.matter is None or view.day is None or view.slot is None:
+            return ""
+        return app.tr("appointment.summary", language, matter=view.matter.name, start=view.slot.start,
+                      end=view.slot.end, **self.day_words(view.day.day, language))
+
+    def booked_where(self, view: AppointmentView, language: str) -> str:
+        if view.booking is None:
+            return ""
+        return App.get_running_app().tr("appointment.booked_where", language, location=view.booking.location,
+                                        number=view.booking.appointment_id)
+
+    def print_state(self, view: AppointmentView, language: str, printed_key: str, not_printed_key: str) -> str:
+        app = App.get_running_app()
+        if view.printed:
+            return app.tr(printed_key, language)
+        if view.problem:
+            return app.tr(not_printed_key, language) + "\n" + app.tr(view.problem, language)
+        return ""
+
+    def choose_time_prompt(self, view: AppointmentView, language: str) -> str:
+        if view.day is None:
+            return ""
+        return App.get_running_app().tr("appointment.choose_time", language, **self.day_words(view.day.day, language))
+
+    # --- lists of choices -------------------------------------------------------------------------------
+
+    def _fill(self, view: AppointmentView) -> None:
+        app = App.get_running_app()
+        language = app.language
+        for grid in (self.ids.appointments, self.ids.matters, self.ids.days, self.ids.times):
+            grid.clear_widgets()
+        journey = self.journey
+        if view.step is AppointmentStep.APPOINTMENTS:
+            for appointment in view.appointments:
+                checked_in = appointment.status == "checked_in"
+                row = AppointmentRow(
+                    appointment_id=appointment.appointment_id,
+                    line=app.tr("appointment.line_checked_in" if checked_in else "appointment.line", language,
+                                start=appointment.start, end=appointment.end, matter=appointment.matter.name,
+                                location=appointment.location),
+                    action=app.tr("appointment.show_number" if checked_in else "appointment.check_in", language))
+                row.ids.action_button.bind(on_release=lambda _b, row=row: journey and journey.check_in(row.appointment_id))
+                self.ids.appointments.add_widget(row)
+        elif view.step is AppointmentStep.CHOOSE_MATTER:
+            for matter in view.matters:
+                self._choice(self.ids.matters, matter.name, lambda code=matter.code: journey.choose_matter(code),
+                             key=matter.code)
+        elif view.step is AppointmentStep.CHOOSE_DAY:
+            for day in view.days:
+                text = app.tr("appointment.day_button", language, free=day.free, **self.day_words(day.day, language))
+                self._choice(self.ids.days, text, lambda d=day.day: journey.choose_day(d), key=day.day.isoformat())
+        elif view.step is AppointmentStep.CHOOSE_TIME and view.day is not None:
+            for slot in view.day.slots:
+                text = app.tr("appointment.time_button", language, start=slot.start, end=slot.end, free=slot.free)
+                self._choice(self.ids.times, text, lambda start=slot.start: journey.choose_time(start), key=slot.start)
+
+    def _choice(self, grid, text: str, choose, key: str) -> None:
+        app = App.get_running_app()
+        button = KioskButton(text=text, size_hint_y=None, height=dp(app.theme.target_dp) * 1.3)
+        button.choice = key
+        button.bind(on_release=lambda _button: self.journey is not None and choose())
+        grid.add_widget(button)
+
+    def choice(self, grid_id: str, key: str) -> KioskButton:
+        """The button for one matter code, day (ISO date) or start time, in the grid `grid_id`."""
+        return next(button for button in self.ids[grid_id].children if button.choice == key)
+
+    def row(self, appointment_id: str) -> AppointmentRow:
+        return next(row for row in self.ids.appointments.children if row.appointment_id == appointment_id)
+
+    def on_kv_post(self, *_args) -> None:
+        app = App.get_running_app()
+        app.bind(language=lambda *_: self._fill(self.view), theme=lambda *_: self._fill(self.view))
+
+
+load_kv_beside(__file__)

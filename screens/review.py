@@ -1,0 +1,165 @@
+"""好差评: rate what was just served (the app opens this screen from `finish_journey`), or identify by ID card
+and choose a case. Logic in kiosk.review_journey.ReviewJourney; this screen renders its view.
+
+The five levels carry their names, a face and a row of stars, never colour alone; chosen reasons carry a
+check mark. `ChoiceChip` is shared with the 投诉建议 screen.
+"""
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.review_journey import LEVELS, REASONS, ReviewJourney, ReviewStep, ReviewView
+from screens.kv import load_kv_beside
+from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
+from screens.widgets.common import KioskButton, KioskSecondaryButton
+
+__all__ = ["ReviewScreen", "LevelButton", "ChoiceChip"]
+
+# Stars shown beside each level, best first: a second mark besides the face.
+STARS = {level: len(LEVELS) - index for index, level in enumerate(LEVELS)}
+
+
+class LevelButton(ButtonBehavior, BoxLayout):
+    """One of the five levels: a face (smile to frown), its name and its stars."""
+
+    level = StringProperty("")
+    mood = NumericProperty(0)     # 2 very satisfied … -2 very dissatisfied: the mouth's curve
+
+
+class ChoiceChip(KioskSecondaryButton):
+    """A big choice that can be taken back: `chosen` shows a check mark and the primary colours."""
+
+    code = StringProperty("")
+    label = StringProperty("")
+    chosen = BooleanProperty(False)
+
+
+class ReviewScreen(Screen):
+    service = StringProperty("review")
+    step = StringProperty("waiting_card")
+    view = ObjectProperty(ReviewView(ReviewStep.WAITING_CARD), rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def _ensure_journey(self) -> ReviewJourney:
+        if self.journey is None:
+            app = App.get_running_app()
+            target, app.pending_review = app.pending_review, None   # read once: a second visit rates anew
+            self.journey = ReviewJourney(hall=app.live_hall, outbox=app.hall.outbox if app.hall else None,
+                                         worker=app.worker, session=app.session, on_change=self.show,
+                                         target=target)
+            self.journey.begin()
+        return self.journey
+
+    def on_enter(self, *_args) -> None:
+        self._ensure_journey()
+
+    def on_leave(self, *_args) -> None:
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.ids.phone_pad.clear()
+        self.show(ReviewView(ReviewStep.WAITING_CARD))  # nothing of this citizen's stays on screen
+
+    def on_reader_event(self, event) -> None:
+        from drivers.idcard import CardRead, ReadFailed
+
+        if isinstance(event, CardRead):
+            self._ensure_journey().card_read(event.identity)
+        elif isinstance(event, ReadFailed):
+            self._ensure_journey().card_failed(event.error)
+
+    def show(self, view: ReviewView) -> None:
+        app = App.get_running_app()
+        if self.manager and self.manager.current == self.name and view.step is not self.view.step:
+            spoken = {ReviewStep.WAITING_CARD: "review.place_card", ReviewStep.RATE: "review.rate_prompt",
+                      ReviewStep.THANKS: "review.thanks"}.get(view.step)
+            if spoken:
+                app.speak(spoken)
+        if view.step is ReviewStep.PHONE and self.view.step is not ReviewStep.PHONE:
+            self.ids.phone_pad.clear()
+        self.view = view
+        self.step = view.step.value
+        self._fill(view)
+
+    # --- rendering ---------------------------------------------------------------------------------
+
+    def _fill(self, view: ReviewView) -> None:
+        app = App.get_running_app()
+        cases = self.ids.cases
+        cases.clear_widgets()
+        for case in view.cases if view.step is ReviewStep.CHOOSE_CASE else ():
+            button = KioskButton(text=app.tr("review.case_line", app.language, matter=case.matter.name,
+                                             number=case.case_number, status=case.status_name),
+                                 size_hint_y=None, height=app.theme.target_dp * 1.6)
+            button.case_number = case.case_number
+            button.bind(on_release=lambda button: self.journey and self.journey.choose_case(button.case_number))
+            cases.add_widget(button)
+        for chip in self.ids.reasons.children:
+            chip.chosen = chip.code in view.reasons
+
+    def on_kv_post(self, *_args) -> None:
+        for index, level in enumerate(LEVELS):
+            button = LevelButton(level=level, mood=2 - index)
+            button.bind(on_release=lambda button: self.choose_level(button.level))
+            self.ids.levels.add_widget(button)
+        for reason in REASONS:
+            chip = ChoiceChip(code=reason, label=f"review.reason.{reason}")
+            chip.bind(on_release=lambda chip: self.journey and self.journey.toggle_reason(chip.code))
+            self.ids.reasons.add_widget(chip)
+        App.get_running_app().bind(language=lambda *_: self._fill(self.view))
+
+    def choose_level(self, level: str) -> None:
+        if self.journey is None:
+            return
+        if self.view.step is ReviewStep.RATE:
+            self.journey.rate(level)
+        else:
+            self.journey.rate_indicator(level)
+
+    def level_button(self, level: str) -> LevelButton:
+        return next(button for button in self.ids.levels.children if button.level == level)
+
+    def reason_chip(self, reason: str) -> ChoiceChip:
+        return next(chip for chip in self.ids.reasons.children if chip.code == reason)
+
+    def case_button(self, case_number: str) -> KioskButton:
+        return next(button for button in self.ids.cases.children if button.case_number == case_number)
+
+    # --- texts the .kv binds to ----------------------------------------------------------------------
+
+    def greeting(self, view: ReviewView, language: str) -> str:
+        app = App.get_running_app()
+        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
+        return app.tr("review.greeting", language, name=name) if view.masked_name else ""
+
+    def level_prompt(self, view: ReviewView, language: str) -> str:
+        app = App.get_running_app()
+        if view.step is ReviewStep.INDICATORS:
+            return app.tr("review.indicator_prompt", language, number=view.indicator_index + 1,
+                          indicator=app.tr(f"review.indicator.{view.indicator}", language))
+        return app.tr("review.rate_prompt", language)
+
+    def subject_text(self, view: ReviewView, language: str) -> str:
+        app = App.get_running_app()
+        return app.tr("review.subject", language, subject=view.subject) if view.subject else ""
+
+    def thanks_text(self, view: ReviewView, language: str) -> str:
+        app = App.get_running_app()
+        lines = [app.tr("review.thanks", language)]
+        if view.unsatisfied:
+            lines.append(app.tr("review.thanks_sorry", language))
+            if view.masked_phone:
+                lines.append(app.tr("review.thanks_callback", language, phone=view.masked_phone))
+        lines.append(app.tr("review.thanks_kept", language))
+        return "\n".join(lines)
+
+    def busy_text(self, step: str, language: str) -> str:
+        app = App.get_running_app()
+        keys = {"checking": "review.checking", "looking_up": "review.looking_up", "saving": "review.saving"}
+        return app.tr(keys[step], language) if step in keys else ""
+
+
+load_kv_beside(__file__)
