@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     parser.add_argument("--tls-client-ca", help="require kiosk client certificates signed by this CA (PEM)")
+    parser.add_argument("--fleet-password-file", type=argparse.FileType("r", encoding="utf-8"),
+                        help="hall staff open /fleet with user 'staff' and the password in this file "
+                             "(default: /fleet only from a browser on this server)")
     args = parser.parse_args(argv)
 
     kiosks = {}
@@ -45,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     tls = TlsSettings(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open)
+    fleet_password = args.fleet_password_file.read().strip() if args.fleet_password_file else None
+    if fleet_password is not None and len(fleet_password) < 12:
+        parser.error("the fleet password must have at least 12 characters")
+    config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open, fleet_password=fleet_password)
     server = HallServer(config, host=args.host, port=args.port, threads=args.threads, demo=not args.no_demo,
                         simulation_interval=args.simulate or None, tls=tls)
     print(f"hall server on {server.base_url} (kiosks: {', '.join(sorted(kiosks))})", file=sys.stderr)

@@ -18,7 +18,7 @@ from flask import Flask, Response, g, request
 
 from hall_server import db, problems
 from hall_server.context import HallConfig, hall_now
-from hall_server.routes import appointments, catalogue, citizens, devices, feedback, queues, reviews
+from hall_server.routes import appointments, catalogue, citizens, devices, feedback, fleet, queues, reviews
 from hall_server.security import NonceCache, verify_request
 from kiosk.hall_signing import HEADER_NONCE
 
@@ -83,6 +83,6 @@ def create_app(config: HallConfig) -> Flask:
         info = json.loads(row["value"])
         return {**info, "server_time": hall_now().isoformat(timespec="seconds")}
 
-    for module in (catalogue, queues, appointments, citizens, reviews, feedback, devices):
+    for module in (catalogue, queues, appointments, citizens, reviews, feedback, devices, fleet):
         app.register_blueprint(module.blueprint)
     return app

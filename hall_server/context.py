@@ -25,6 +25,7 @@ class HallConfig:
     public_base_url: str | None = None           # for review URLs; default: the URL the request came to
     always_open: bool = False                    # demo: queues open whatever the time
     db_busy_timeout_seconds: float = 10.0        # then 503 database_busy
+    fleet_password: str | None = None            # hall staff's /fleet page; None: loopback browsers only
 
 
 def hall_config() -> HallConfig:
