@@ -1,0 +1,58 @@
+"""`python main.py --diagnose`: the diagnostics on stdout, no window, and an exit code a script can use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Runs main() in a fresh interpreter and fails if anything imported Kivy (a window must never open).
+RUNNER = ("import sys, main; code = main.main(sys.argv[1:]); "
+          "kivy = [m for m in sys.modules if m == 'kivy' or m.startswith('kivy.')]; "
+          "print('KIVY IMPORTED', kivy, file=sys.stderr) if kivy else None; sys.exit(code if not kivy else 99)")
+
+
+def write_profile(folder: Path, *, reader_port: str = "sim://none", extra: str = "") -> Path:
+    profile = folder / "site.toml"
+    profile.write_text(f'''profile = "demo"
+services = ["ticket", "guide"]
+data_dir = "data"
+[site]
+name = "测试大厅"
+name_en = "Test hall"
+[devices.idcard]
+port = "{reader_port}"
+[devices.printer]
+url = "sim://80mm"
+{extra}''', encoding="utf-8")
+    return profile
+
+
+def diagnose(profile: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", RUNNER, "--diagnose", "--config", str(profile)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_healthy_kiosk_prints_every_line_and_exits_0_without_kivy(tmp_path: Path) -> None:
+    result = diagnose(write_profile(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "[OK     ] reader     connected" in result.stdout
+    assert "[OK     ] printer    ready" in result.stdout
+    assert result.stdout.strip().endswith("verdict: all well")
+
+
+def test_a_missing_reader_is_a_fault_and_exit_1(tmp_path: Path) -> None:
+    result = diagnose(write_profile(tmp_path, reader_port=str(tmp_path / "ttyUSB-missing")))
+    assert result.returncode == 1, result.stderr
+    assert "[FAULT  ] reader     no_reader" in result.stdout
+    assert "check the reader's USB/serial cable" in result.stdout
+
+
+def test_a_broken_profile_is_exit_2_with_the_one_line_message(tmp_path: Path) -> None:
+    profile = write_profile(tmp_path, extra="paper_width = 76\n")
+    result = diagnose(profile)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{profile}: devices.printer.paper_width: expected 58 or 80, got 76"
