@@ -26,7 +26,7 @@ from typing import Any, Callable
 from kiosk.outbox_errors import OutboxError
 from kiosk.privacy import redact
 
-__all__ = ["AuditLog", "AuditRecord"]
+__all__ = ["AuditLog", "AuditRecord", "mask_personal"]
 
 _ACTION = re.compile(r"^[a-z0-9_]+$")   # becomes part of the hall's event type (^[a-z0-9_.]+$)
 _ID_LIKE = re.compile(r"\b(\d{6})\d{8}(\d{3}[\dXx])\b")  # an 18-character ID number that slipped through
@@ -41,7 +41,8 @@ class AuditRecord:
     queued: bool
 
 
-def _mask(text: str) -> str:
+def mask_personal(text: str) -> str:
+    """`redact` (the values registered as sensitive), and any 18-character ID number left over."""
     return _ID_LIKE.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(2), redact(text))
 
 
@@ -60,7 +61,7 @@ class AuditLog:
             raise ValueError(f"audit action {action!r}: expected lower-case letters, digits and _")
         if severity not in ("info", "warning", "error"):
             raise ValueError(f"audit severity {severity!r}: expected info, warning or error")
-        detail = _mask(detail)[:400]
+        detail = mask_personal(detail)[:400]
         at = datetime.fromtimestamp(self._clock(), timezone.utc).isoformat(timespec="seconds")
         queued = False
         outbox = self._outbox()
