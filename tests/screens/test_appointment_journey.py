@@ -1,0 +1,154 @@
+"""预约 end to end on the real widgets: the demo card on the simulated reader (real driver over a pty), the
+embedded reference hall over HTTP, the printer simulator over a pty. Check-in ends with the number on screen
+and on paper; a booking ends with its confirmation printed; nothing personal stays behind."""
+
+import pytest
+
+from drivers.idcard.simulator import Fault
+from drivers.printer import PrinterState
+from drivers.printer.escpos_reader import printed_text
+from kiosk.demo_citizens import demo_citizen
+from tests.screens.conftest import all_texts, frames, tap, wait_for
+from tests.screens.test_progress_journey import assert_accessible
+
+
+@pytest.fixture
+def kiosk(make_demo_kiosk):
+    app = make_demo_kiosk()
+    app.start_session()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("appointment"))
+    screen = app.screen_manager.get_screen("appointment")
+    assert app.current_screen == "appointment" and screen.step == "waiting_card"
+    assert screen.ids.place_prompt.text == "请将身份证放在感应区"
+    return app, screen
+
+
+def card_placed(app, screen, key="resident"):
+    app.devices.demo_reader.place_card(demo_citizen(key))
+    wait_for(lambda: screen.step == "appointments", lambda: f"appointments, step {screen.step}")
+
+
+def assert_nothing_personal_left(app, *secrets):
+    assert app.current_screen == "attract" and not app.session.holds_personal_data()
+    everything = "\n".join(all_texts(app.root))
+    for secret in secrets:
+        assert secret not in everything, secret
+
+
+def test_check_in_by_card_prints_the_ticket_shows_the_number_and_done_wipes_it(kiosk):
+    app, screen = kiosk
+    citizen = demo_citizen("resident")
+    card_placed(app, screen)
+    assert screen.ids.greeting.text == "您好，张**"
+    first = screen.view.appointments[0]
+    row = screen.row(first.appointment_id)
+    assert row.ids.line_label.text.startswith("10:00–10:30  社保参保登记") and row.ids.action_button.text == "签到"
+
+    tap(row.ids.action_button)
+    wait_for(lambda: screen.step == "checked_in", lambda: f"checked in, step {screen.step}")
+    number = screen.ids.number.text
+    assert number == screen.view.ticket.number and number.startswith("A")
+    assert screen.ids.checked_in_headline.text == "签到成功"
+    assert screen.ids.ticket_print_state.text == "请取走号票" and screen.ids.ticket_reprint.disabled
+    paper = printed_text(app.devices.demo_printer.received())
+    assert number in paper and "社保参保登记" in paper and "张**" in paper and citizen.name not in paper
+    texts = "\n".join(all_texts(screen))
+    assert citizen.name not in texts and citizen.id_number not in texts
+
+    tap(screen.ids.checked_in_done)
+    assert_nothing_personal_left(app, "张**", citizen.name, citizen.id_number, number, "社保参保登记")
+
+
+def test_an_appointment_checked_in_before_shows_its_number_and_says_why(kiosk):
+    app, screen = kiosk
+    citizen = demo_citizen("resident")
+    earlier = app.hall.client.check_in(app.hall.client.todays_appointments(citizen.id_number)[0].appointment_id,
+                                       citizen.id_number)  # e.g. at the desk, an hour ago
+    card_placed(app, screen)
+    row = screen.row(earlier.appointment.appointment_id)
+    assert "（已签到）" in row.ids.line_label.text and row.ids.action_button.text == "查看号码"
+
+    tap(row.ids.action_button)
+    wait_for(lambda: screen.step == "checked_in", lambda: f"checked in, step {screen.step}")
+    assert screen.ids.checked_in_headline.text.startswith("您已经签到过了，不需要再签到。")
+    assert screen.ids.number.text == earlier.ticket.number
+    assert app.devices.demo_printer.received() == b""  # nothing new was printed
+    assert screen.ids.ticket_reprint.text == "打印号票" and not screen.ids.ticket_reprint.disabled
+
+
+def test_paper_out_keeps_the_number_on_screen_and_a_reprint_prints_it(kiosk):
+    app, screen = kiosk
+    app.devices.demo_printer.set_state(PrinterState.PAPER_OUT)
+    card_placed(app, screen)
+    tap(screen.row(screen.view.appointments[0].appointment_id).ids.action_button)
+    wait_for(lambda: screen.step == "checked_in", lambda: f"checked in, step {screen.step}")
+    assert screen.ids.number.text == screen.view.ticket.number and not screen.view.printed
+    assert "号票没有打印出来" in screen.ids.ticket_print_state.text and "缺纸" in screen.ids.ticket_print_state.text
+
+    app.devices.demo_printer.set_state(PrinterState.READY)
+    tap(screen.ids.ticket_reprint)
+    wait_for(lambda: screen.step == "checked_in" and screen.view.printed, "reprinted")
+    assert screen.ids.number.text in printed_text(app.devices.demo_printer.received())
+
+
+def test_book_a_new_time_in_english_and_elder_mode_with_the_confirmation_printed(kiosk):
+    app, screen = kiosk
+    citizen = demo_citizen("elder")
+    app.toggle_language()
+    app.toggle_elder_mode()
+    card_placed(app, screen, "elder")
+    assert_accessible(app, screen)
+
+    tap(screen.ids.book_button)
+    wait_for(lambda: screen.step == "choose_matter", lambda: f"matters, step {screen.step}")
+    assert_accessible(app, screen)
+    tap(screen.choice("matters", "GJJ001"))
+    wait_for(lambda: screen.step == "choose_day", lambda: f"days, step {screen.step}")
+    assert_accessible(app, screen)
+    day = screen.view.days[0]
+    assert "places free" in screen.choice("days", day.day.isoformat()).text
+    tap(screen.choice("days", day.day.isoformat()))
+    assert screen.step == "choose_time"
+    slot = day.slots[0]
+    tap(screen.choice("times", slot.start))
+    assert screen.step == "confirm"
+    assert screen.ids.confirm_summary.text.startswith("Service: 公积金提取\nDay: ")
+    assert f"Time: {slot.start}–{slot.end}" in screen.ids.confirm_summary.text
+    assert_accessible(app, screen)
+
+    tap(screen.ids.confirm_button)
+    wait_for(lambda: screen.step == "booked", lambda: f"booked, step {screen.step}")
+    booking = screen.view.booking
+    assert screen.view.printed and screen.ids.booking_print_state.text.startswith("Please take your booking slip")
+    assert f"Booking number: {booking.appointment_id}" in screen.ids.booked_summary.text
+    paper = printed_text(app.devices.demo_printer.received())
+    assert "预约成功" in paper and booking.appointment_id in paper and f"{booking.date} {slot.start}" in paper
+    assert any(a.appointment_id == booking.appointment_id
+               for a in app.hall.client.todays_appointments(citizen.id_number)) == (booking.date == day.day.isoformat()
+                                                                                    and day.day == day.day.today())
+
+    tap(screen.ids.booked_done)
+    assert_nothing_personal_left(app, "李**", citizen.name, citizen.id_number, booking.appointment_id)
+    assert app.language == "zh" and not app.elder_mode
+
+
+def test_hall_down_mid_journey_says_where_to_check_in_instead(kiosk):
+    app, screen = kiosk
+    card_placed(app, screen)
+    app.hall.embedded.stop()
+    tap(screen.row(screen.view.appointments[0].appointment_id).ids.action_button)
+    wait_for(lambda: screen.step == "unavailable", lambda: f"unavailable, step {screen.step}")
+    assert screen.ids.problem.text == "暂时无法签到，请到服务台签到取号。"
+    tap(screen.ids.back_button)
+    assert app.current_screen == "home"
+
+
+def test_an_unreadable_card_is_explained_and_can_be_placed_again(kiosk):
+    app, screen = kiosk
+    app.devices.demo_reader.inject(Fault.BAD_CHECKSUM)
+    app.devices.demo_reader.place_card(demo_citizen("resident"))
+    wait_for(lambda: screen.step == "card_problem", lambda: f"card problem, step {screen.step}")
+    assert screen.ids.problem.text == "没有读到证件，请取下后重新放置在感应区。"
+    tap(screen.ids.try_again_button)
+    assert screen.step == "waiting_card"
