@@ -5,7 +5,10 @@ The five levels carry their names, a face and a row of stars, never colour alone
 check mark. `ChoiceChip` is shared with the 投诉建议 screen.
 """
 
+from dataclasses import replace
+
 from kivy.app import App
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -18,15 +21,12 @@ from screens.widgets.common import KioskButton, KioskSecondaryButton
 
 __all__ = ["ReviewScreen", "LevelButton", "ChoiceChip"]
 
-# Stars shown beside each level, best first: a second mark besides the face.
-STARS = {level: len(LEVELS) - index for index, level in enumerate(LEVELS)}
-
-
 class LevelButton(ButtonBehavior, BoxLayout):
     """One of the five levels: a face (smile to frown), its name and its stars."""
 
     level = StringProperty("")
     mood = NumericProperty(0)     # 2 very satisfied … -2 very dissatisfied: the mouth's curve
+    stars = NumericProperty(0)    # 5 … 1: a second mark besides the face
 
 
 class ChoiceChip(KioskSecondaryButton):
@@ -78,8 +78,8 @@ class ReviewScreen(Screen):
                       ReviewStep.THANKS: "review.thanks"}.get(view.step)
             if spoken:
                 app.speak(spoken)
-        if view.step is ReviewStep.PHONE and self.view.step is not ReviewStep.PHONE:
-            self.ids.phone_pad.clear()
+        if (view.step is ReviewStep.PHONE) != (self.view.step is ReviewStep.PHONE):
+            self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
         self.view = view
         self.step = view.step.value
         self._fill(view)
@@ -93,7 +93,7 @@ class ReviewScreen(Screen):
         for case in view.cases if view.step is ReviewStep.CHOOSE_CASE else ():
             button = KioskButton(text=app.tr("review.case_line", app.language, matter=case.matter.name,
                                              number=case.case_number, status=case.status_name),
-                                 size_hint_y=None, height=app.theme.target_dp * 1.6)
+                                 size_hint_y=None, height=dp(app.theme.target_dp) * 1.6)
             button.case_number = case.case_number
             button.bind(on_release=lambda button: self.journey and self.journey.choose_case(button.case_number))
             cases.add_widget(button)
@@ -102,7 +102,7 @@ class ReviewScreen(Screen):
 
     def on_kv_post(self, *_args) -> None:
         for index, level in enumerate(LEVELS):
-            button = LevelButton(level=level, mood=2 - index)
+            button = LevelButton(level=level, mood=2 - index, stars=len(LEVELS) - index)
             button.bind(on_release=lambda button: self.choose_level(button.level))
             self.ids.levels.add_widget(button)
         for reason in REASONS:
@@ -127,6 +127,30 @@ class ReviewScreen(Screen):
 
     def case_button(self, case_number: str) -> KioskButton:
         return next(button for button in self.ids.cases.children if button.case_number == case_number)
+
+    def screenshot_views(self) -> list[tuple[str, ReviewView]]:
+        from kiosk.hall_models import Case, MatterRef
+
+        case = Case(case_number="YT2026SC000123", matter=MatterRef(code="SC001", name="营业执照办理"),
+                    applicant_masked="张**", status="approving", status_name="审批中", accepted_at="2026-11-22",
+                    due_date="2026-11-27", steps=())
+        unhappy = ReviewView(ReviewStep.REASONS, subject="A023 社保医保综合窗口", level="dissatisfied",
+                             reasons=frozenset({"long_wait"}))
+        return [
+            ("waiting-card", ReviewView(ReviewStep.WAITING_CARD)),
+            ("choose-case", ReviewView(ReviewStep.CHOOSE_CASE, masked_name="张**", cases=(case,))),
+            ("rate", ReviewView(ReviewStep.RATE, subject="A023 社保医保综合窗口")),
+            ("indicators", ReviewView(ReviewStep.INDICATORS, subject="A023 社保医保综合窗口", level="satisfied",
+                                      indicator_index=1, indicators=(("overall", "satisfied"),))),
+            ("reasons", unhappy),
+            ("phone", replace(unhappy, step=ReviewStep.PHONE)),
+            ("thanks", replace(unhappy, step=ReviewStep.THANKS, masked_phone="138****0001",
+                               reference="7F3K-9Q2M-XA4B-C8D1")),
+            ("not-served", ReviewView(ReviewStep.NOT_SERVED, subject="A023 社保医保综合窗口",
+                                      problem="review.not_served")),
+            ("nothing-to-rate", ReviewView(ReviewStep.NOTHING_TO_RATE, masked_name="张**", problem="review.no_cases")),
+            ("not-saved", ReviewView(ReviewStep.NOT_SAVED, problem="review.not_saved")),
+        ]
 
     # --- texts the .kv binds to ----------------------------------------------------------------------
 

@@ -1,0 +1,188 @@
+"""好差评 end to end on the real widgets: the embedded reference hall over HTTP, the simulated reader over a
+pseudo-terminal, the app's own outbox and sender; the citizen's taps. What was rated reaches the hall once,
+and nothing personal stays on screen."""
+
+import sqlite3
+
+import pytest
+from kivy.metrics import dp
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+
+from kiosk.demo_citizens import demo_citizen
+from tests.screens.conftest import all_texts, frames, tap, wait_for
+
+PHONE = "13800000001"
+
+
+def hall_rows(app, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{app.settings.data_dir / 'embedded-hall.sqlite3'}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def rate_case(app, case_number: str):
+    """A completed case journey hands over to 好差评, as the app does after a served journey."""
+    app.start_session()
+    frames()
+    app.finish_journey(case_number=case_number)
+    frames()
+    screen = app.screen_manager.get_screen("review")
+    wait_for(lambda: screen.step == "rate", lambda: f"rating shown, step {screen.step}")
+    return screen
+
+
+def type_on(keypad, digits: str) -> None:
+    """The first key by a real touch, the rest by the keypad's own key handler (its taps are tested in
+    test_keypad.py): each touch redraws the whole window, which is slow in software."""
+    tap(keypad.key(digits[0]))
+    for digit in digits[1:]:
+        keypad.press(digit)
+
+
+def test_unsatisfied_rating_with_reasons_and_a_call_back_reaches_the_hall_once(make_demo_kiosk):
+    app = make_demo_kiosk(idcard=False, printer=False)
+    screen = rate_case(app, "YT2026SC000123")
+    assert app.pending_review is None                  # read once, on entering
+    names = [button.ids.name.text for button in reversed(screen.ids.levels.children)]
+    assert names == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert [len(b.ids.stars.text) for b in reversed(screen.ids.levels.children)] == [5, 4, 3, 2, 1]
+
+    tap(screen.level_button("dissatisfied"))
+    assert screen.step == "indicators" and "总体评价" in screen.ids.level_prompt.text
+    tap(screen.level_button("satisfied"))             # overall
+    assert "办事效率" in screen.ids.level_prompt.text
+    tap(screen.ids.skip_indicators)
+    assert screen.step == "reasons"
+    tap(screen.ids.reasons_next)
+    assert screen.ids.reasons_problem.text == "请至少选择一个原因。"
+    tap(screen.reason_chip("long_wait"))
+    assert screen.reason_chip("long_wait").text == "✓ 等候时间长"
+    tap(screen.ids.reasons_next)
+    assert screen.step == "phone"
+
+    pad = screen.ids.phone_pad
+    type_on(pad, "1380000000")                        # one digit short
+    tap(screen.ids.phone_submit)
+    assert "11位数字" in screen.ids.phone_problem.text and screen.step == "phone"
+    type_on(pad, "1")
+    tap(screen.ids.phone_submit)
+    wait_for(lambda: screen.step == "thanks", lambda: f"thanks, step {screen.step}")
+    assert "138****0001" in screen.ids.thanks.text and "致电" in screen.ids.thanks.text
+    assert PHONE not in "\n".join(all_texts(app.root))
+
+    wait_for(lambda: hall_rows(app, "SELECT 1 FROM reviews"), "review delivered by the outbox sender")
+    wait_for(lambda: app.hall.outbox.stats().pending == 0, "outbox emptied")
+    assert hall_rows(app, "SELECT target_id, level, overall, reasons FROM reviews") == [
+        ("YT2026SC000123", "dissatisfied", "satisfied", '["long_wait"]')]
+    assert hall_rows(app, "SELECT phone FROM callback_requests") == [(PHONE,)]
+
+    tap(screen.ids.thanks_done)
+    assert app.current_screen == "attract" and not app.session.holds_personal_data()
+    everything = "\n".join(all_texts(app.root))
+    assert PHONE not in everything and "138****0001" not in everything and pad.text == ""
+
+
+def test_a_ticket_just_taken_is_rated_after_the_service_not_now(make_demo_kiosk):
+    app = make_demo_kiosk(idcard=False)
+    app.start_session()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("ticket"))
+    ticket_screen = app.screen_manager.get_screen("ticket")
+    wait_for(lambda: ticket_screen.step == "choose", "queues shown")
+    tap(ticket_screen.queue_button(next(q for q in ticket_screen.view.queues if q.open).code))
+    wait_for(lambda: ticket_screen.step == "done", "ticket done")
+    number = ticket_screen.view.ticket.number
+    tap(ticket_screen.ids.done_button)                 # the ticket journey hands over to 好差评
+
+    screen = app.screen_manager.get_screen("review")
+    assert app.current_screen == "review"
+    wait_for(lambda: screen.step == "not_served", lambda: f"not served, step {screen.step}")
+    assert "二维码" in screen.ids.problem.text and number in screen.ids.problem_subject.text
+    tap(screen.ids.problem_done)
+    assert app.current_screen == "attract" and number not in "\n".join(all_texts(app.root))
+
+
+def test_from_the_home_tile_in_english_and_elder_mode_the_card_finds_cases_to_rate(make_demo_kiosk):
+    app = make_demo_kiosk(printer=False)
+    app.start_session()
+    app.toggle_language()
+    app.toggle_elder_mode()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("review"))
+    screen = app.screen_manager.get_screen("review")
+    assert screen.step == "waiting_card"
+    assert screen.ids.place_prompt.text == "Place your ID card on the reader to rate a matter you had handled"
+    tap(screen.ids.demo_card_button)                   # the first demo card: a citizen with two cases
+    wait_for(lambda: screen.step == "choose_case", lambda: f"cases shown, step {screen.step}")
+    assert screen.ids.greeting.text == "Hello, 张**"
+    tap(screen.case_button("YT2026JJ000045"))
+    assert screen.step == "rate" and screen.level_button("very_satisfied").ids.name.text == "Very satisfied"
+    tap(screen.level_button("very_satisfied"))
+    tap(screen.ids.skip_indicators)
+    wait_for(lambda: screen.step == "thanks", "thanks")
+    assert screen.ids.thanks.text.startswith("Thank you for your rating!")
+    assert "call" not in screen.ids.thanks.text        # satisfied: no call-back promised
+
+    tap(screen.ids.thanks_done)
+    citizen = demo_citizen("resident")
+    everything = "\n".join(all_texts(app.root))
+    for secret in ("张**", citizen.name, citizen.id_number, "YT2026JJ000045"):
+        assert secret not in everything
+    assert app.language == "zh" and not app.elder_mode   # the next citizen starts afresh
+
+
+def test_with_the_hall_gone_a_rating_is_kept_and_the_case_list_says_so(make_demo_kiosk):
+    app = make_demo_kiosk(printer=False)
+    app.hall.embedded.stop()                           # the backend goes away
+    screen = rate_case(app, "YT2026MZ000078")
+    tap(screen.level_button("basically_satisfied"))
+    tap(screen.ids.skip_indicators)
+    wait_for(lambda: screen.step == "thanks", "thanks")
+    assert "恢复后自动提交" in screen.ids.thanks.text
+    assert app.hall.outbox.stats().pending == 1        # kept on disk until the hall is back
+
+    app.go_home()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("review"))
+    app.place_next_demo_card()
+    wait_for(lambda: screen.step == "unavailable", lambda: f"unavailable, step {screen.step}")
+    assert "暂时无法查询" in screen.ids.problem.text
+
+
+def test_every_step_meets_the_text_and_touch_floor_in_elder_mode(make_app):
+    """Elder mode is the binding case: its touch targets are the largest the theme asks for."""
+    app = make_app()
+    app.start_session()
+    app.toggle_elder_mode()
+    app.toggle_language()                              # English words are the longer ones
+    app.show("review")
+    assert_every_step_meets_the_floor(app, app.screen_manager.get_screen("review"))
+
+
+def assert_every_step_meets_the_floor(app, screen) -> None:
+    """Each of the screen's steps: every shown text at least 18 dp, every shown button the theme's target."""
+    target = dp(app.theme.target_dp) - 0.5
+    for step, view in screen.screenshot_views():
+        screen.show(view)
+        frames(2)
+        shown = [widget for widget in screen.walk() if _shown(widget)]
+        buttons = [widget for widget in shown if isinstance(widget, ButtonBehavior)]
+        assert buttons, f"{step}: no button to go on with"
+        for widget in shown:
+            if isinstance(widget, Label) and widget.text:
+                assert widget.font_size >= dp(18), (step, widget.text)
+        for button in buttons:
+            assert button.width >= target and button.height >= target, (step, getattr(button, "text", ""),
+                                                                         button.size)
+
+
+def _shown(widget) -> bool:
+    node = widget
+    while node is not None and hasattr(node, "disabled"):
+        if node.opacity <= 0 or node.disabled or node.width <= 0 or node.height <= 0:
+            return False
+        node = node.parent
+    return True
