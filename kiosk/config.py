@@ -116,7 +116,7 @@ class IdCardReaderSettings(_Section):
     backend: Literal["serial", "sdtapi", "termb"] = "serial"
     port: str = "sim://none"
     baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
-    poll_interval_ms: int = Field(500, ge=300, le=5000)  # the SAM module needs at least 300 ms between polls
+    poll_interval_ms: int = Field(300, ge=300, le=5000)  # the SAM module needs at least 300 ms between polls
     library_path: str = ""
 
 

@@ -16,7 +16,7 @@ from kivy.core.window import Window
 from screens.kiosk_app import KioskApp
 from screens.window_setup import WINDOW_SIZES
 
-__all__ = ["Shot", "all_shots", "take_screenshots", "settle"]
+__all__ = ["Shot", "all_shots", "screen_states", "stage", "take_screenshots", "settle"]
 
 SETTLE_FRAMES = 3
 RESIZE_SETTLE_FRAMES = 12   # the offscreen GL surface follows a resize a few frames late
@@ -62,7 +62,8 @@ def settle(frames: int = SETTLE_FRAMES) -> None:
         EventLoop.idle()
 
 
-def _stage(app: KioskApp, shot: Shot) -> None:
+def stage(app: KioskApp, shot: Shot) -> None:
+    """Put the app in the shot's orientation, language, mode, screen and step (no picture taken)."""
     if tuple(Window.size) != WINDOW_SIZES[shot.orientation]:
         Window.size = WINDOW_SIZES[shot.orientation]
         settle(RESIZE_SETTLE_FRAMES)
@@ -91,7 +92,7 @@ def take_screenshots(app: KioskApp, out_dir: Path, shots: list[Shot] | None = No
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for shot in shots if shots is not None else all_shots(app):
-        _stage(app, shot)
+        stage(app, shot)
         settle()
         target = out_dir / shot.filename
         target.unlink(missing_ok=True)
