@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from kiosk.background import BackgroundWorker
 from kiosk.hall_models import Appointment, CitizenRecord, ProofKind
+from kiosk.journey import Journey
 from kiosk.session import Session
 
 __all__ = ["OneCardStep", "OneCardView", "OneCardJourney", "card_problem_key"]
@@ -57,24 +58,14 @@ def card_problem_key(error: BaseException) -> str:
     return "card.unreadable"
 
 
-class OneCardJourney:
+class OneCardJourney(Journey[OneCardView]):
     def __init__(self, *, hall: Any, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[OneCardView], None], today: Callable[[], date] = date.today) -> None:
+        super().__init__(OneCardView(OneCardStep.WAITING_CARD), on_change)
         self._hall = hall
         self._worker = worker
         self._session = session
-        self._on_change = on_change
         self._today = today
-        self._cancelled = False
-        self.view = OneCardView(OneCardStep.WAITING_CARD)
-
-    def cancel(self) -> None:
-        self._cancelled = True
-
-    def _show(self, view: OneCardView) -> None:
-        if not self._cancelled:
-            self.view = view
-            self._on_change(view)
 
     def begin(self) -> None:
         self._show(OneCardView(OneCardStep.WAITING_CARD))

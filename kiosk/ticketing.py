@@ -24,6 +24,7 @@ from typing import Any, Callable
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
 from kiosk.hall_models import Queue, Ticket
+from kiosk.journey import Journey
 from kiosk.printouts import QueueTicket, SiteLines
 
 __all__ = ["TicketStep", "TicketView", "TicketJourney", "print_problem_key"]
@@ -63,31 +64,19 @@ def print_problem_key(error: BaseException) -> str:
     return "printer.failed"
 
 
-class TicketJourney:
+class TicketJourney(Journey[TicketView]):
     def __init__(self, *, hall: Any, devices: Any, worker: BackgroundWorker, site: SiteLines, hall_name: str,
                  on_change: Callable[[TicketView], None], holder_name: str | None = None,
                  priority: str = "none") -> None:
+        super().__init__(TicketView(TicketStep.LOADING), on_change)
         self._hall = hall
         self._devices = devices
         self._worker = worker
         self._site = site
         self._hall_name = hall_name
-        self._on_change = on_change
         self._holder_name = holder_name
         self._priority = priority
         self._review_url: str | None = None
-        self._cancelled = False
-        self.view = TicketView(TicketStep.LOADING)
-
-    def cancel(self) -> None:
-        """The citizen left: answers still on their way are dropped, nothing more is shown."""
-        self._cancelled = True
-
-    def _show(self, view: TicketView) -> None:
-        if self._cancelled:
-            return
-        self.view = view
-        self._on_change(view)
 
     # --- steps ------------------------------------------------------------------------------------
 

@@ -4,11 +4,10 @@ the 一证通办 records. Logic in kiosk.one_card.OneCardJourney; this screen re
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.properties import ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 from kivy.utils import escape_markup
 
 from kiosk.one_card import OneCardJourney, OneCardStep, OneCardView
+from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, top_bar  # noqa: F401
 from screens.widgets.common import KioskLabel
@@ -16,24 +15,15 @@ from screens.widgets.common import KioskLabel
 __all__ = ["OneCardScreen"]
 
 
-class OneCardScreen(Screen):
-    service = StringProperty("one_card")
-    step = StringProperty("waiting_card")
-    view = ObjectProperty(OneCardView(OneCardStep.WAITING_CARD), rebind=True)
-    journey = ObjectProperty(None, allownone=True)
+class OneCardScreen(JourneyScreen):
+    def make_journey(self, app) -> OneCardJourney:
+        return OneCardJourney(hall=app.live_hall, worker=app.worker, session=app.session, on_change=self.show)
 
-    def _ensure_journey(self) -> OneCardJourney:
-        # A card placed on the attract screen arrives before this screen's on_enter (screen changes
-        # complete on the next frame), so whichever comes first starts the journey.
-        if self.journey is None:
-            app = App.get_running_app()
-            self.journey = OneCardJourney(hall=app.live_hall, worker=app.worker,
-                                          session=app.session, on_change=self.show)
-            self.journey.begin()
-        return self.journey
+    def blank_view(self) -> OneCardView:
+        return OneCardView(OneCardStep.WAITING_CARD)
 
     def on_enter(self, *_args) -> None:
-        self._ensure_journey()
+        super().on_enter()
         # Two positions, twice a second: the card "lands" on the reader. Stepped rather than smooth, so
         # a machine without a GPU redraws twice a second instead of sixty times, and the reader's
         # threads keep the processor.
@@ -45,24 +35,11 @@ class OneCardScreen(Screen):
 
     def on_leave(self, *_args) -> None:
         self._glide.cancel()
-        if self.journey is not None:
-            self.journey.cancel()
-            self.journey = None
-        self.show(OneCardView(OneCardStep.WAITING_CARD))  # nothing of this citizen's stays on screen
+        super().on_leave()
 
-    def on_reader_event(self, event) -> None:
-        from drivers.idcard import CardRead, ReadFailed
-
-        if isinstance(event, CardRead):
-            self._ensure_journey().card_read(event.identity)
-        elif isinstance(event, ReadFailed):
-            self._ensure_journey().card_failed(event.error)
-
-    def show(self, view: OneCardView) -> None:
+    def render(self, view: OneCardView) -> None:
         if view.step is OneCardStep.WAITING_CARD and self.manager and self.manager.current == self.name:
             App.get_running_app().speak("card.place")
-        self.view = view
-        self.step = view.step.value
         self._fill_lists(view)
 
     def screenshot_views(self) -> list[tuple[str, OneCardView]]:

@@ -2,13 +2,13 @@
 kiosk.ticketing.TicketJourney; this screen only renders its view and passes on the citizen's taps."""
 
 from kivy.app import App
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import ObjectProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from kiosk.printouts import SiteLines
 from kiosk.ticketing import TicketJourney, TicketStep, TicketView
+from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, top_bar  # noqa: F401
 
@@ -19,34 +19,21 @@ class QueueButton(ButtonBehavior, BoxLayout):
     queue = ObjectProperty(None, allownone=True)
 
 
-class TicketScreen(Screen):
-    service = StringProperty("ticket")
-    step = StringProperty("loading")
-    view = ObjectProperty(TicketView(TicketStep.LOADING), rebind=True)
-    journey = ObjectProperty(None, allownone=True)
-
-    def on_enter(self, *_args) -> None:
-        app = App.get_running_app()
+class TicketScreen(JourneyScreen):
+    def make_journey(self, app) -> TicketJourney:
         printer = app.settings.devices.printer
-        self.journey = TicketJourney(
+        return TicketJourney(
             hall=app.live_hall, devices=app.devices, worker=app.worker,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
             hall_name=app.site_name("zh"), on_change=self.show,
         )
-        self.journey.begin()
 
-    def on_leave(self, *_args) -> None:
-        if self.journey is not None:
-            self.journey.cancel()
-            self.journey = None
-        self.show(TicketView(TicketStep.LOADING))  # nothing of this citizen's stays on the screen
+    def blank_view(self) -> TicketView:
+        return TicketView(TicketStep.LOADING)
 
-    def show(self, view: TicketView) -> None:
+    def render(self, view: TicketView) -> None:
         if view.step is TicketStep.DONE:
-            app = App.get_running_app()
-            app.speak("ticket.take_ticket" if view.printed else "ticket.not_printed")
-        self.view = view
-        self.step = view.step.value
+            App.get_running_app().speak("ticket.take_ticket" if view.printed else "ticket.not_printed")
         if view.step is TicketStep.CHOOSE:
             self._fill_queues(view)
 

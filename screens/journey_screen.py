@@ -1,0 +1,77 @@
+"""The screen side of a journey: start it when the citizen arrives (or when a card arrives first), hand it
+the reader's events, render each view it reports, and leave nothing behind when the citizen goes.
+
+    class TicketScreen(JourneyScreen):
+        def make_journey(self, app): return TicketJourney(..., on_change=self.show)
+        def blank_view(self): return TicketView(TicketStep.LOADING)
+        def render(self, view): ...   # fill lists that .kv cannot express
+"""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+__all__ = ["JourneyScreen"]
+
+
+class JourneyScreen(Screen):
+    service = StringProperty("")
+    step = StringProperty("")
+    # rebind: .kv rules read attributes of the view (root.view.ticket.number).
+    view = ObjectProperty(None, allownone=True, rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def __init__(self, **kwargs) -> None:
+        blank = self.blank_view()
+        # Set before the .kv rules are applied, which read the view.
+        super().__init__(view=blank, step=blank.step.value, **kwargs)
+        self.render(blank)
+
+    # --- what each journey screen provides ------------------------------------------------------
+
+    def make_journey(self, app):
+        raise NotImplementedError
+
+    def blank_view(self):
+        raise NotImplementedError
+
+    def render(self, view) -> None:
+        """Called after every new view, for what .kv rules cannot express (dynamic lists). Not named
+        on_view: Kivy calls on_<property> by itself on every change of `view`."""
+
+    # --- the shared behaviour -------------------------------------------------------------------
+
+    def ensure_journey(self):
+        # A card placed on the attract screen arrives before this screen's on_enter (screen changes
+        # complete on the next frame), so whichever comes first starts the journey.
+        if self.journey is None:
+            self.journey = self.make_journey(App.get_running_app())
+            self.journey.begin()
+        return self.journey
+
+    def on_enter(self, *_args) -> None:
+        self.ensure_journey()
+
+    def on_leave(self, *_args) -> None:
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.show(self.blank_view())  # nothing of this citizen's stays on the screen
+
+    def on_reader_event(self, event) -> None:
+        from drivers.idcard import CardRead, ReadFailed
+
+        journey = self.ensure_journey()
+        if isinstance(event, CardRead) and hasattr(journey, "card_read"):
+            journey.card_read(event.identity)
+        elif isinstance(event, ReadFailed) and hasattr(journey, "card_failed"):
+            journey.card_failed(event.error)
+        elif isinstance(event, CardRead):
+            event.identity.wipe()  # this journey does not use identities: keep none
+
+    def show(self, view) -> None:
+        self.view = view
+        self.step = view.step.value
+        self.render(view)
