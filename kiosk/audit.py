@@ -49,8 +49,7 @@ def mask_personal(text: str) -> str:
 class AuditLog:
     def __init__(self, folder: str | os.PathLike[str], *, outbox: Callable[[], Any] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self.path = Path(folder) / "audit.log"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(folder) / "audit.log"   # the folder is made at the first record
         self._outbox = outbox or (lambda: None)
         self._clock = clock
         self._lock = threading.Lock()
@@ -73,6 +72,7 @@ class AuditLog:
                 queued = False  # the local line below still records it, and says so
         entry = AuditRecord(at, action, severity, detail, queued)
         line = json.dumps(entry.__dict__, ensure_ascii=False)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock, self.path.open("a", encoding="utf-8") as file:
             file.write(line + "\n")
             file.flush()

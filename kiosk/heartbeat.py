@@ -81,7 +81,7 @@ class HealthReporter:
         self._events: deque[tuple[str, str, str]] = deque(maxlen=200)  # kept while there is no outbox yet
         self._hall_offline_since: float | None = None
         self._hall_alerted = False
-        self._next_beat = self._clock()
+        self._next_beat = self._started_at + interval_s   # the first once device states have settled
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None

@@ -19,7 +19,7 @@ import os
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from kiosk.audit import AuditLog, mask_personal
 from kiosk.config import Settings
@@ -38,13 +38,25 @@ class ExportFailed(Exception):
 
 
 class RememberingDeviceHub(DeviceHub):
-    """The app's device hub, keeping the last document it was asked to print, for the print preview."""
+    """The app's device hub, keeping the last document it was asked to print (for the print preview) and
+    calling `after_print()` when a job ends either way (the printer watch then reads the status at once)."""
 
     last_printout: Printout | None = None
+    after_print: Callable[[], None] = staticmethod(lambda: None)
 
-    def print(self, document: Printout, **callbacks: Any) -> None:
+    def print(self, document: Printout, *, on_result: Callable[[Any], None],
+              on_error: Callable[[BaseException], None]) -> None:
         self.last_printout = document
-        super().print(document, **callbacks)
+
+        def printed(result: Any) -> None:
+            self.after_print()
+            on_result(result)
+
+        def failed(error: BaseException) -> None:
+            self.after_print()
+            on_error(error)
+
+        super().print(document, on_result=printed, on_error=failed)
 
 
 def test_page(settings: Settings, now: datetime) -> TestPage:

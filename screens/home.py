@@ -16,6 +16,7 @@ class ServiceTile(ButtonBehavior, BoxLayout):
     """A big touch target naming the service in words (never colour or an icon alone)."""
 
     service = StringProperty("")
+    mode = StringProperty("full")   # full | number_on_screen | disabled (device health)
 
 
 class HomeScreen(Screen):

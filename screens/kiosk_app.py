@@ -6,6 +6,12 @@ App-wide state lives in Kivy properties that every .kv file reads (`app.language
 
     app = KioskApp(settings, Catalogue.load(), fonts)
     app.run()
+
+Unattended operation lives here too: device health decides which journeys the home screen offers
+(`service_modes`, `health_notices`) and whether the kiosk shows its out-of-service screen by itself
+(`unavailable`: broken | suspended | closed); state changes go to the hall as events and heartbeats
+(kiosk.heartbeat); the systemd watchdog is pinged from this UI loop; five taps in the top-left corner
+open the technician's PIN pad, and maintenance mode has its own inactivity timeout.
 """
 
 from __future__ import annotations
@@ -18,14 +24,21 @@ from typing import Callable
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk.audit import AuditLog
 from kiosk.background import BackgroundWorker
 from kiosk.config import Secrets, Settings
-from kiosk.devices import DeviceHub
+from kiosk.diagnostics import app_version, collect
 from kiosk.fonts import FontSet
+from kiosk.health import DeviceHealth, PrinterWatch, ServiceMode, availability, out_of_service
+from kiosk.heartbeat import HealthReporter
+from kiosk.maintenance import CornerGesture, EntryLocked, NoPinConfigured, PinGate, PinRejected, in_top_left
+from kiosk.maintenance_actions import RememberingDeviceHub
+from kiosk.opening_hours import OpeningHours
+from kiosk.watchdog import SystemdNotifier
 from kiosk.i18n import Catalogue, format_date
 from kiosk.session import IdlePhase, IdleWatch, Session
 from kiosk.speech import Speaker
@@ -33,9 +46,12 @@ from kiosk.theme import STANDARD, theme_for
 from screens.attract import AttractScreen
 from screens.home import HomeScreen
 from screens.kv import load_kv_beside
+from screens.maintenance import MaintenanceScreen
+from screens.out_of_service import OutOfServiceScreen
 from screens.service import ServiceScreen
 from screens.journeys import JOURNEY_SCREENS
 from screens.widgets.idle_dialog import IdleDialog
+from screens.widgets.pin_pad import PinPad
 
 __all__ = ["KioskApp"]
 
@@ -45,6 +61,11 @@ ESCAPE_KEYS = {27, 1001}   # Esc, and Android's back button: neither may leave t
 SETTINGS_KEYS = {282}      # F1 opens Kivy's settings panel by default
 DEMO_CARD_KEY = 286        # F5: the demo profile places the next demo card on the simulated reader
 IDLE_CHECK_INTERVAL_S = 0.25
+PRINTER_CHECK_INTERVAL_S = 20.0
+# Screens a citizen can be moved off without losing anything: the out-of-service screen may replace them.
+RESTING_SCREENS = ("attract", "home", "out_of_service")
+# On-site edits that only take effect at the next start (screens and the speaker are built once).
+RESTART_TO_APPLY = {"services", "speech.enabled", "speech.volume"}
 
 
 class KioskRoot(BoxLayout):
@@ -63,6 +84,15 @@ class KioskApp(App):
     font_problem = StringProperty("")
     hall_state = StringProperty("connecting")   # connecting | online | offline
     demo_reader_available = BooleanProperty(False)  # a simulated reader: the demo may place cards
+    printer_state = StringProperty("unknown")  # a PrinterState value, "absent" or "unknown"
+    reader_state = StringProperty("unknown")   # a ReaderState value, "absent" or "unknown"
+    service_modes = DictProperty({})           # service → "full" | "number_on_screen" | "disabled"
+    health_notices = ListProperty([])          # catalogue keys of the home screen's device notices
+    unavailable = StringProperty("")           # "" | "broken" | "suspended" | "closed"
+    suspended = BooleanProperty(False)         # the technician's 暂停服务
+    suspend_notice = StringProperty("")
+    next_opening_text = StringProperty("")
+    maintenance_active = BooleanProperty(False)
 
     use_kivy_settings = False
 
@@ -81,7 +111,21 @@ class KioskApp(App):
         speech = settings.speech
         self.speaker = speaker or Speaker(enabled=speech.enabled, rate_wpm=speech.rate_wpm, volume=speech.volume)
         self.worker = BackgroundWorker(deliver=self.deliver)
-        self.devices = DeviceHub(settings, self.worker, self.deliver, on_reader_event=self.on_reader_event)
+        self.devices = RememberingDeviceHub(settings, self.worker, self.deliver, on_reader_event=self.on_reader_event)
+        self.devices.after_print = self._check_printer_now
+        self.printer_watch: PrinterWatch | None = None
+        self.reporter = HealthReporter(self._outbox, app_version=app_version(),
+                                       interval_s=settings.health.heartbeat_interval_s,
+                                       backend_alert_after_s=settings.health.backend_alert_after_min * 60)
+        self.audit_log = AuditLog(settings.data_dir / "audit", outbox=self._outbox)
+        self.pin_gate = PinGate(secrets.maintenance_pin_hash if secrets else "", clock=monotonic)
+        self.gesture = CornerGesture(settings.maintenance.gesture_taps, settings.maintenance.gesture_window_s)
+        self.opening_hours = OpeningHours(settings.opening_hours)
+        self.notifier = SystemdNotifier()
+        self.pin_pad: PinPad | None = None
+        self._maintenance_touched = 0.0
+        self._started_at = monotonic()
+        self._closed = False
         self.settings = settings
         self.catalogue = catalogue
         self.fonts = fonts
@@ -104,14 +148,18 @@ class KioskApp(App):
         self.screen_manager = ScreenManager(transition=NoTransition())
         self.screen_manager.add_widget(AttractScreen(name="attract"))
         self.screen_manager.add_widget(HomeScreen(name="home"))
+        self.screen_manager.add_widget(OutOfServiceScreen(name="out_of_service"))
+        self.screen_manager.add_widget(MaintenanceScreen(name="maintenance"))
         for service in self.settings.services:
             screen_class = JOURNEY_SCREENS.get(service, ServiceScreen)
             self.screen_manager.add_widget(screen_class(name=service, service=service))
         root = KioskRoot()
         root.add_widget(self.screen_manager, index=1)  # between the font warning and the offline banner
         self.idle_dialog = IdleDialog()
+        self.pin_pad = PinPad()
         self._follow_window_shape(Window, Window.size)
         self._update_clock_texts()
+        self._update_health()
         return root
 
     def on_start(self) -> None:
@@ -125,6 +173,16 @@ class KioskApp(App):
             self.connect_hall()
         if self._start_devices:
             self.worker.run(self.devices.start, on_result=self._devices_started, on_error=self._devices_failed)
+        devices = self.settings.devices
+        if not devices.printer.enabled:
+            self._printer_state_changed("absent", "no printer in this profile")
+        if not devices.idcard.enabled:
+            self._reader_state_changed("absent", "no ID card reader in this profile")
+        self.reporter.start()
+        self.notifier.ready()
+        if self.notifier.ping_interval_s:
+            self._watchdog_event = Clock.schedule_interval(lambda _dt: self.notifier.ping(),
+                                                           self.notifier.ping_interval_s)
 
     @staticmethod
     def deliver(callback: Callable[[], None]) -> None:
@@ -133,6 +191,11 @@ class KioskApp(App):
 
     def _devices_started(self, _result=None) -> None:
         self.demo_reader_available = self.devices.demo_reader is not None
+        if self.devices.printer is not None and self.printer_watch is None:
+            self.printer_watch = PrinterWatch(
+                self.devices.printer.status, interval=PRINTER_CHECK_INTERVAL_S,
+                on_state=lambda state, message: self.deliver(lambda: self._printer_state_changed(state, message)),
+            ).start()
 
     def _devices_failed(self, error: BaseException) -> None:
         log.error("devices could not be started: %s: %s", type(error).__name__, error)
@@ -140,12 +203,14 @@ class KioskApp(App):
     def on_reader_event(self, event) -> None:
         """A card event, on the UI thread. A card placed on the attract or home screen opens 一证通办;
         a card no screen wants is wiped at once."""
-        from drivers.idcard import CardRead
+        from drivers.idcard import CardRead, ReaderStateChanged
 
         if self.screen_manager is None:
             return
+        if isinstance(event, ReaderStateChanged):
+            self._reader_state_changed(event.state.value, event.detail)
         if (isinstance(event, CardRead) and self.current_screen in ("attract", "home")
-                and "one_card" in self.settings.services):
+                and "one_card" in self.settings.services and not self.unavailable):
             if not self.session.active:
                 self.start_session()
             self.open_service("one_card")
@@ -187,6 +252,10 @@ class KioskApp(App):
     def _hall_reachable(self, online: bool) -> None:
         self.hall_state = "online" if online else "offline"
 
+    def on_hall_state(self, _app, state: str) -> None:
+        self.reporter.report("hall", state)
+        self._update_health()
+
     def _hall_failed(self, error: BaseException) -> None:
         self.hall_state = "offline"
         log.error("hall connection could not be set up: %s: %s", type(error).__name__, error)
@@ -199,9 +268,16 @@ class KioskApp(App):
     def on_stop(self) -> None:
         Window.unbind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
                       on_touch_down=self._on_any_touch, size=self._follow_window_shape)
-        for event in (getattr(self, "_clock_event", None), getattr(self, "_idle_event", None)):
+        for event in (getattr(self, "_clock_event", None), getattr(self, "_idle_event", None),
+                      getattr(self, "_watchdog_event", None)):
             if event is not None:
                 event.cancel()
+        self.notifier.stopping()
+        self.notifier.close()
+        if self.printer_watch is not None:
+            self.printer_watch.stop()
+            self.printer_watch = None
+        self.reporter.stop()
         self.devices.stop()
         self.speaker.close()
         self.worker.shutdown(wait=False)
@@ -226,6 +302,12 @@ class KioskApp(App):
         now = self._wall_clock()
         self.date_text = format_date(now, self.language, self.catalogue)
         self.time_text = now.strftime("%H:%M")
+        closed = not self.opening_hours.is_open(now)
+        if closed != self._closed:
+            self._closed = closed
+            opening = self.opening_hours.next_opening(now) if closed else None
+            self.next_opening_text = opening.strftime("%Y-%m-%d %H:%M") if opening else ""
+            self._update_health()
 
     # --- the citizen's session -------------------------------------------------------------------
 
@@ -248,7 +330,7 @@ class KioskApp(App):
             self.end_session()
 
     def go_home(self) -> None:
-        self.show("home" if self.session.active else "attract")
+        self.show("home" if self.session.active else self._resting_screen())
 
     def end_session(self) -> None:
         """The citizen is done or gone: wipe everything personal and return to the attract screen."""
@@ -258,7 +340,8 @@ class KioskApp(App):
         self.pending_review = None
         self._apply_language(self.session.language)
         self._apply_elder_mode(self.session.elder_mode)
-        self.show("attract")
+        if not self.maintenance_active:
+            self.show(self._resting_screen())
         log.info("session ended")
 
     def show(self, screen_name: str) -> None:
@@ -298,7 +381,12 @@ class KioskApp(App):
             self.idle_dialog.dismiss(animation=False)
 
     def check_idle(self) -> None:
-        """Called by the clock: open, update or act on the "是否继续办理?" countdown."""
+        """Called by the clock: open, update or act on the "是否继续办理?" countdown; end an idle
+        maintenance visit."""
+        if self.maintenance_active:
+            if self._monotonic() - self._maintenance_touched >= self.settings.maintenance.timeout_s:
+                self.leave_maintenance("timeout")
+            return
         if not self.session.active:
             return
         phase, seconds_left = self.idle_watch.phase(self._monotonic())
@@ -312,9 +400,14 @@ class KioskApp(App):
         elif phase is IdlePhase.EXPIRED:
             self.end_session()
 
-    def _on_any_touch(self, _window, _touch) -> bool:
+    def _on_any_touch(self, window, touch) -> bool:
         # Only observes: the touch goes on to the widgets (the dialog's own buttons included).
-        self.idle_watch.touch(self._monotonic())
+        now = self._monotonic()
+        self.idle_watch.touch(now)
+        self._maintenance_touched = now
+        corner = in_top_left(touch.x, touch.y, window.width, window.height)
+        if self.gesture.tap(in_corner=corner, now=now) and not self.maintenance_active:
+            self.open_pin_pad()
         return False
 
     # --- lockdown ---------------------------------------------------------------------------------
@@ -337,6 +430,154 @@ class KioskApp(App):
     def _follow_window_shape(self, _window, size) -> None:
         width, height = size
         self.landscape = width > height
+
+
+    # --- device health and availability ---------------------------------------------------------------
+
+    def _outbox(self):
+        return self.hall.outbox if self.hall is not None else None
+
+    def _check_printer_now(self) -> None:
+        if self.printer_watch is not None:
+            self.printer_watch.check_now()
+
+    def _printer_state_changed(self, state: str, message: str = "") -> None:
+        self.printer_state = state
+        self.reporter.report("printer", state, message)
+        self._update_health()
+
+    def _reader_state_changed(self, state: str, detail: str = "") -> None:
+        self.reader_state = state
+        self.reporter.report("reader", state, detail)
+        self._update_health()
+
+    def _update_health(self) -> None:
+        """Recompute what the kiosk offers from the device states, the 暂停服务 switch and the opening
+        hours; move to or from the out-of-service screen where no citizen is in the middle of something."""
+        health = DeviceHealth(printer=self.printer_state, reader=self.reader_state, hall=self.hall_state)
+        offered = availability(self.settings, health)
+        self.service_modes = {service: item.mode.value for service, item in offered.items()}
+        notices = []
+        for item in offered.values():
+            key = ("health.printer_screen_only" if item.mode is ServiceMode.NUMBER_ON_SCREEN
+                   else f"health.{item.reason}_notice" if item.mode is ServiceMode.DISABLED else None)
+            if key and key not in notices:
+                notices.append(key)
+        self.health_notices = notices
+        if self.suspended:
+            self.unavailable = "suspended"
+        elif self._closed:
+            self.unavailable = "closed"
+        elif out_of_service(self.settings, health):
+            self.unavailable = "broken"
+        else:
+            self.unavailable = ""
+        if self.screen_manager is None or self.maintenance_active:
+            return
+        if self.unavailable and self.current_screen in RESTING_SCREENS:
+            if self.session.active:
+                self.end_session()
+            else:
+                self.show("out_of_service")
+        elif not self.unavailable and self.current_screen == "out_of_service":
+            self.show("attract")
+
+    def _resting_screen(self) -> str:
+        return "out_of_service" if self.unavailable else "attract"
+
+    def service_mode(self, service: str, modes: dict) -> str:
+        """For .kv: pass `app.service_modes` so the tile re-renders when it changes."""
+        return modes.get(service, ServiceMode.FULL.value)
+
+    def unavailable_text(self, language: str, unavailable: str, next_opening: str) -> str:
+        if unavailable == "closed":
+            return (self.tr("health.closed_text", language, when=next_opening) if next_opening
+                    else self.tr("health.closed_no_opening", language))
+        if unavailable == "suspended":
+            return self.tr("health.suspended_text", language)
+        return self.tr("health.out_of_service_text", language) if unavailable else ""
+
+    def open_service(self, service: str) -> None:
+        if self.service_modes.get(service) == ServiceMode.DISABLED.value:
+            return  # its tile is disabled; a stale touch must not open it either
+        self.show(service)
+
+    # --- maintenance mode ----------------------------------------------------------------------------
+
+    def audit(self, action: str, detail: str = "", severity: str = "info") -> None:
+        """Record a technician's action (masked) on disk and to the hall, off the UI thread."""
+        self.worker.run(lambda: self.audit_log.record(action, detail, severity=severity),
+                        on_error=lambda error: log.error("audit record failed: %s", error))
+
+    def open_pin_pad(self) -> None:
+        if self.pin_pad is not None and not self.pin_pad.is_open:
+            self.pin_pad.message = ""
+            self.pin_pad.open(animation=False)
+
+    def submit_maintenance_pin(self, pin: str) -> None:
+        """Check the PIN on a worker thread (scrypt takes a tenth of a second by design)."""
+        assert self.pin_pad is not None
+        self.pin_pad.busy = True
+        self.pin_pad.message = self.tr("maintenance.pin_checking", self.language)
+        self.worker.run(lambda: self.pin_gate.check(pin), on_result=lambda _none: self.enter_maintenance(),
+                        on_error=self._pin_refused)
+
+    def _pin_refused(self, error: BaseException) -> None:
+        assert self.pin_pad is not None
+        self.pin_pad.busy = False
+        if isinstance(error, PinRejected):
+            self.pin_pad.message = self.tr("maintenance.pin_wrong", self.language, left=error.attempts_left)
+            self.audit("pin_failed", str(error), "warning")
+        elif isinstance(error, EntryLocked):
+            self.pin_pad.message = self.tr("maintenance.pin_locked", self.language, seconds=round(error.seconds_left))
+            self.audit("entry_locked", str(error), "error")
+        elif isinstance(error, NoPinConfigured):
+            self.pin_pad.message = self.tr("maintenance.pin_not_set", self.language)
+            self.audit("pin_not_set", str(error), "warning")
+        else:
+            raise error
+
+    def enter_maintenance(self) -> None:
+        if self.pin_pad is not None:
+            self.pin_pad.dismiss(animation=False)
+        if self.session.active:
+            self.end_session()  # the citizen's data goes before the technician's screen comes
+        self.maintenance_active = True
+        self._maintenance_touched = self._monotonic()
+        self.show("maintenance")
+        self.audit("entry", "maintenance mode entered with the PIN")
+
+    def leave_maintenance(self, reason: str = "left") -> None:
+        self.maintenance_active = False
+        self.audit("exit", f"maintenance mode ended: {reason}")
+        self.show(self._resting_screen())
+
+    def set_suspended(self, suspended: bool) -> None:
+        """The technician's 暂停服务 switch: the out-of-service screen with its notice, until switched back."""
+        self.suspended = suspended
+        self.audit("suspend" if suspended else "resume",
+                   "kiosk paused by the technician" if suspended else "kiosk back in service")
+        self._update_health()
+
+    def collect_diagnostics(self) -> list:
+        """Every diagnostics line for the running kiosk. Blocking: call from a worker thread."""
+        hall = self.hall
+        reader_state = None if self.reader_state == "unknown" else self.reader_state
+        return collect(self.settings, printer=self.devices.printer, reader_state=reader_state,
+                       client=hall.client if hall else None, outbox=hall.outbox if hall else None,
+                       uptime_s=self._monotonic() - self._started_at)
+
+    def apply_settings(self, settings: Settings, key: str) -> bool:
+        """Use an on-site edit now where the running app can; True when it needs a restart to apply."""
+        self.settings = settings
+        self.idle_watch.set_idle_timeout(self._idle_timeout(), self._monotonic())
+        self._update_health()
+        return key in RESTART_TO_APPLY
+
+    def restart(self) -> None:
+        """End the app; systemd (Restart=always) starts it again within seconds."""
+        self.worker.run(lambda: self.audit_log.record("restart", "restart requested from the maintenance page"),
+                        on_result=lambda _record: self.stop(), on_error=lambda _error: self.stop())
 
 
 load_kv_beside(__file__)

@@ -86,13 +86,19 @@ def test_heartbeats_follow_the_interval_and_coalesce_while_undelivered(outbox: O
     clock = Clock()
     reporter = HealthReporter(lambda: outbox, app_version="0.1.0", interval_s=60, clock=clock)
     reporter.run_once()
+    assert outbox.pending("heartbeat", 10) == []   # the first waits one interval: states have settled by then
+    clock.now += 60
+    reporter.run_once()
     clock.now += 30
-    reporter.run_once()                     # not due: still the first
-    assert outbox.pending("heartbeat", 10)[0].payload["uptime_seconds"] == 0
+    reporter.run_once()                             # not due: still the first
+    assert outbox.pending("heartbeat", 10)[0].payload["uptime_seconds"] == 60
     clock.now += 30
     reporter.run_once()
     [newest] = outbox.pending("heartbeat", 10)
-    assert newest.payload["uptime_seconds"] == 60
+    assert newest.payload["uptime_seconds"] == 120
+    reporter.beat_now()
+    reporter.run_once()
+    assert outbox.pending("heartbeat", 10)[0].id != newest.id
 
 
 def test_the_hall_unreachable_for_n_minutes_is_one_event_and_its_return_another(outbox: Outbox) -> None:
@@ -140,6 +146,7 @@ def test_the_running_reporter_gets_events_and_heartbeats_into_the_hall(hall_serv
     reporter = HealthReporter(lambda: outbox, app_version="0.1.0", interval_s=60)
     reporter.report("printer", "ready")
     reporter.report("printer", "paper_near_end", "paper roll nearly used up: replace it soon")
+    reporter.beat_now()
     reporter.start()
     try:
         events = wait_until(lambda: hall_rows(hall_server.db_path, "SELECT type, severity, message FROM device_events"),

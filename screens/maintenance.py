@@ -1,0 +1,255 @@
+"""The technician's page: diagnostics with a verdict per line, device tests, the outbox's refused items,
+the cached guides, 暂停服务, export, on-site settings, restart, leave.
+
+Reached only through the hidden gesture and the PIN (the app owns entry, exit and the inactivity timeout).
+Everything slow runs on the app's worker and comes back through the clock; every action is audited
+(`app.audit`), and nothing personal is shown: the reader test shows a masked name and number, and the
+settings view never shows the secrets file's contents.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+
+from kivy.app import App
+from kivy.core.image import Image as CoreImage
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.config import ConfigError, edit_setting, setting_value
+from kiosk.diagnostics import Verdict
+from kiosk.maintenance_actions import ExportFailed, export_bundle, reader_test_result, test_page, usb_targets
+from screens.kv import load_kv_beside
+from screens.widgets import common  # noqa: F401  (KioskLabel, KioskButton rules)
+
+__all__ = ["MaintenanceScreen", "DiagnosticRow", "DeadItemRow", "SettingButton"]
+
+VERDICT_COLOURS = {Verdict.OK: "#1b7f3b", Verdict.INFO: "#333333", Verdict.WARNING: "#8a5a00", Verdict.FAULT: "#b00020"}
+
+
+class DiagnosticRow(BoxLayout):
+    line_text = StringProperty("")
+    colour = StringProperty("#333333")
+
+
+class DeadItemRow(BoxLayout):
+    item_id = StringProperty("")
+    description = StringProperty("")
+
+
+class SettingButton(BoxLayout):
+    key = StringProperty("")
+    value = StringProperty("")
+
+
+class MaintenanceScreen(Screen):
+    status_text = StringProperty("")
+    reader_testing = BooleanProperty(False)
+    edit_key = StringProperty("")
+
+    def on_enter(self, *_args) -> None:
+        self.status_text = ""
+        self.reader_testing = False
+        self.ids.preview.texture = None
+        self.run_diagnostics()
+        self.refresh_outbox()
+        self.show_settings()
+
+    def _app(self):
+        return App.get_running_app()
+
+    def _say(self, key: str, **values) -> None:
+        app = self._app()
+        self.status_text = app.tr(key, app.language, **values)
+
+    def _failed(self, what: str):
+        def report(error: BaseException) -> None:
+            self._say("maintenance.failed", reason=str(error))
+            self._app().audit(f"{what}_failed", f"{type(error).__name__}: {error}", "warning")
+        return report
+
+    # --- diagnostics -------------------------------------------------------------------------------
+
+    def run_diagnostics(self) -> None:
+        app = self._app()
+        self.ids.lines.clear_widgets()
+        self.ids.lines.add_widget(DiagnosticRow(line_text=app.tr("maintenance.running", app.language)))
+        app.worker.run(app.collect_diagnostics, on_result=self.show_lines, on_error=self._failed("diagnostics"))
+
+    def show_lines(self, lines) -> None:
+        self.lines = lines
+        self.ids.lines.clear_widgets()
+        for line in lines:
+            self.ids.lines.add_widget(DiagnosticRow(line_text=line.text(), colour=VERDICT_COLOURS[line.verdict]))
+
+    # --- device tests ------------------------------------------------------------------------------
+
+    def print_test_page(self) -> None:
+        app = self._app()
+        printer = app.devices.printer
+        if printer is None:
+            self._say("maintenance.failed", reason="no printer is open")
+            return
+
+        def printed(result) -> None:
+            self._say("maintenance.test_page_done")
+            app.audit("test_page", f"test page printed ({result.status.state.value})")
+            self.run_diagnostics()
+
+        app.worker.run(lambda: printer.print_document(test_page(app.settings, datetime.now())),
+                       on_result=printed, on_error=self._failed("test_page"))
+
+    def start_reader_test(self) -> None:
+        self.reader_testing = True
+        self._say("maintenance.reader_test_waiting")
+
+    def on_reader_event(self, event) -> None:
+        """Card events while this page is shown: a result for the reader test, else wiped unseen."""
+        from drivers.idcard import CardRead, ReadFailed
+
+        if not isinstance(event, (CardRead, ReadFailed)):
+            return
+        if not self.reader_testing:
+            if isinstance(event, CardRead):
+                event.identity.wipe()
+            return
+        self.reader_testing = False
+        ok, text = reader_test_result(event)
+        self._say("maintenance.reader_test_ok" if ok else "maintenance.reader_test_failed",
+                  **({"card": text} if ok else {"reason": text}))
+        self._app().audit("reader_test", f"card read: {text}" if ok else f"read failed: {text}",
+                          "info" if ok else "warning")
+
+    def show_preview(self) -> None:
+        from drivers.printer import render_preview_png
+
+        app = self._app()
+        document = app.devices.last_printout
+        if document is None:
+            self._say("maintenance.preview_none")
+            return
+        width = app.settings.devices.printer.paper_width
+
+        def shown(png: bytes) -> None:
+            self.ids.preview.texture = CoreImage(io.BytesIO(png), ext="png").texture
+            self.status_text = ""
+            app.audit("preview", f"preview of the last {type(document).__name__}")
+
+        app.worker.run(lambda: render_preview_png(document, paper_width_mm=width), on_result=shown,
+                       on_error=self._failed("preview"))
+
+    # --- outbox and catalogue ----------------------------------------------------------------------
+
+    def refresh_outbox(self) -> None:
+        app = self._app()
+        box = self.ids.dead_items
+        box.clear_widgets()
+        if app.hall is None:
+            box.add_widget(DiagnosticRow(line_text=app.tr("maintenance.no_hall", app.language)))
+            return
+        outbox = app.hall.outbox
+
+        def show(items) -> None:
+            box.clear_widgets()
+            if not items:
+                box.add_widget(DiagnosticRow(line_text=app.tr("maintenance.outbox_empty", app.language)))
+            for item in items:
+                when = datetime.fromtimestamp(item.created_at).strftime("%m-%d %H:%M")
+                box.add_widget(DeadItemRow(item_id=item.id, description=f"{item.kind} {when} ×{item.attempts}: "
+                                                                        f"{item.reason}"))
+
+        app.worker.run(outbox.dead_items, on_result=show, on_error=self._failed("outbox"))
+
+    def retry_dead(self, item_id: str) -> None:
+        app = self._app()
+
+        def done(requeued: bool) -> None:
+            app.audit("outbox_retry", f"dead item {item_id} {'requeued' if requeued else 'was already gone'}")
+            self.refresh_outbox()
+
+        app.worker.run(lambda: app.hall.outbox.requeue_dead(item_id), on_result=done, on_error=self._failed("outbox"))
+
+    def refresh_catalogue(self) -> None:
+        app = self._app()
+        if app.hall is None:
+            self._say("maintenance.no_hall")
+            return
+
+        def done(count: int) -> None:
+            self._say("maintenance.refreshed", count=count)
+            app.audit("catalogue_refresh", f"{count} cached guide file(s) refreshed")
+
+        app.worker.run(app.hall.catalogue.refresh_all, on_result=done, on_error=self._failed("catalogue_refresh"))
+
+    # --- kiosk-wide -----------------------------------------------------------------------------------
+
+    def toggle_suspended(self) -> None:
+        app = self._app()
+        app.suspend_notice = self.ids.notice_input.text.strip()
+        app.set_suspended(not app.suspended)
+
+    def export(self) -> None:
+        app = self._app()
+
+        def work():
+            targets = usb_targets()
+            target = targets[0] if targets else app.settings.data_dir / "exports"
+            return export_bundle(app.settings, app.collect_diagnostics(), app.audit_log, target)
+
+        def done(path) -> None:
+            self._say("maintenance.exported", path=str(path))
+            app.audit("export", f"diagnostics bundle written to {path}")
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, ExportFailed):
+                raise error
+            self._failed("export")(error)
+
+        app.worker.run(work, on_result=done, on_error=failed)
+
+    # --- on-site settings ---------------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        app = self._app()
+        box = self.ids.settings
+        box.clear_widgets()
+        for key in app.settings.maintenance.editable:
+            box.add_widget(SettingButton(key=key, value=_as_toml(setting_value(app.settings, key))))
+
+    def choose_setting(self, key: str) -> None:
+        self.edit_key = key
+        self.ids.value_input.text = _as_toml(setting_value(self._app().settings, key))
+
+    def save_setting(self) -> None:
+        app = self._app()
+        key, text = self.edit_key, self.ids.value_input.text
+        if not key:
+            return
+        before = _as_toml(setting_value(app.settings, key))
+
+        def saved(settings) -> None:
+            restart = app.apply_settings(settings, key)
+            self._say("maintenance.saved", key=key + (" (restart)" if restart else ""))
+            app.audit("setting", f"{key}: {before} -> {_as_toml(setting_value(settings, key))}")
+            self.show_settings()
+
+        def refused(error: BaseException) -> None:
+            if not isinstance(error, ConfigError):
+                raise error
+            self.status_text = str(error)
+            app.audit("setting_refused", str(error), "warning")
+
+        app.worker.run(lambda: edit_setting(app.settings, key, text), on_result=saved, on_error=refused)
+
+
+def _as_toml(value) -> str:
+    """A value as the profile file writes it (json's quoting matches TOML's for these simple values)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+load_kv_beside(__file__)
