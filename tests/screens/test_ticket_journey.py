@@ -55,12 +55,14 @@ def test_paper_out_keeps_the_number_on_screen_and_offers_a_reprint(ticket_kiosk)
     assert screen.view.ticket.number in printed_text(app.devices.demo_printer.received())
 
 
-def test_done_ends_the_session_and_clears_the_number(ticket_kiosk):
+def test_done_moves_on_to_rating_this_ticket_and_clears_the_number(ticket_kiosk):
     app, screen = ticket_kiosk
     tap(screen.queue_button(next(q for q in screen.view.queues if q.open).code))
     wait_for(lambda: screen.step == "done", lambda: f"ticket done, step {screen.step} {screen.view}")
     tap(screen.ids.done_button)
-    assert app.current_screen == "attract" and not app.session.active
+    frames()
+    assert app.current_screen == "review" and app.session.active
+    assert app.screen_manager.get_screen("review").journey is not None
     assert screen.ids.number.text == ""
 
 
