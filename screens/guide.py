@@ -1,0 +1,224 @@
+"""办事指南: browse the matters by category, search them by pinyin initials on the letter keyboard, open one
+matter's guide and print its material list; 一件事一次办 packages too. Logic in
+kiosk.guide_journey.GuideJourney; this screen renders its view and passes on the citizen's taps.
+
+Lists are paged with big 上一页/下一页 buttons, fewer items a page in elder mode and in landscape. Values
+from the hall are escaped before they reach a label that uses markup.
+"""
+
+from kivy.app import App
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+from kivy.utils import escape_markup
+
+from kiosk.catalogue_cache import describe_age
+from kiosk.guide_journey import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
+from kiosk.hall_models import Category, Matter, ServicePackage
+from kiosk.printouts import SiteLines
+from screens.kv import load_kv_beside
+from screens.widgets import busy, common, letter_keyboard, top_bar  # noqa: F401
+from screens.widgets.common import KioskLabel
+
+__all__ = ["GuideScreen", "GuideItem", "GuidePager", "page_size_for"]
+
+LIST_STEPS = {"browse", "matters", "search", "packages", "package"}
+
+
+def page_size_for(elder_mode: bool, landscape: bool) -> int:
+    """Items a page: fewer and bigger for elder mode; fewer in landscape, where the screen is lower."""
+    return (3 if elder_mode else 4) if landscape else (4 if elder_mode else 6)
+
+
+class GuideItem(ButtonBehavior, BoxLayout):
+    """One thing to tap in a list: a category, a matter, a package, or a matter of a package."""
+
+    code = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
+
+
+class GuidePager(BoxLayout):
+    """Big 上一页 / 下一页 buttons for the list of `screen` (the GuideScreen whose view it pages)."""
+
+    screen = ObjectProperty(None, allownone=True, rebind=True)
+
+
+class GuideScreen(Screen):
+    service = StringProperty("guide")
+    step = StringProperty("loading")
+    view = ObjectProperty(GuideView(GuideStep.LOADING), rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def on_enter(self, *_args) -> None:
+        app = App.get_running_app()
+        printer = app.settings.devices.printer
+        self.journey = GuideJourney(
+            guides=app.hall.catalogue if app.hall is not None else None, worker=app.worker, devices=app.devices,
+            site=SiteLines(header=printer.header_lines, footer=printer.footer_lines), texts=app.catalogue,
+            on_change=self.show, page_size=page_size_for(app.elder_mode, app.landscape),
+        )
+        self.journey.begin()
+
+    def on_leave(self, *_args) -> None:
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.ids.keyboard.clear()
+        self.show(GuideView(GuideStep.LOADING))  # nothing of this visit stays on the screen
+
+    def on_kv_post(self, *_args) -> None:
+        app = App.get_running_app()
+        app.bind(language=lambda *_: self._fill(self.view), elder_mode=self._follow_layout,
+                 landscape=self._follow_layout)
+        self.ids.keyboard.bind(text=lambda _keyboard, typed: self.journey and self.journey.type_query(typed))
+
+    def _follow_layout(self, *_args) -> None:
+        app = App.get_running_app()
+        if self.journey is not None:
+            self.journey.set_page_size(page_size_for(app.elder_mode, app.landscape))
+
+    # --- the citizen's taps ---------------------------------------------------------------------------
+
+    def back(self) -> None:
+        if self.journey is None or not self.journey.back():
+            App.get_running_app().go_home()
+
+    def open_search(self) -> None:
+        if self.journey is not None:
+            self.ids.keyboard.clear()
+            self.journey.open_search()
+
+    def choose(self, item: GuideItem) -> None:
+        if self.journey is None:
+            return
+        step = self.view.step
+        if step is GuideStep.BROWSE:
+            self.journey.open_category(item.code)
+        elif step is GuideStep.PACKAGES:
+            self.journey.open_package(item.code)
+        else:
+            self.journey.open_matter(item.code)
+
+    # --- rendering -----------------------------------------------------------------------------------
+
+    def show(self, view: GuideView) -> None:
+        if view.step is GuideStep.MATTER and view.printed and not self.view.printed:
+            App.get_running_app().speak("guide.printed")
+        self.view = view
+        self.step = view.step.value
+        self._fill(view)
+
+    def screenshot_views(self) -> list[tuple[str, GuideView]]:
+        from kiosk.guide_demo import demo_views
+
+        app = App.get_running_app()
+        return demo_views(page_size_for(app.elder_mode, app.landscape))
+
+    def item(self, code: str) -> GuideItem:
+        """The list item showing `code` on the page now showing."""
+        return next(w for w in self._items_box().children if isinstance(w, GuideItem) and w.code == code)
+
+    def _items_box(self):
+        boxes = {GuideStep.BROWSE: "browse_items", GuideStep.SEARCH: "search_items"}
+        return self.ids[boxes.get(self.view.step, "list_items")]
+
+    def _fill(self, view: GuideView) -> None:
+        app = App.get_running_app()
+        language = app.language
+        for box in (self.ids.browse_items, self.ids.list_items, self.ids.search_items, self.ids.matter_sections):
+            box.clear_widgets()
+        if view.step.value in LIST_STEPS:
+            box = self._items_box()
+            for entry in view.page_items:
+                item = GuideItem(code=entry.code, **self._item_texts(entry, language))
+                item.bind(on_release=self.choose)
+                box.add_widget(item)
+            if view.step is GuideStep.SEARCH and view.query and not view.listing:
+                box.add_widget(KioskLabel(text=app.tr("guide.no_results", language)))
+        if view.matter is not None and view.step in (GuideStep.MATTER, GuideStep.PRINTING):
+            self._fill_matter(view.matter, language)
+
+    def _item_texts(self, entry, language: str) -> dict:
+        app = App.get_running_app()
+        if isinstance(entry, Category):
+            return {"title": entry.name, "detail": app.tr("guide.category_count", language, count=entry.matter_count)}
+        if isinstance(entry, ServicePackage):
+            return {"title": entry.name, "detail": entry.description}
+        marks = [app.tr(key, language) for flag, key in ((getattr(entry, "one_id", False), "guide.mark_one_id"),
+                                                        (getattr(entry, "cross_region", False),
+                                                         "guide.mark_cross_region")) if flag]
+        return {"title": entry.name, "detail": " · ".join(marks)}
+
+    def _fill_matter(self, matter: Matter, language: str) -> None:
+        app = App.get_running_app()
+        box = self.ids.matter_sections
+        texts = app.catalogue
+
+        def section(title_key: str, lines: list[str]) -> None:
+            box.add_widget(KioskLabel(text=f"[b]{escape_markup(app.tr(title_key, language))}[/b]", markup=True,
+                                      halign="left"))
+            box.add_widget(KioskLabel(text="\n".join(lines), markup=True, halign="left"))
+
+        box.add_widget(GuideMark(text=app.tr("guide.one_id_yes" if matter.one_id else "guide.one_id_no", language),
+                                 marked=matter.one_id))
+        box.add_widget(GuideMark(text=app.tr("guide.cross_region_yes" if matter.cross_region
+                                             else "guide.cross_region_no", language), marked=matter.cross_region))
+        section("guide.conditions", [f"• {escape_markup(condition)}" for condition in matter.conditions])
+        materials = []
+        for number, material in enumerate(matter.materials, start=1):
+            line = f"{number}. [b]{escape_markup(material.name)}[/b]  {escape_markup(copies_text(texts, language, material))}"
+            if material.note:
+                line += f"\n    {escape_markup(material.note)}"
+            materials.append(line)
+        section("guide.materials", materials)
+        section("guide.fees", [escape_markup(matter.fees)])
+        section("guide.time_limit", [escape_markup(time_limit_text(texts, language, matter))])
+        section("guide.where", [escape_markup(matter.location)])
+        section("guide.department", [escape_markup(matter.department)])
+
+    # --- texts the layout asks for ------------------------------------------------------------------------
+
+    def prompt(self, view: GuideView, language: str) -> str:
+        app = App.get_running_app()
+        if view.step is GuideStep.MATTERS and view.category is not None:
+            return view.category.name
+        if view.step is GuideStep.PACKAGE and view.package is not None:
+            days = app.tr("guide.package_days", language, days=view.package.promised_days)
+            return f"{view.package.name}\n{view.package.description}\n{days}\n{app.tr('guide.package_matters', language)}"
+        key = {GuideStep.PACKAGES: "guide.packages_prompt", GuideStep.BROWSE: "guide.browse_prompt"}.get(view.step)
+        return app.tr(key, language) if key else ""
+
+    def saved_copy(self, view: GuideView, language: str) -> str:
+        if view.saved_age_s is None or view.step in (GuideStep.LOADING, GuideStep.UNAVAILABLE):
+            return ""
+        app = App.get_running_app()
+        return app.tr("guide.saved_copy", language, age=describe_age(view.saved_age_s, language, app.catalogue))
+
+    def page_text(self, view: GuideView, language: str) -> str:
+        if view.page_count < 2:
+            return ""
+        return App.get_running_app().tr("guide.page", language, page=view.page + 1, pages=view.page_count)
+
+    def busy_text(self, step: str, language: str) -> str:
+        keys = {"loading": "guide.loading", "opening": "guide.opening", "printing": "guide.printing"}
+        return App.get_running_app().tr(keys[step], language) if step in keys else ""
+
+    def print_state(self, view: GuideView, language: str) -> str:
+        app = App.get_running_app()
+        if view.problem and view.step is GuideStep.MATTER:
+            return app.tr(view.problem, language)
+        return app.tr("guide.printed", language) if view.printed else ""
+
+    def list_problem(self, view: GuideView, language: str) -> str:
+        return App.get_running_app().tr(view.problem, language) if view.problem and view.step.value in LIST_STEPS else ""
+
+
+class GuideMark(KioskLabel):
+    """一证通办 / 跨区通办 said in words on its own band (bold and framed when it applies, not colour alone)."""
+
+    marked = ObjectProperty(False)
+
+
+load_kv_beside(__file__)

@@ -1,0 +1,127 @@
+"""办事指南 end to end on the real widgets: the embedded reference hall over HTTP (through the app's catalogue
+cache), the printer simulator over a pseudo-terminal, the letter keyboard typed by touch; offline from the
+copy saved on the kiosk; paged in elder mode; in English."""
+
+import pytest
+
+from drivers.printer.escpos_reader import printed_text
+from tests.screens.conftest import all_texts, frames, tap, wait_for
+
+
+def open_guide(app):
+    wait_for(lambda: app.hall is not None, "hall connected")
+    app.start_session()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("guide"))
+    screen = app.screen_manager.get_screen("guide")
+    wait_for(lambda: screen.step == "browse", lambda: f"categories shown, step {screen.step}")
+    return app, screen
+
+
+@pytest.fixture
+def guide_kiosk(make_demo_kiosk):
+    return open_guide(make_demo_kiosk(idcard=False, printer=False))
+
+
+def texts_of(screen) -> str:
+    return "\n".join(all_texts(screen))
+
+
+def test_category_to_guide_to_printed_material_list_and_nothing_left_at_the_end(make_demo_kiosk):
+    app, screen = open_guide(make_demo_kiosk(idcard=False))
+    assert "社会保障" in texts_of(screen.ids.browse_items) and screen.ids.saved_copy.text == ""
+    tap(screen.item("social"))
+    wait_for(lambda: screen.step == "matters", "matters of the category")
+    assert screen.ids.list_prompt.text == "社会保障"
+    tap(screen.item("SB001"))
+    wait_for(lambda: screen.step == "matter", lambda: f"the guide, step {screen.step}")
+
+    assert screen.ids.matter_name.text == "社保参保登记"
+    guide = texts_of(screen.ids.matter_sections)
+    for words in ("一证通办：可以", "【跨区通办】", "办理条件", "在本市就业或居住的劳动者", "需要带的材料（一次性告知）",
+                  "居民身份证", "原件 1 份", "劳动合同或就业证明", "复印件 1 份", "不收费",
+                  "法定 10 个工作日，材料齐全当场办结", "一楼A区 1-4号窗口", "西安市社会保险经办中心雁塔分中心"):
+        assert words in guide, words
+
+    tap(screen.ids.print_button)
+    wait_for(lambda: screen.step == "matter" and screen.view.printed, "material list printed")
+    assert screen.ids.print_state.text == "材料清单已打印，请取走。"
+    paper = printed_text(app.devices.demo_printer.received())
+    assert "办事材料清单" in paper and "社保参保登记" in paper and "2. 劳动合同或就业证明" in paper
+
+    tap(screen.ids.matter_back)
+    assert screen.step == "matters"
+    tap(screen.ids.list_back)
+    assert screen.step == "browse"
+
+    tap(screen.item("social"))
+    app.end_session()
+    frames()
+    assert app.current_screen == "attract" and screen.step == "loading"
+    left = texts_of(screen)
+    assert screen.ids.matter_name.text == "" and "社会保障" not in left and "一楼A区" not in left
+
+
+def test_pinyin_initials_typed_on_the_letter_keyboard_find_the_matter(guide_kiosk):
+    app, screen = guide_kiosk
+    tap(screen.ids.search_button)
+    assert screen.step == "search" and screen.ids.query.text == "输入后，相关事项会显示在这里"
+    for letter in "sbcb":
+        tap(screen.ids.keyboard.key(letter))
+    assert screen.ids.query.text == "SBCB"
+    assert [item.title for item in screen.ids.search_items.children] == ["社保参保登记"]
+    tap(screen.ids.keyboard.key("x"))
+    assert "没有找到相关事项" in texts_of(screen.ids.search_items)
+    tap(screen.ids.keyboard.ids.delete_key)
+    tap(screen.item("SB001"))
+    wait_for(lambda: screen.step == "matter", "the guide")
+    tap(screen.ids.matter_back)
+    assert screen.step == "search" and screen.ids.query.text == "SBCB"
+
+    tap(screen.ids.search_back)
+    tap(screen.ids.search_button)
+    assert screen.ids.keyboard.text == "" and screen.view.query == ""   # a new search starts empty
+    app.go_home()
+    frames()
+    assert "SBCB" not in texts_of(screen) and screen.ids.keyboard.text == ""
+
+def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
+    app, screen = guide_kiosk
+    categories = screen.view.listing
+    app.toggle_elder_mode()
+    frames()
+    assert len(screen.ids.browse_items.children) == 4 == screen.view.page_size
+    pager = screen.ids.browse_pager
+    assert pager.ids.page.text == "第 1 页 / 共 2 页" and pager.ids.previous.disabled
+    tap(pager.ids.next)
+    assert [item.code for item in screen.ids.browse_items.children[::-1]] == [c.code for c in categories[4:8]]
+    assert pager.ids.next.disabled
+
+    app.toggle_language()
+    frames()
+    assert pager.ids.page.text == "Page 2 of 2" and pager.ids.previous.text == "Previous"
+    assert screen.ids.search_button.text == "Search" and "services" in texts_of(screen.ids.browse_items)
+    tap(screen.ids.packages_button)
+    assert screen.step == "packages"
+    tap(screen.item("PKG-BIRTH"))
+    assert "Done within 5 working days" in screen.ids.list_prompt.text
+    tap(screen.item("YB002"))
+    wait_for(lambda: screen.step == "matter", "the guide")
+    assert "One-card service: yes" in texts_of(screen.ids.matter_sections)
+    assert "Handled in this district only" in texts_of(screen.ids.matter_sections)
+
+
+def test_offline_the_saved_copy_is_shown_with_its_age(guide_kiosk):
+    app, screen = guide_kiosk
+    app.hall.catalogue.refresh_all()
+    app.go_home()
+    frames()
+    app.hall.embedded.stop()
+    tap(app.screen_manager.get_screen("home").tile("guide"))
+    wait_for(lambda: screen.step == "browse", lambda: f"categories from the saved copy, step {screen.step}")
+    assert screen.ids.saved_copy.text == "网络暂时中断，显示的是本机保存的信息（刚刚更新）"
+    tap(screen.item("social"))
+    tap(screen.item("SB001"))
+    wait_for(lambda: screen.step == "matter", "the saved guide")
+    assert screen.ids.matter_name.text == "社保参保登记" and screen.ids.saved_copy.text
+
