@@ -303,10 +303,10 @@ class KioskApp(App):
         self.date_text = format_date(now, self.language, self.catalogue)
         self.time_text = now.strftime("%H:%M")
         closed = not self.opening_hours.is_open(now)
+        opening = self.opening_hours.next_opening(now) if closed else None
+        self.next_opening_text = opening.strftime("%Y-%m-%d %H:%M") if opening else ""
         if closed != self._closed:
             self._closed = closed
-            opening = self.opening_hours.next_opening(now) if closed else None
-            self.next_opening_text = opening.strftime("%Y-%m-%d %H:%M") if opening else ""
             self._update_health()
 
     # --- the citizen's session -------------------------------------------------------------------
