@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, AppointmentView
+from kiosk.hall_models import MatterRef
 from kiosk.printouts import SiteLines
 from screens import one_card  # noqa: F401  (the CardPlacement rule)
 from screens.kv import load_kv_beside
@@ -43,7 +44,7 @@ class AppointmentScreen(Screen):
             app = App.get_running_app()
             printer = app.settings.devices.printer
             self.journey = AppointmentJourney(
-                hall=app.hall.client if app.hall else None, devices=app.devices, worker=app.worker,
+                hall=app.live_hall, devices=app.devices, worker=app.worker,
                 session=app.session, site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
                 hall_name=app.site_name("zh"), on_change=self.show)
             self.journey.begin()
@@ -70,6 +71,63 @@ class AppointmentScreen(Screen):
         self.view = view
         self.step = view.step.value
         self._fill(view)
+        self._speak(view)
+
+    def _speak(self, view: AppointmentView) -> None:
+        """Spoken prompts on the key steps: where the card goes, and to take the ticket or slip."""
+        if not (self.manager and self.manager.current == self.name):
+            return  # the blank view shown on leaving says nothing
+        printed, not_printed = {AppointmentStep.CHECKED_IN: ("ticket.take_ticket", "ticket.not_printed"),
+                                AppointmentStep.BOOKED: ("appointment.take_slip", "appointment.not_printed"),
+                                }.get(view.step, ("", ""))
+        key = "card.place" if view.step is AppointmentStep.WAITING_CARD else (
+            printed if view.printed else (not_printed if view.problem else ""))
+        if key:
+            App.get_running_app().speak(key)
+
+    def screenshot_views(self) -> list[tuple[str, AppointmentView]]:
+        """Every step with fictitious data, for `main.py --screenshot` and the accessibility walk."""
+        from dataclasses import replace as changed
+
+        from kiosk.appointment_journey import BookableDay
+        from kiosk.hall_models import MatterSummary, Slot
+        from screens.demo_views import DEMO_APPOINTMENT, DEMO_TICKET
+
+        checked = changed(DEMO_APPOINTMENT, appointment_id="demo-checked-in", start="14:30", end="15:00",
+                          status="checked_in", ticket_id=DEMO_TICKET.ticket_id)
+        matters = tuple(MatterSummary(code=code, name=name, category="social", department="示例部门", one_id=True,
+                                      cross_region=False, appointable=True, queue="social")
+                        for code, name in (("SB001", "社保参保登记"), ("GJJ001", "公积金提取"),
+                                           ("JJ001", "换领机动车驾驶证"), ("MZ001", "老龄补贴年审")))
+        slots = tuple(Slot(start=f"{h:02d}:{m:02d}", end=f"{h + (m + 30) // 60:02d}:{(m + 30) % 60:02d}", free=2)
+                      for h in range(9, 12) for m in (0, 30))
+        days = tuple(BookableDay(date(2026, 11, day), slots) for day in (24, 25, 26, 27, 30))
+        chosen = AppointmentView(AppointmentStep.CONFIRM, masked_name="张**", matters=matters, matter=matters[1],
+                                 days=days, day=days[0], slot=slots[0])
+        booking = changed(DEMO_APPOINTMENT, appointment_id="ap1a2b3c4d5e6", matter=MatterRef(code="GJJ001",
+                          name="公积金提取"), date="2026-11-24", start="09:00", end="09:30")
+        person = AppointmentView(AppointmentStep.APPOINTMENTS, masked_name="张**",
+                                 appointments=(DEMO_APPOINTMENT, checked))
+        ticket = changed(person, step=AppointmentStep.CHECKED_IN, checked_in=DEMO_APPOINTMENT, ticket=DEMO_TICKET)
+        return [
+            ("waiting_card", AppointmentView(AppointmentStep.WAITING_CARD)),
+            ("looking_up", AppointmentView(AppointmentStep.LOOKING_UP, masked_name="张**")),
+            ("appointments", person),
+            ("none_today", AppointmentView(AppointmentStep.APPOINTMENTS, masked_name="张**")),
+            ("checked_in", changed(ticket, printed=True)),
+            ("not_printed", changed(ticket, problem="printer.paper_out")),
+            ("already_checked_in", changed(ticket, checked_in=checked, already_checked_in=True)),
+            ("choose_matter", AppointmentView(AppointmentStep.CHOOSE_MATTER, masked_name="张**", matters=matters)),
+            ("choose_day", changed(chosen, step=AppointmentStep.CHOOSE_DAY, day=None, slot=None)),
+            ("choose_time", changed(chosen, step=AppointmentStep.CHOOSE_TIME, slot=None)),
+            ("confirm", chosen),
+            ("booked", changed(chosen, step=AppointmentStep.BOOKED, booking=booking, printed=True)),
+            ("booked_not_printed", changed(chosen, step=AppointmentStep.BOOKED, booking=booking,
+                                           problem="printer.paper_out")),
+            ("card_problem", AppointmentView(AppointmentStep.CARD_PROBLEM, problem="card.unreadable")),
+            ("unavailable", AppointmentView(AppointmentStep.UNAVAILABLE, masked_name="张**",
+                                            problem="appointment.check_in_down")),
+        ]
 
     # --- texts the .kv asks for -------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ class ProgressScreen(Screen):
     def _ensure_journey(self) -> ProgressJourney:
         if self.journey is None:
             app = App.get_running_app()
-            self.journey = ProgressJourney(hall=app.hall.client if app.hall else None, worker=app.worker,
+            self.journey = ProgressJourney(hall=app.live_hall, worker=app.worker,
                                            session=app.session, on_change=self.show)
             self.journey.begin()
         return self.journey
@@ -67,6 +67,40 @@ class ProgressScreen(Screen):
         if view.step is ProgressStep.ENTER_NUMBER and self.ids.keypad.text != view.case_number:
             self.ids.keypad.text = view.case_number
         self._fill_cases(view)
+        if view.step is ProgressStep.CHOOSE and self.manager and self.manager.current == self.name:
+            App.get_running_app().speak("case_progress.place_card")
+
+    def screenshot_views(self) -> list[tuple[str, ProgressView]]:
+        """Every step with fictitious data, for `main.py --screenshot` and the accessibility walk."""
+        from kiosk.hall_models import Case, CaseStep, MatterRef
+
+        def case(number: str, matter: str, status: str, done: int) -> Case:
+            names = (("accept", "受理"), ("approve", "审批"), ("complete", "办结"), ("deliver", "送达"))
+            steps = tuple(CaseStep(step=code, name=name,
+                                   status="done" if i < done else ("current" if i == done else "pending"),
+                                   at=f"2026-11-{20 + i}T10:12:00+08:00" if i < done else None,
+                                   office="示例区行政审批局", note="材料齐全" if i < done else "")
+                          for i, (code, name) in enumerate(names))
+            return Case(case_number=number, matter=MatterRef(code="SC001", name=matter), applicant_masked="张**",
+                        status=status, status_name="", accepted_at="2026-11-20T10:12:00+08:00",
+                        due_date="2026-11-27", steps=steps)
+
+        cases = (case("YT2026SC000123", "营业执照办理", "approving", 2),
+                 case("YT2026JJ000045", "换领机动车驾驶证", "delivered", 4))
+        return [
+            ("choose", ProgressView(ProgressStep.CHOOSE)),
+            ("enter_number", ProgressView(ProgressStep.ENTER_NUMBER, case_number="YT2026SC")),
+            ("number_incomplete", ProgressView(ProgressStep.ENTER_NUMBER, case_number="123",
+                                               problem="case_progress.number_incomplete")),
+            ("looking_up", ProgressView(ProgressStep.LOOKING_UP, by_card=True, masked_name="张**")),
+            ("result", ProgressView(ProgressStep.RESULT, by_card=True, masked_name="张**", cases=cases)),
+            ("not_found", ProgressView(ProgressStep.NOT_FOUND, case_number="YT2026SC999999",
+                                       problem="case_progress.number_not_found")),
+            ("none_for_card", ProgressView(ProgressStep.NOT_FOUND, by_card=True, masked_name="陈**",
+                                           problem="case_progress.none_for_card")),
+            ("card_problem", ProgressView(ProgressStep.CARD_PROBLEM, by_card=True, problem="card.unreadable")),
+            ("unavailable", ProgressView(ProgressStep.UNAVAILABLE, problem="case_progress.hall_down")),
+        ]
 
     def search(self) -> None:
         if self.journey is not None:

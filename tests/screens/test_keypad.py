@@ -24,45 +24,49 @@ def type_keys(keypad, keys):
         tap(keypad.key(key))
 
 
-def test_digits_typed_by_touch_appear_in_order_and_delete_removes_the_last(keypad):
+def test_digits_typed_by_touch_appear_in_order_up_to_the_limit_and_delete_removes_the_last(keypad):
     _app, pad = keypad
     type_keys(pad, "2026")
     assert pad.text == "2026" and pad.ids.display.text == "2026"
     tap(pad.ids.delete_key)
     assert pad.text == "202"
+    for refused in ("%", "ab", " ", "中"):
+        pad.press(refused)
+    type_keys(pad, "0012345")
+    assert pad.text == "20200123"  # eight at most
 
 
-def test_clear_empties_everything_and_returns_to_the_digit_page(keypad):
-    _app, pad = keypad
+def test_the_letter_page_types_letters_and_clear_empties_everything_back_to_digits(keypad):
+    app, pad = keypad
+    assert pad.ids.page_switch.text == "字母"
     tap(pad.ids.page_switch)
+    assert pad.letters and pad.ids.page_switch.text == "数字"
+    assert {k.key for k in pad.ids.key_grid.children if hasattr(k, "key")} == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     type_keys(pad, "YT")
     tap(pad.ids.page_switch)
     type_keys(pad, "7")
     assert pad.text == "YT7"
     tap(pad.ids.page_switch)
     tap(pad.ids.clear_key)
-    assert pad.text == "" and not pad.letters
-    assert pad.key("5")  # the digit page is showing again
-
-
-def test_the_letter_page_says_so_on_its_switch_key_in_both_languages(keypad):
-    app, pad = keypad
-    assert pad.ids.page_switch.text == "字母"
-    tap(pad.ids.page_switch)
-    assert pad.letters and pad.ids.page_switch.text == "数字"
-    assert {k.key for k in pad.ids.key_grid.children} == set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert pad.text == "" and not pad.letters and pad.key("5")
     app.toggle_language()
     frames()
-    assert pad.ids.page_switch.text == "123"
+    assert pad.ids.page_switch.text == "ABC"
 
 
-def test_input_stops_at_the_maximum_length_and_refuses_other_characters(keypad):
-    _app, pad = keypad
-    for key in ("1", "%", "ab", " ", "中"):
-        pad.press(key)
-    assert pad.text == "1"
-    type_keys(pad, "23456789")
-    assert pad.text == "12345678"
+def test_every_key_is_at_least_the_touch_target_on_both_pages_in_both_modes(keypad):
+    app, pad = keypad
+    for _mode in ("standard", "elder"):
+        for _page in ("digits", "letters"):
+            frames(3)
+            target = dp(app.theme.target_dp) - 0.5
+            keys = [k for k in pad.ids.key_grid.children if hasattr(k, "key")]
+            keys += [pad.ids.page_switch, pad.ids.delete_key, pad.ids.clear_key]
+            for key in keys:
+                assert key.width >= target and key.height >= target, (app.theme.name, key.text, key.size)
+                assert key.font_size >= dp(18)
+            pad.switch_page()
+        app.toggle_elder_mode()
 
 
 def test_without_letters_the_switch_key_is_gone_and_letters_are_refused(keypad):
@@ -73,19 +77,3 @@ def test_without_letters_the_switch_key_is_gone_and_letters_are_refused(keypad):
     pad.switch_page()
     assert pad.text == "" and not pad.letters
     assert pad.ids.page_switch.disabled and pad.ids.page_switch.opacity == 0
-
-
-@pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])
-def test_every_key_is_at_least_the_touch_target_on_both_pages(keypad, elder):
-    app, pad = keypad
-    if elder:
-        app.toggle_elder_mode()
-    for _page in range(2):
-        frames(3)
-        target = dp(app.theme.target_dp) - 0.5
-        keys = [k for k in pad.ids.key_grid.children if hasattr(k, "key")]
-        keys += [pad.ids.page_switch, pad.ids.delete_key, pad.ids.clear_key]
-        for key in keys:
-            assert key.width >= target and key.height >= target, (key.text, key.size)
-            assert key.font_size >= dp(18)
-        pad.switch_page()
