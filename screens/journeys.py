@@ -2,6 +2,7 @@
 ("being prepared, please go to a window") until its journey is built."""
 
 from screens.appointment import AppointmentScreen
+from screens.complaint import ComplaintScreen
 from screens.guide import GuideScreen
 from screens.one_card import OneCardScreen
 from screens.progress import ProgressScreen
@@ -17,4 +18,5 @@ JOURNEY_SCREENS = {
     "progress": ProgressScreen,
     "appointment": AppointmentScreen,
     "review": ReviewScreen,
+    "complaint": ComplaintScreen,
 }

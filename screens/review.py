@@ -30,10 +30,12 @@ class LevelButton(ButtonBehavior, BoxLayout):
 
 
 class ChoiceChip(KioskSecondaryButton):
-    """A big choice that can be taken back: `chosen` shows a check mark and the primary colours."""
+    """A big choice that can be taken back: `chosen` shows a check mark and the primary colours.
+    Its words are the catalogue text `label`, or `words` as given (a matter's name from the hall)."""
 
     code = StringProperty("")
     label = StringProperty("")
+    words = StringProperty("")
     chosen = BooleanProperty(False)
 
 

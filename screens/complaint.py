@@ -1,0 +1,118 @@
+"""投诉建议: complaint or suggestion, optionally the matter, the words from big phrase chips, an optional phone
+number on the keypad; the reference number shown big. Logic in kiosk.complaint_journey.ComplaintJourney.
+
+There is no free-text field: a kiosk has no keyboard, and typing Chinese needs a pinyin input method that
+no well-kept Python library offers for an on-screen keyboard. The form says where to go for more detail.
+"""
+
+from kivy.app import App
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.complaint_journey import PHRASES, ComplaintJourney, ComplaintStep, ComplaintView, phrase_key
+from screens.kv import load_kv_beside
+from screens.review import ChoiceChip
+from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
+
+__all__ = ["ComplaintScreen"]
+
+
+class ComplaintScreen(Screen):
+    service = StringProperty("complaint")
+    step = StringProperty("kind")
+    view = ObjectProperty(ComplaintView(ComplaintStep.KIND), rebind=True)
+    journey = ObjectProperty(None, allownone=True)
+
+    def on_enter(self, *_args) -> None:
+        app = App.get_running_app()
+        hall = app.hall
+        self.journey = ComplaintJourney(
+            outbox=hall.outbox if hall else None, worker=app.worker, session=app.session, on_change=self.show,
+            phrase_text=lambda key: app.tr(key, "zh"),     # the hall's staff read Chinese
+            matters=(lambda: hall.catalogue.matters().value) if hall else None,
+        )
+        self.journey.begin()
+
+    def on_leave(self, *_args) -> None:
+        if self.journey is not None:
+            self.journey.cancel()
+            self.journey = None
+        self.ids.phone_pad.clear()
+        self.show(ComplaintView(ComplaintStep.KIND))  # nothing of this citizen's stays on screen
+
+    def show(self, view: ComplaintView) -> None:
+        app = App.get_running_app()
+        if self.manager and self.manager.current == self.name and view.step is not self.view.step:
+            spoken = {ComplaintStep.KIND: "complaint.kind_prompt", ComplaintStep.DONE: "complaint.done_title"}
+            if view.step in spoken:
+                app.speak(spoken[view.step])
+        if (view.step is ComplaintStep.PHONE) != (self.view.step is ComplaintStep.PHONE):
+            self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
+        previous = self.view
+        self.view = view
+        self.step = view.step.value
+        if view.matters != previous.matters or not self.ids.matters.children:
+            self._fill_matters(view)
+        if view.kind != previous.kind or not self.ids.phrases.children:
+            self._fill_phrases(view)
+        for chip in self.ids.phrases.children:
+            chip.chosen = chip.code in view.phrases
+
+    def _fill_matters(self, view: ComplaintView) -> None:
+        grid = self.ids.matters
+        grid.clear_widgets()
+        for matter in view.matters:
+            chip = ChoiceChip(code=matter.code, words=matter.name)
+            chip.bind(on_release=lambda chip: self.journey and self.journey.choose_matter(chip.code))
+            grid.add_widget(chip)
+
+    def _fill_phrases(self, view: ComplaintView) -> None:
+        grid = self.ids.phrases
+        grid.clear_widgets()
+        for phrase in PHRASES.get(view.kind, ()):
+            chip = ChoiceChip(code=phrase, label=phrase_key(view.kind, phrase))
+            chip.bind(on_release=lambda chip: self.journey and self.journey.toggle_phrase(chip.code))
+            grid.add_widget(chip)
+
+    def matter_chip(self, code: str) -> ChoiceChip:
+        return next(chip for chip in self.ids.matters.children if chip.code == code)
+
+    def phrase_chip(self, phrase: str) -> ChoiceChip:
+        return next(chip for chip in self.ids.phrases.children if chip.code == phrase)
+
+    def screenshot_views(self) -> list[tuple[str, ComplaintView]]:
+        from kiosk.hall_models import MatterSummary
+
+        matters = tuple(MatterSummary(code=code, name=name, category=category, department="", one_id=True,
+                                      cross_region=False, appointable=True, queue=category)
+                        for code, name, category in (("SB001", "社保参保登记", "social"),
+                                                     ("GJJ001", "公积金提取", "housing_fund"),
+                                                     ("JJ001", "换领机动车驾驶证", "traffic")))
+        chosen = ComplaintView(ComplaintStep.PHRASES, kind="complaint", matters=matters, matter_code="SB001",
+                               matter_name="社保参保登记", phrases=("long_wait",))
+        return [
+            ("kind", ComplaintView(ComplaintStep.KIND)),
+            ("matter", ComplaintView(ComplaintStep.MATTER, kind="complaint", matters=matters)),
+            ("phrases", chosen),
+            ("phone", ComplaintView(ComplaintStep.PHONE, kind="complaint", phrases=("long_wait",))),
+            ("done", ComplaintView(ComplaintStep.DONE, kind="complaint", phrases=("long_wait",),
+                                   masked_phone="138****0001", reference="7F3K-9Q2M-XA4B-C8D1")),
+            ("not-saved", ComplaintView(ComplaintStep.NOT_SAVED, kind="suggestion", problem="complaint.not_saved")),
+        ]
+
+    # --- texts the .kv binds to ----------------------------------------------------------------------
+
+    def done_text(self, view: ComplaintView, language: str) -> str:
+        app = App.get_running_app()
+        lines = [app.tr("complaint.reference_hint", language), app.tr("complaint.kept", language)]
+        if view.masked_phone:
+            lines.append(app.tr("complaint.reply_phone", language, phone=view.masked_phone))
+        return "\n".join(lines)
+
+    def busy_text(self, step: str, language: str) -> str:
+        app = App.get_running_app()
+        keys = {"loading_matters": "complaint.loading", "saving": "complaint.saving"}
+        return app.tr(keys[step], language) if step in keys else ""
+
+
+load_kv_beside(__file__)
