@@ -95,3 +95,23 @@ def test_with_the_hall_gone_it_is_kept_and_the_reference_still_shown(make_demo_k
     wait_for(lambda: screen.step == "done", "done")
     assert screen.ids.reference.text and "恢复后自动提交" in screen.ids.done_text.text
     assert app.hall.outbox.stats().pending == 1
+
+
+def test_a_citizen_who_walks_away_mid_form_leaves_nothing_behind(make_app, fake_clock):
+    app = make_app()                                   # no hall needed: the form is wiped before it is sent
+    screen = open_form(app)
+    tap(screen.ids.kind_complaint)
+    assert screen.step == "phrases"                    # no guides at hand: straight to the words
+    tap(screen.phrase_chip("fees"))
+    tap(screen.ids.phrases_next)
+    for digit in PHONE:
+        screen.ids.phone_pad.press(digit)
+    assert screen.ids.phone_pad.text == PHONE
+
+    ui = app.settings.ui
+    fake_clock.advance(ui.idle_timeout_s + ui.countdown_s + 1)
+    app.check_idle()
+    frames()
+    assert app.current_screen == "attract" and not app.session.active
+    assert screen.ids.phone_pad.text == "" and screen.step == "kind" and screen.journey is None
+    assert PHONE not in "\n".join(all_texts(app.root))
