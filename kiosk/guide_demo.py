@@ -4,9 +4,9 @@ a hall. Public information only (a guide holds nothing personal), shaped like th
 from __future__ import annotations
 
 from kiosk.guide_journey import GuideStep, GuideView
-from kiosk.hall_models import Category, Material, Matter, PackageMatter, ServicePackage
+from kiosk.hall_models import Category, Material, Matter, MatterSummary, PackageMatter, ServicePackage
 
-__all__ = ["DEMO_CATEGORIES", "DEMO_MATTER", "DEMO_PACKAGES", "demo_views"]
+__all__ = ["DEMO_CATEGORIES", "DEMO_MATTER", "DEMO_SEARCH", "DEMO_PACKAGES", "demo_views"]
 
 DEMO_CATEGORIES = (
     Category(code="social", name="社会保障", matter_count=12), Category(code="medical", name="医疗保障", matter_count=8),
@@ -24,6 +24,15 @@ DEMO_MATTER = Matter(
     fees="不收费", legal_days=10, promised_days=0, location="一楼A区 1-4号窗口", packages=("PKG-RETIRE",),
 )
 
+DEMO_SEARCH = (DEMO_MATTER, *(
+    MatterSummary(code=code, name=name, category="social", department="示例市社会保险经办中心", one_id=one_id,
+                  cross_region=cross_region, appointable=False, queue="social")
+    for code, name, one_id, cross_region in (("SB002", "社保关系转移接续", True, True),
+                                             ("SB003", "社保卡补换", True, False),
+                                             ("SB004", "失业保险金申领", False, True),
+                                             ("SB005", "社保缴费证明打印", True, True),
+                                             ("SB006", "社保费退费", False, False))))
+
 DEMO_PACKAGES = (
     ServicePackage(code="PKG-BIRTH", name="新生儿出生一件事", description="出生医学证明、新生儿参保登记、社保卡申领一次办结",
                    promised_days=5, matters=(PackageMatter(code="YB002", name="新生儿参保登记"),
@@ -40,7 +49,7 @@ def demo_views(page_size: int) -> list[tuple[str, GuideView]]:
         ("loading", GuideView(GuideStep.LOADING, page_size=page_size)),
         ("browse", GuideView(GuideStep.BROWSE, listing=DEMO_CATEGORIES, page_size=page_size)),
         ("matters", GuideView(GuideStep.MATTERS, listing=matters, page_size=page_size, category=DEMO_CATEGORIES[0])),
-        ("search", GuideView(GuideStep.SEARCH, listing=matters, page_size=page_size, query="sbcb")),
+        ("search", GuideView(GuideStep.SEARCH, listing=DEMO_SEARCH, page_size=page_size, query="sb")),
         ("packages", GuideView(GuideStep.PACKAGES, listing=DEMO_PACKAGES, page_size=page_size)),
         ("package", GuideView(GuideStep.PACKAGE, listing=DEMO_PACKAGES[0].matters, page_size=page_size,
                               package=DEMO_PACKAGES[0])),

@@ -2,7 +2,7 @@
 matter's guide and print its material list; 一件事一次办 packages too. Logic in
 kiosk.guide_journey.GuideJourney; this screen renders its view and passes on the citizen's taps.
 
-Lists are paged with big 上一页/下一页 buttons, fewer items a page in elder mode and in landscape. Values
+Lists are paged with big 上一页/下一页 buttons, fewer items a page in elder mode, two columns in landscape. Values
 from the hall are escaped before they reach a label that uses markup.
 """
 
@@ -26,9 +26,9 @@ __all__ = ["GuideScreen", "GuideItem", "GuidePager", "page_size_for"]
 LIST_STEPS = {"browse", "matters", "search", "packages", "package"}
 
 
-def page_size_for(elder_mode: bool, landscape: bool) -> int:
-    """Items a page: fewer and bigger for elder mode; fewer in landscape, where the screen is lower."""
-    return (3 if elder_mode else 4) if landscape else (4 if elder_mode else 6)
+def page_size_for(elder_mode: bool) -> int:
+    """Items a page: fewer and bigger in elder mode (landscape shows them in two columns)."""
+    return 4 if elder_mode else 6
 
 
 class GuideItem(ButtonBehavior, BoxLayout):
@@ -57,7 +57,7 @@ class GuideScreen(Screen):
         self.journey = GuideJourney(
             guides=app.hall.catalogue if app.hall is not None else None, worker=app.worker, devices=app.devices,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines), texts=app.catalogue,
-            on_change=self.show, page_size=page_size_for(app.elder_mode, app.landscape),
+            on_change=self.show, page_size=page_size_for(app.elder_mode),
         )
         self.journey.begin()
 
@@ -70,14 +70,13 @@ class GuideScreen(Screen):
 
     def on_kv_post(self, *_args) -> None:
         app = App.get_running_app()
-        app.bind(language=lambda *_: self._fill(self.view), elder_mode=self._follow_layout,
-                 landscape=self._follow_layout)
+        app.bind(language=lambda *_: self._fill(self.view), elder_mode=self._follow_elder_mode)
         self.ids.keyboard.bind(text=lambda _keyboard, typed: self.journey and self.journey.type_query(typed))
 
-    def _follow_layout(self, *_args) -> None:
+    def _follow_elder_mode(self, *_args) -> None:
         app = App.get_running_app()
         if self.journey is not None:
-            self.journey.set_page_size(page_size_for(app.elder_mode, app.landscape))
+            self.journey.set_page_size(page_size_for(app.elder_mode))
 
     # --- the citizen's taps ---------------------------------------------------------------------------
 
@@ -114,7 +113,7 @@ class GuideScreen(Screen):
         from kiosk.guide_demo import demo_views
 
         app = App.get_running_app()
-        return demo_views(page_size_for(app.elder_mode, app.landscape))
+        return demo_views(page_size_for(app.elder_mode))
 
     def item(self, code: str) -> GuideItem:
         """The list item showing `code` on the page now showing."""
@@ -157,8 +156,7 @@ class GuideScreen(Screen):
         texts = app.catalogue
 
         def section(title_key: str, lines: list[str]) -> None:
-            box.add_widget(KioskLabel(text=f"[b]{escape_markup(app.tr(title_key, language))}[/b]", markup=True,
-                                      halign="left"))
+            box.add_widget(GuideHeading(text=app.tr(title_key, language)))
             box.add_widget(KioskLabel(text="\n".join(lines), markup=True, halign="left"))
 
         box.add_widget(GuideMark(text=app.tr("guide.one_id_yes" if matter.one_id else "guide.one_id_no", language),
@@ -213,6 +211,10 @@ class GuideScreen(Screen):
 
     def list_problem(self, view: GuideView, language: str) -> str:
         return App.get_running_app().tr(view.problem, language) if view.problem and view.step.value in LIST_STEPS else ""
+
+
+class GuideHeading(KioskLabel):
+    """The title of one part of a guide (办理条件, 需要带的材料, ...)."""
 
 
 class GuideMark(KioskLabel):

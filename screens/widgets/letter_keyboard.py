@@ -7,7 +7,8 @@ key and a clear key.
 
 The keys show capitals (easier to read) and type lower case. In the standard theme the layout is QWERTY,
 as on every phone's pinyin keyboard; elder mode (`alphabetical`) sets the letters out A to Z in shorter rows,
-for a citizen who has never typed and for the larger keys. Every key is at least the theme's touch target.
+for a citizen who has never typed and for the larger keys, as does a keyboard too narrow for ten keys a row.
+Every key is at least the theme's touch target.
 No physical keyboard is assumed: a kiosk has none.
 """
 

@@ -62,6 +62,13 @@ def test_every_letter_once_qwerty_and_a_to_z_in_elder_mode(keyboard):
     assert keys_of(board)[0].key == "a" and len(board.ids.rows.children) == 4
 
 
+def test_a_keyboard_too_narrow_for_ten_keys_a_row_sets_the_letters_out_a_to_z(keyboard):
+    app, board = keyboard
+    board.width = dp(app.theme.target_dp) * 9
+    frames()
+    assert board.alphabetical and max(len(row.children) for row in board.ids.rows.children) == 7
+
+
 def test_every_key_is_at_least_the_touch_target_and_fits_on_screen_in_both_modes(keyboard, kivy_window):
     app, board = keyboard
     for _mode in ("standard", "elder"):
