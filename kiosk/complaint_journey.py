@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from kiosk.background import BackgroundWorker
+from kiosk.journey import Journey
 from kiosk.privacy import mask_phone
 from kiosk.review_journey import is_mobile_number
 from kiosk.session import Session
@@ -88,28 +89,17 @@ def complaint_body(kind: str, content: str, matter_code: str | None = None,
     return body
 
 
-class ComplaintJourney:
+class ComplaintJourney(Journey[ComplaintView]):
     def __init__(self, *, outbox: Any, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ComplaintView], None], phrase_text: Callable[[str], str],
                  matters: Callable[[], Sequence[Any]] | None = None) -> None:
+        super().__init__(ComplaintView(ComplaintStep.KIND), on_change)
         self._outbox = outbox
         self._worker = worker
         self._session = session
-        self._on_change = on_change
         self._phrase_text = phrase_text
         self._matters = matters
-        self._cancelled = False
         self._history: list[ComplaintView] = []
-        self.view = ComplaintView(ComplaintStep.KIND)
-
-    def cancel(self) -> None:
-        """The citizen left: answers on their way are dropped. What the outbox already holds stays."""
-        self._cancelled = True
-
-    def _show(self, view: ComplaintView) -> None:
-        if not self._cancelled:
-            self.view = view
-            self._on_change(view)
 
     def _advance(self, view: ComplaintView) -> None:
         if self.view.step not in (ComplaintStep.LOADING_MATTERS, ComplaintStep.SAVING):

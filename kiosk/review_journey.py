@@ -28,6 +28,7 @@ from typing import Any, Callable, Mapping
 from kiosk.background import BackgroundWorker
 from kiosk.hall_models import Case
 from kiosk.one_card import card_problem_key
+from kiosk.journey import Journey
 from kiosk.privacy import mask_phone
 from kiosk.session import Session
 
@@ -109,29 +110,18 @@ def review_body(target: Mapping[str, str], level: str, indicators: Mapping[str, 
     return body
 
 
-class ReviewJourney:
+class ReviewJourney(Journey[ReviewView]):
     def __init__(self, *, hall: Any, outbox: Any, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ReviewView], None], target: Mapping[str, str] | None = None,
                  today: Callable[[], date] = date.today) -> None:
+        super().__init__(ReviewView(ReviewStep.CHECKING if target else ReviewStep.WAITING_CARD), on_change)
         self._hall = hall
         self._outbox = outbox
         self._worker = worker
         self._session = session
-        self._on_change = on_change
         self._target = dict(target) if target else None
         self._today = today
-        self._cancelled = False
         self._history: list[ReviewView] = []
-        self.view = ReviewView(ReviewStep.CHECKING if target else ReviewStep.WAITING_CARD)
-
-    def cancel(self) -> None:
-        """The citizen left: answers on their way are dropped. A review already handed to the outbox stays."""
-        self._cancelled = True
-
-    def _show(self, view: ReviewView) -> None:
-        if not self._cancelled:
-            self.view = view
-            self._on_change(view)
 
     def _advance(self, view: ReviewView) -> None:
         """Move forward to a step the citizen can come `back()` from."""

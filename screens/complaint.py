@@ -6,10 +6,9 @@ no well-kept Python library offers for an on-screen keyboard. The form says wher
 """
 
 from kivy.app import App
-from kivy.properties import ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.complaint_journey import PHRASES, ComplaintJourney, ComplaintStep, ComplaintView, phrase_key
+from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.review import ChoiceChip
 from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
@@ -17,43 +16,37 @@ from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
 __all__ = ["ComplaintScreen"]
 
 
-class ComplaintScreen(Screen):
-    service = StringProperty("complaint")
-    step = StringProperty("kind")
-    view = ObjectProperty(ComplaintView(ComplaintStep.KIND), rebind=True)
-    journey = ObjectProperty(None, allownone=True)
+class ComplaintScreen(JourneyScreen):
+    # What the chip grids hold now: they are rebuilt only when the matters or the kind change.
+    _matters_shown: tuple | None = None
+    _kind_shown: str | None = None
 
-    def on_enter(self, *_args) -> None:
-        app = App.get_running_app()
+    def make_journey(self, app) -> ComplaintJourney:
         hall = app.hall
-        self.journey = ComplaintJourney(
+        return ComplaintJourney(
             outbox=hall.outbox if hall else None, worker=app.worker, session=app.session, on_change=self.show,
             phrase_text=lambda key: app.tr(key, "zh"),     # the hall's staff read Chinese
             matters=(lambda: hall.catalogue.matters().value) if hall else None,
         )
-        self.journey.begin()
 
-    def on_leave(self, *_args) -> None:
-        if self.journey is not None:
-            self.journey.cancel()
-            self.journey = None
-        self.ids.phone_pad.clear()
-        self.show(ComplaintView(ComplaintStep.KIND))  # nothing of this citizen's stays on screen
+    def blank_view(self) -> ComplaintView:
+        return ComplaintView(ComplaintStep.KIND)
 
     def show(self, view: ComplaintView) -> None:
-        app = App.get_running_app()
         if self.manager and self.manager.current == self.name and view.step is not self.view.step:
             spoken = {ComplaintStep.KIND: "complaint.kind_prompt", ComplaintStep.DONE: "complaint.done_title"}
             if view.step in spoken:
-                app.speak(spoken[view.step])
+                App.get_running_app().speak(spoken[view.step])
         if (view.step is ComplaintStep.PHONE) != (self.view.step is ComplaintStep.PHONE):
             self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
-        previous = self.view
-        self.view = view
-        self.step = view.step.value
-        if view.matters != previous.matters or not self.ids.matters.children:
+        super().show(view)
+
+    def render(self, view: ComplaintView) -> None:
+        if "matters" not in self.ids:
+            return  # before the layout is built
+        if view.matters != self._matters_shown:
             self._fill_matters(view)
-        if view.kind != previous.kind or not self.ids.phrases.children:
+        if view.kind != self._kind_shown:
             self._fill_phrases(view)
         for chip in self.ids.phrases.children:
             chip.chosen = chip.code in view.phrases
@@ -61,6 +54,7 @@ class ComplaintScreen(Screen):
     def _fill_matters(self, view: ComplaintView) -> None:
         grid = self.ids.matters
         grid.clear_widgets()
+        self._matters_shown = view.matters
         for matter in view.matters:
             chip = ChoiceChip(code=matter.code, words=matter.name)
             chip.bind(on_release=lambda chip: self.journey and self.journey.choose_matter(chip.code))
@@ -69,6 +63,7 @@ class ComplaintScreen(Screen):
     def _fill_phrases(self, view: ComplaintView) -> None:
         grid = self.ids.phrases
         grid.clear_widgets()
+        self._kind_shown = view.kind
         for phrase in PHRASES.get(view.kind, ()):
             chip = ChoiceChip(code=phrase, label=phrase_key(view.kind, phrase))
             chip.bind(on_release=lambda chip: self.journey and self.journey.toggle_phrase(chip.code))

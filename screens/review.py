@@ -9,12 +9,12 @@ from dataclasses import replace
 
 from kivy.app import App
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from kiosk.review_journey import LEVELS, REASONS, ReviewJourney, ReviewStep, ReviewView
+from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
 from screens.widgets.common import KioskButton, KioskSecondaryButton
@@ -39,58 +39,32 @@ class ChoiceChip(KioskSecondaryButton):
     chosen = BooleanProperty(False)
 
 
-class ReviewScreen(Screen):
-    service = StringProperty("review")
-    step = StringProperty("waiting_card")
-    view = ObjectProperty(ReviewView(ReviewStep.WAITING_CARD), rebind=True)
-    journey = ObjectProperty(None, allownone=True)
+class ReviewScreen(JourneyScreen):
+    def make_journey(self, app) -> ReviewJourney:
+        target, app.pending_review = app.pending_review, None   # read once: a second visit rates anew
+        return ReviewJourney(hall=app.live_hall, outbox=app.hall.outbox if app.hall else None, worker=app.worker,
+                             session=app.session, on_change=self.show, target=target)
 
-    def _ensure_journey(self) -> ReviewJourney:
-        if self.journey is None:
-            app = App.get_running_app()
-            target, app.pending_review = app.pending_review, None   # read once: a second visit rates anew
-            self.journey = ReviewJourney(hall=app.live_hall, outbox=app.hall.outbox if app.hall else None,
-                                         worker=app.worker, session=app.session, on_change=self.show,
-                                         target=target)
-            self.journey.begin()
-        return self.journey
-
-    def on_enter(self, *_args) -> None:
-        self._ensure_journey()
-
-    def on_leave(self, *_args) -> None:
-        if self.journey is not None:
-            self.journey.cancel()
-            self.journey = None
-        self.ids.phone_pad.clear()
-        self.show(ReviewView(ReviewStep.WAITING_CARD))  # nothing of this citizen's stays on screen
-
-    def on_reader_event(self, event) -> None:
-        from drivers.idcard import CardRead, ReadFailed
-
-        if isinstance(event, CardRead):
-            self._ensure_journey().card_read(event.identity)
-        elif isinstance(event, ReadFailed):
-            self._ensure_journey().card_failed(event.error)
+    def blank_view(self) -> ReviewView:
+        return ReviewView(ReviewStep.WAITING_CARD)
 
     def show(self, view: ReviewView) -> None:
-        app = App.get_running_app()
         if self.manager and self.manager.current == self.name and view.step is not self.view.step:
             spoken = {ReviewStep.WAITING_CARD: "review.place_card", ReviewStep.RATE: "review.rate_prompt",
                       ReviewStep.THANKS: "review.thanks"}.get(view.step)
             if spoken:
-                app.speak(spoken)
+                App.get_running_app().speak(spoken)
         if (view.step is ReviewStep.PHONE) != (self.view.step is ReviewStep.PHONE):
             self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
-        self.view = view
-        self.step = view.step.value
-        self._fill(view)
+        super().show(view)
 
     # --- rendering ---------------------------------------------------------------------------------
 
-    def _fill(self, view: ReviewView) -> None:
+    def render(self, view: ReviewView) -> None:
+        cases = self.ids.get("cases")
+        if cases is None:
+            return  # before the layout is built; on_kv_post renders
         app = App.get_running_app()
-        cases = self.ids.cases
         cases.clear_widgets()
         for case in view.cases if view.step is ReviewStep.CHOOSE_CASE else ():
             button = KioskButton(text=app.tr("review.case_line", app.language, matter=case.matter.name,
@@ -111,7 +85,8 @@ class ReviewScreen(Screen):
             chip = ChoiceChip(code=reason, label=f"review.reason.{reason}")
             chip.bind(on_release=lambda chip: self.journey and self.journey.toggle_reason(chip.code))
             self.ids.reasons.add_widget(chip)
-        App.get_running_app().bind(language=lambda *_: self._fill(self.view))
+        self.render(self.view)
+        App.get_running_app().bind(language=lambda *_: self.render(self.view))
 
     def choose_level(self, level: str) -> None:
         if self.journey is None:
