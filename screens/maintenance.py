@@ -61,9 +61,9 @@ class MaintenanceScreen(Screen):
     def _app(self):
         return App.get_running_app()
 
-    def _say(self, key: str, **values) -> None:
+    def _say(self, message_key: str, **values) -> None:
         app = self._app()
-        self.status_text = app.tr(key, app.language, **values)
+        self.status_text = app.tr(message_key, app.language, **values)
 
     def _failed(self, what: str):
         def report(error: BaseException) -> None:
@@ -232,7 +232,7 @@ class MaintenanceScreen(Screen):
 
         def saved(settings) -> None:
             restart = app.apply_settings(settings, key)
-            self._say("maintenance.saved", key=key + (" (restart)" if restart else ""))
+            self._say("maintenance.saved", setting=key + (" (restart)" if restart else ""))
             app.audit("setting", f"{key}: {before} -> {_as_toml(setting_value(settings, key))}")
             self.show_settings()
 
