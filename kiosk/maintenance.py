@@ -164,7 +164,8 @@ def set_pin(secrets_file: Path, pin: str) -> None:
     """Write the PIN's hash into the secrets file (created if missing), mode 600, atomically."""
     import tomlkit
 
-    document = tomlkit.parse(secrets_file.read_text(encoding="utf-8")) if secrets_file.exists() else tomlkit.document()
+    existing = secrets_file.stat() if secrets_file.exists() else None
+    document = tomlkit.parse(secrets_file.read_text(encoding="utf-8")) if existing else tomlkit.document()
     document["maintenance_pin_hash"] = hash_pin(pin)
     temporary = secrets_file.with_name(secrets_file.name + ".new")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -173,6 +174,9 @@ def set_pin(secrets_file: Path, pin: str) -> None:
         file.flush()
         os.fsync(file.fileno())
     os.chmod(temporary, 0o600)
+    if existing is not None and (existing.st_uid, existing.st_gid) != (os.getuid(), os.getgid()):
+        # Run as root on a kiosk user's file: the file stays the kiosk user's, or the kiosk could not read it.
+        os.chown(temporary, existing.st_uid, existing.st_gid)
     os.replace(temporary, secrets_file)
 
 
