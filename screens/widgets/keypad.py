@@ -11,6 +11,7 @@ No physical keyboard is assumed: a kiosk has none.
 
 from string import ascii_uppercase, digits
 
+from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
@@ -19,10 +20,12 @@ from screens.kv import load_kv_beside
 from screens.widgets import common  # noqa: F401  (KioskButton rule)
 from screens.widgets.common import KioskButton
 
-__all__ = ["Keypad", "DIGIT_PAGE", "LETTER_PAGE"]
+__all__ = ["Keypad", "DIGIT_PAGE", "WIDE_DIGIT_PAGE", "LETTER_PAGE"]
 
-# The digit page in the telephone layout every citizen knows ("" is an empty place beside the 0).
+# The digit page in the telephone layout every citizen knows ("" is an empty place beside the 0); a landscape
+# screen has the height for two rows only, so its digits run 1 to 0 in two rows of five.
 DIGIT_PAGE = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "", "0", "")
+WIDE_DIGIT_PAGE = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
 LETTER_PAGE = tuple(ascii_uppercase)
 
 
@@ -61,6 +64,7 @@ class Keypad(BoxLayout):
         return next(w for w in self.ids.key_grid.children if isinstance(w, KeypadKey) and w.key == label)
 
     def on_kv_post(self, *_args) -> None:
+        App.get_running_app().bind(landscape=lambda *_: self._fill())
         self._fill()
 
     def on_letters(self, *_args) -> None:
@@ -71,7 +75,8 @@ class Keypad(BoxLayout):
         if grid is None:
             return  # before the layout is built; on_kv_post fills it
         grid.clear_widgets()
-        for key in LETTER_PAGE if self.letters else DIGIT_PAGE:
+        wide = App.get_running_app().landscape
+        for key in LETTER_PAGE if self.letters else (WIDE_DIGIT_PAGE if wide else DIGIT_PAGE):
             if not key:
                 grid.add_widget(Widget())
                 continue

@@ -36,9 +36,10 @@ def assert_nothing_personal_left(app, *secrets):
         assert secret not in everything, secret
 
 
-def test_check_in_by_card_prints_the_ticket_shows_the_number_and_done_wipes_it(kiosk):
+def test_check_in_by_card_with_paper_out_keeps_the_number_on_screen_reprints_and_done_wipes_it(kiosk):
     app, screen = kiosk
     citizen = demo_citizen("resident")
+    app.devices.demo_printer.set_state(PrinterState.PAPER_OUT)
     card_placed(app, screen)
     assert screen.ids.greeting.text == "您好，张**"
     first = screen.view.appointments[0]
@@ -48,8 +49,14 @@ def test_check_in_by_card_prints_the_ticket_shows_the_number_and_done_wipes_it(k
     tap(row.ids.action_button)
     wait_for(lambda: screen.step == "checked_in", lambda: f"checked in, step {screen.step}")
     number = screen.ids.number.text
-    assert number == screen.view.ticket.number and number.startswith("A")
-    assert screen.ids.checked_in_headline.text == "签到成功"
+    assert number == screen.view.ticket.number and number.startswith("A") and not screen.view.printed
+    assert screen.ids.checked_in_headline.text == "签到成功，您的号码是"
+    assert "号票没有打印出来" in screen.ids.ticket_print_state.text and "缺纸" in screen.ids.ticket_print_state.text
+    assert printed_text(app.devices.demo_printer.received()).strip() == ""
+
+    app.devices.demo_printer.set_state(PrinterState.READY)  # staff put in a new roll
+    tap(screen.ids.ticket_reprint)
+    wait_for(lambda: screen.step == "checked_in" and screen.view.printed, "reprinted")
     assert screen.ids.ticket_print_state.text == "请取走号票" and screen.ids.ticket_reprint.disabled
     paper = printed_text(app.devices.demo_printer.received())
     assert number in paper and "社保参保登记" in paper and "张**" in paper and citizen.name not in paper
@@ -60,7 +67,8 @@ def test_check_in_by_card_prints_the_ticket_shows_the_number_and_done_wipes_it(k
     assert_nothing_personal_left(app, "张**", citizen.name, citizen.id_number, number, "社保参保登记")
 
 
-def test_an_appointment_checked_in_before_shows_its_number_and_says_why(kiosk):
+def test_an_appointment_checked_in_before_shows_its_number_and_says_why_then_the_citizen_walks_away(
+        kiosk, fake_clock):
     app, screen = kiosk
     citizen = demo_citizen("resident")
     earlier = app.hall.client.check_in(app.hall.client.todays_appointments(citizen.id_number)[0].appointment_id,
@@ -76,20 +84,10 @@ def test_an_appointment_checked_in_before_shows_its_number_and_says_why(kiosk):
     assert printed_text(app.devices.demo_printer.received()).strip() == ""  # nothing new was printed
     assert screen.ids.ticket_reprint.text == "打印号票" and not screen.ids.ticket_reprint.disabled
 
-
-def test_paper_out_keeps_the_number_on_screen_and_a_reprint_prints_it(kiosk):
-    app, screen = kiosk
-    app.devices.demo_printer.set_state(PrinterState.PAPER_OUT)
-    card_placed(app, screen)
-    tap(screen.row(screen.view.appointments[0].appointment_id).ids.action_button)
-    wait_for(lambda: screen.step == "checked_in", lambda: f"checked in, step {screen.step}")
-    assert screen.ids.number.text == screen.view.ticket.number and not screen.view.printed
-    assert "号票没有打印出来" in screen.ids.ticket_print_state.text and "缺纸" in screen.ids.ticket_print_state.text
-
-    app.devices.demo_printer.set_state(PrinterState.READY)
-    tap(screen.ids.ticket_reprint)
-    wait_for(lambda: screen.step == "checked_in" and screen.view.printed, "reprinted")
-    assert screen.ids.number.text in printed_text(app.devices.demo_printer.received())
+    fake_clock.advance(app.idle_watch.idle_timeout_s + app.idle_watch.countdown_s + 1)  # nobody touches
+    app.check_idle()
+    frames()
+    assert_nothing_personal_left(app, "张**", citizen.name, citizen.id_number, earlier.ticket.number)
 
 
 def test_book_a_new_time_in_english_and_elder_mode_with_the_confirmation_printed(kiosk):

@@ -24,20 +24,16 @@ def type_keys(keypad, keys):
         tap(keypad.key(key))
 
 
-def test_digits_typed_by_touch_appear_in_order_up_to_the_limit_and_delete_removes_the_last(keypad):
-    _app, pad = keypad
+def test_keys_typed_by_touch_delete_the_letter_page_clear_and_the_limit(keypad):
+    app, pad = keypad
     type_keys(pad, "2026")
     assert pad.text == "2026" and pad.ids.display.text == "2026"
     tap(pad.ids.delete_key)
     assert pad.text == "202"
     for refused in ("%", "ab", " ", "中"):
         pad.press(refused)
-    type_keys(pad, "0012345")
-    assert pad.text == "20200123"  # eight at most
+    assert pad.text == "202"
 
-
-def test_the_letter_page_types_letters_and_clear_empties_everything_back_to_digits(keypad):
-    app, pad = keypad
     assert pad.ids.page_switch.text == "字母"
     tap(pad.ids.page_switch)
     assert pad.letters and pad.ids.page_switch.text == "数字"
@@ -45,7 +41,10 @@ def test_the_letter_page_types_letters_and_clear_empties_everything_back_to_digi
     type_keys(pad, "YT")
     tap(pad.ids.page_switch)
     type_keys(pad, "7")
-    assert pad.text == "YT7"
+    assert pad.text == "202YT7"
+    type_keys(pad, "890")
+    assert pad.text == "202YT789"  # eight at most
+
     tap(pad.ids.page_switch)
     tap(pad.ids.clear_key)
     assert pad.text == "" and not pad.letters and pad.key("5")
@@ -54,7 +53,7 @@ def test_the_letter_page_types_letters_and_clear_empties_everything_back_to_digi
     assert pad.ids.page_switch.text == "ABC"
 
 
-def test_every_key_is_at_least_the_touch_target_on_both_pages_in_both_modes(keypad):
+def test_every_key_is_at_least_the_touch_target_on_both_pages_in_both_modes_and_letters_can_be_off(keypad):
     app, pad = keypad
     for _mode in ("standard", "elder"):
         for _page in ("digits", "letters"):
@@ -68,10 +67,7 @@ def test_every_key_is_at_least_the_touch_target_on_both_pages_in_both_modes(keyp
             pad.switch_page()
         app.toggle_elder_mode()
 
-
-def test_without_letters_the_switch_key_is_gone_and_letters_are_refused(keypad):
-    _app, pad = keypad
-    pad.allow_letters = False
+    pad.allow_letters = False  # e.g. a phone number
     frames()
     pad.press("A")
     pad.switch_page()
