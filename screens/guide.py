@@ -50,6 +50,7 @@ class GuideScreen(Screen):
     step = StringProperty("loading")
     view = ObjectProperty(GuideView(GuideStep.LOADING), rebind=True)
     journey = ObjectProperty(None, allownone=True)
+    _matter_shown = ""          # the code of the guide on screen, to open each new one at its top
 
     def on_enter(self, *_args) -> None:
         app = App.get_running_app()
@@ -66,6 +67,7 @@ class GuideScreen(Screen):
             self.journey.cancel()
             self.journey = None
         self.ids.keyboard.clear()
+        self._matter_shown = ""
         self.show(GuideView(GuideStep.LOADING))  # nothing of this visit stays on the screen
 
     def on_kv_post(self, *_args) -> None:
@@ -88,6 +90,13 @@ class GuideScreen(Screen):
         if self.journey is not None:
             self.ids.keyboard.clear()
             self.journey.open_search()
+
+    def scroll_guide(self, screens: int) -> None:
+        """Move the guide by whole screens (less a line, to keep the reader's place): +1 on, -1 back."""
+        scroll, content = self.ids.matter_scroll, self.ids.matter_sections
+        overflow = content.height - scroll.height
+        if overflow > 0:
+            scroll.scroll_y = min(1.0, max(0.0, scroll.scroll_y - screens * scroll.height * 0.9 / overflow))
 
     def choose(self, item: GuideItem) -> None:
         if self.journey is None:
@@ -154,6 +163,9 @@ class GuideScreen(Screen):
         app = App.get_running_app()
         box = self.ids.matter_sections
         texts = app.catalogue
+        if matter.code != self._matter_shown:
+            self.ids.matter_scroll.scroll_y = 1      # a guide opens at its top (printing keeps the place)
+            self._matter_shown = matter.code
 
         def section(title_key: str, lines: list[str]) -> None:
             box.add_widget(GuideHeading(text=app.tr(title_key, language)))

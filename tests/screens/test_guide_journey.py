@@ -125,3 +125,75 @@ def test_offline_the_saved_copy_is_shown_with_its_age(guide_kiosk):
     wait_for(lambda: screen.step == "matter", "the saved guide")
     assert screen.ids.matter_name.text == "社保参保登记" and screen.ids.saved_copy.text
 
+
+
+def settle_layout(area) -> None:
+    """Run the clock (labels and layouts update on it) without drawing, until nothing in `area` moves."""
+    from kivy.clock import Clock
+
+    def places():
+        return [(tuple(w.pos), tuple(w.size)) for w in area.walk(restrict=True)]
+
+    before = None
+    for _ in range(60):
+        Clock.tick()
+        now = places()
+        if now == before:
+            return
+        before = now
+    raise AssertionError("the layout never settled")
+
+
+def shown_outside_scrolling(widget):
+    """Widgets drawn and touchable in `widget`, except what a ScrollView clips."""
+    from kivy.uix.scrollview import ScrollView
+
+    if widget.width <= 0 or widget.height <= 0 or widget.opacity <= 0 or widget.disabled:
+        return
+    yield widget
+    if not isinstance(widget, ScrollView):
+        for child in widget.children:
+            yield from shown_outside_scrolling(child)
+
+
+# The steps with a layout of their own (the others share these panels).
+LAYOUT_STEPS = ("browse", "search", "package", "paper-out", "unavailable")
+
+
+def test_every_step_meets_the_accessibility_floor_and_fits_its_area(make_app, kivy_window):
+    """Each step's layout, portrait and landscape, standard and elder mode: text at least 18 dp, every button
+    at least the theme's touch target, and nothing spilling out of the step's area."""
+    from kivy.metrics import dp
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+
+    app = make_app()
+    app.start_session()
+    app.show("guide")
+    screen = app.screen_manager.get_screen("guide")
+    area = screen.ids.busy.parent
+    try:
+        for size in ((1080, 1920), (1920, 1080)):
+            kivy_window.size = size
+            frames(2)
+            for _mode in ("standard", "elder"):
+                target = dp(app.theme.target_dp)
+                for step, view in screen.screenshot_views():
+                    if step not in LAYOUT_STEPS:
+                        continue
+                    screen.show(view)
+                    settle_layout(area)
+                    left, bottom = area.to_window(area.x, area.y)
+                    for widget in shown_outside_scrolling(area):
+                        where = (size, app.theme.name, step, type(widget).__name__, getattr(widget, "text", ""))
+                        if isinstance(widget, Label):
+                            assert widget.font_size >= dp(18), where
+                        if isinstance(widget, ButtonBehavior):
+                            assert widget.width >= target - 0.5 and widget.height >= target - 0.5, (where, widget.size)
+                        x, y = widget.to_window(widget.x, widget.y)
+                        assert left - 0.5 <= x and x + widget.width <= left + area.width + 0.5, (where, x)
+                        assert bottom - 0.5 <= y and y + widget.height <= bottom + area.height + 0.5, (where, y)
+                app.toggle_elder_mode()
+        assert app.landscape
+    finally:
+        kivy_window.size = (1080, 1920)
