@@ -109,6 +109,9 @@ def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
     wait_for(lambda: screen.step == "matter", "the guide")
     assert "One-card service: yes" in texts_of(screen.ids.matter_sections)
     assert "Handled in this district only" in texts_of(screen.ids.matter_sections)
+    assert screen.ids.matter_up.disabled and not screen.ids.matter_down.disabled   # longer than the screen
+    tap(screen.ids.matter_down)
+    assert screen.ids.matter_scroll.scroll_y < 1 and not screen.ids.matter_up.disabled
 
 
 def test_offline_the_saved_copy_is_shown_with_its_age(guide_kiosk):
