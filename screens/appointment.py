@@ -2,7 +2,6 @@
 number big on screen; or books a new time (matter → day → time → confirm), the confirmation printed.
 Logic in kiosk.appointment_journey.AppointmentJourney; this screen renders its view and passes on taps."""
 
-import calendar
 from datetime import date
 
 from kivy.app import App
@@ -13,6 +12,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, AppointmentView
 from kiosk.hall_models import MatterRef
+from kiosk.i18n import format_date
 from kiosk.printouts import SiteLines
 from screens import one_card  # noqa: F401  (the CardPlacement rule)
 from screens.kv import load_kv_beside
@@ -146,9 +146,8 @@ class AppointmentScreen(Screen):
         return App.get_running_app().tr(view.problem, language) if view.problem else ""
 
     def day_words(self, day: date, language: str) -> dict:
-        app = App.get_running_app()
-        return {"month": day.month, "day": day.day, "weekday": app.tr(f"weekday.{day.weekday()}", language),
-                "month_name": calendar.month_name[day.month]}
+        """The day as the top bar writes dates (2026年11月24日 星期二 / Tuesday, 24 November 2026)."""
+        return {"date": format_date(day, language, App.get_running_app().catalogue)}
 
     def summary(self, view: AppointmentView, language: str) -> str:
         """What is being (or was) booked: from the booking once made, else from the choices."""
