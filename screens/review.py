@@ -123,10 +123,9 @@ class ReviewScreen(JourneyScreen):
             ("phone", replace(unhappy, step=ReviewStep.PHONE)),
             ("thanks", replace(unhappy, step=ReviewStep.THANKS, masked_phone="138****0001",
                                reference="7F3K-9Q2M-XA4B-C8D1")),
+            # One problem step stands for all five: they share one panel (message, try again, done).
             ("not-served", ReviewView(ReviewStep.NOT_SERVED, subject="A023 社保医保综合窗口",
                                       problem="review.not_served")),
-            ("nothing-to-rate", ReviewView(ReviewStep.NOTHING_TO_RATE, masked_name="张**", problem="review.no_cases")),
-            ("not-saved", ReviewView(ReviewStep.NOT_SAVED, problem="review.not_saved")),
         ]
 
     # --- texts the .kv binds to ----------------------------------------------------------------------
