@@ -19,6 +19,7 @@ worker; answers come back through its `deliver`, so `on_change` is always called
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import math
 from dataclasses import dataclass, replace
@@ -97,6 +98,12 @@ class _Catalogue:
     saved_age_s: float | None
 
 
+@functools.lru_cache(maxsize=1)
+def _index_of(matters: tuple[MatterSummary, ...]) -> MatterIndex:
+    """The pinyin index, built once per catalogue (about 0.4 ms a matter) rather than at every visit."""
+    return MatterIndex(matters)
+
+
 def _saved_age(*parts: Cached[Any]) -> float | None:
     """The oldest saved copy among `parts`, or None when every part came straight from the hall."""
     ages = [part.age_seconds() for part in parts if not part.live]
@@ -164,7 +171,7 @@ class GuideJourney:
         def load() -> _Catalogue:
             categories, matters, packages = guides.categories(), guides.matters(), guides.packages()
             return _Catalogue(tuple(categories.value), tuple(matters.value), tuple(packages.value),
-                              MatterIndex(matters.value), _saved_age(categories, matters, packages))
+                              _index_of(tuple(matters.value)), _saved_age(categories, matters, packages))
 
         self._worker.run(load, on_result=self._loaded, on_error=self._load_failed)
 

@@ -178,7 +178,8 @@ class GuideScreen(Screen):
         section("guide.conditions", [f"• {escape_markup(condition)}" for condition in matter.conditions])
         materials = []
         for number, material in enumerate(matter.materials, start=1):
-            line = f"{number}. [b]{escape_markup(material.name)}[/b]  {escape_markup(copies_text(texts, language, material))}"
+            copies = escape_markup(copies_text(texts, language, material))
+            line = f"{number}. [b]{escape_markup(material.name)}[/b]  {copies}"
             if material.note:
                 line += f"\n    {escape_markup(material.note)}"
             materials.append(line)
@@ -195,8 +196,10 @@ class GuideScreen(Screen):
         if view.step is GuideStep.MATTERS and view.category is not None:
             return view.category.name
         if view.step is GuideStep.PACKAGE and view.package is not None:
-            days = app.tr("guide.package_days", language, days=view.package.promised_days)
-            return f"{view.package.name}\n{view.package.description}\n{days}\n{app.tr('guide.package_matters', language)}"
+            package = view.package
+            return "\n".join((package.name, package.description,
+                              app.tr("guide.package_days", language, days=package.promised_days),
+                              app.tr("guide.package_matters", language)))
         key = {GuideStep.PACKAGES: "guide.packages_prompt", GuideStep.BROWSE: "guide.browse_prompt"}.get(view.step)
         return app.tr(key, language) if key else ""
 
@@ -222,7 +225,9 @@ class GuideScreen(Screen):
         return app.tr("guide.printed", language) if view.printed else ""
 
     def list_problem(self, view: GuideView, language: str) -> str:
-        return App.get_running_app().tr(view.problem, language) if view.problem and view.step.value in LIST_STEPS else ""
+        if not view.problem or view.step.value not in LIST_STEPS:
+            return ""
+        return App.get_running_app().tr(view.problem, language)
 
 
 class GuideHeading(KioskLabel):
