@@ -32,6 +32,7 @@ from typing import Any, Callable
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
 from kiosk.hall_models import Appointment, MatterSummary, Slot, Ticket
+from kiosk.journey import Journey
 from kiosk.one_card import card_problem_key
 from kiosk.printouts import Material, MaterialList, QueueTicket, SiteLines
 from kiosk.session import Session
@@ -93,32 +94,21 @@ class AppointmentView:
     problem: str = ""                  # catalogue key of the plain sentence explaining what went wrong
 
 
-class AppointmentJourney:
+class AppointmentJourney(Journey[AppointmentView]):
     def __init__(self, *, hall: Any, devices: Any, worker: BackgroundWorker, session: Session, site: SiteLines,
                  hall_name: str, on_change: Callable[[AppointmentView], None],
                  today: Callable[[], date] = date.today, now: Callable[[], datetime] = datetime.now) -> None:
+        super().__init__(AppointmentView(AppointmentStep.WAITING_CARD), on_change)
         self._hall = hall
         self._devices = devices
         self._worker = worker
         self._session = session
         self._site = site
         self._hall_name = hall_name
-        self._on_change = on_change
         self._today = today
         self._now = now
-        self._cancelled = False
         self._review_url: str | None = None
         self._materials: tuple[Material, ...] = ()
-        self.view = AppointmentView(AppointmentStep.WAITING_CARD)
-
-    def cancel(self) -> None:
-        """The citizen left: answers still on their way are dropped, nothing more is shown."""
-        self._cancelled = True
-
-    def _show(self, view: AppointmentView) -> None:
-        if not self._cancelled:
-            self.view = view
-            self._on_change(view)
 
     def _identity(self) -> Any:
         return self._session.recall("identity")

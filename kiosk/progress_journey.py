@@ -24,6 +24,7 @@ from typing import Any, Callable
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
+from kiosk.journey import Journey
 from kiosk.one_card import card_problem_key
 from kiosk.session import Session
 
@@ -65,25 +66,14 @@ def step_time(at: str | None) -> str:
         return at  # shown as the hall sent it rather than hidden
 
 
-class ProgressJourney:
+class ProgressJourney(Journey[ProgressView]):
     def __init__(self, *, hall: Any, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ProgressView], None], today: Callable[[], date] = date.today) -> None:
+        super().__init__(ProgressView(ProgressStep.CHOOSE), on_change)
         self._hall = hall
         self._worker = worker
         self._session = session
-        self._on_change = on_change
         self._today = today
-        self._cancelled = False
-        self.view = ProgressView(ProgressStep.CHOOSE)
-
-    def cancel(self) -> None:
-        """The citizen left: answers still on their way are dropped."""
-        self._cancelled = True
-
-    def _show(self, view: ProgressView) -> None:
-        if not self._cancelled:
-            self.view = view
-            self._on_change(view)
 
     def begin(self) -> None:
         self._show(ProgressView(ProgressStep.CHOOSE))

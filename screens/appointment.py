@@ -6,15 +6,15 @@ from datetime import date
 
 from kivy.app import App
 from kivy.metrics import dp
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, AppointmentView
 from kiosk.hall_models import MatterRef
 from kiosk.i18n import format_date
 from kiosk.printouts import SiteLines
 from screens import one_card  # noqa: F401  (the CardPlacement rule)
+from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, top_bar  # noqa: F401
 from screens.widgets.common import KioskButton
@@ -33,43 +33,18 @@ class AppointmentRow(BoxLayout):
     appointment_id = StringProperty("")
 
 
-class AppointmentScreen(Screen):
-    service = StringProperty("appointment")
-    step = StringProperty("waiting_card")
-    view = ObjectProperty(AppointmentView(AppointmentStep.WAITING_CARD), rebind=True)
-    journey = ObjectProperty(None, allownone=True)
+class AppointmentScreen(JourneyScreen):
+    def make_journey(self, app) -> AppointmentJourney:
+        printer = app.settings.devices.printer
+        return AppointmentJourney(
+            hall=app.live_hall, devices=app.devices, worker=app.worker, session=app.session,
+            site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
+            hall_name=app.site_name("zh"), on_change=self.show)
 
-    def _ensure_journey(self) -> AppointmentJourney:
-        if self.journey is None:
-            app = App.get_running_app()
-            printer = app.settings.devices.printer
-            self.journey = AppointmentJourney(
-                hall=app.live_hall, devices=app.devices, worker=app.worker,
-                session=app.session, site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
-                hall_name=app.site_name("zh"), on_change=self.show)
-            self.journey.begin()
-        return self.journey
+    def blank_view(self) -> AppointmentView:
+        return AppointmentView(AppointmentStep.WAITING_CARD)
 
-    def on_enter(self, *_args) -> None:
-        self._ensure_journey()
-
-    def on_leave(self, *_args) -> None:
-        if self.journey is not None:
-            self.journey.cancel()
-            self.journey = None
-        self.show(AppointmentView(AppointmentStep.WAITING_CARD))  # nothing of this citizen's stays on screen
-
-    def on_reader_event(self, event) -> None:
-        from drivers.idcard import CardRead, ReadFailed
-
-        if isinstance(event, CardRead):
-            self._ensure_journey().card_read(event.identity)
-        elif isinstance(event, ReadFailed):
-            self._ensure_journey().card_failed(event.error)
-
-    def show(self, view: AppointmentView) -> None:
-        self.view = view
-        self.step = view.step.value
+    def render(self, view: AppointmentView) -> None:
         self._fill(view)
         self._speak(view)
 

@@ -3,12 +3,12 @@ sees each case's steps (受理, 审批, 办结, 送达) as a timeline. Logic in 
 this screen renders its view and passes on taps and card events."""
 
 from kivy.app import App
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from kiosk.progress_journey import ProgressJourney, ProgressStep, ProgressView, step_time
 from screens import one_card  # noqa: F401  (the CardPlacement animation rule)
+from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
 
@@ -29,41 +29,18 @@ class CaseCard(BoxLayout):
     summary = StringProperty("")
 
 
-class ProgressScreen(Screen):
-    service = StringProperty("progress")
-    step = StringProperty("choose")
-    view = ObjectProperty(ProgressView(ProgressStep.CHOOSE), rebind=True)
-    journey = ObjectProperty(None, allownone=True)
+class ProgressScreen(JourneyScreen):
+    def make_journey(self, app) -> ProgressJourney:
+        return ProgressJourney(hall=app.live_hall, worker=app.worker, session=app.session, on_change=self.show)
 
-    def _ensure_journey(self) -> ProgressJourney:
-        if self.journey is None:
-            app = App.get_running_app()
-            self.journey = ProgressJourney(hall=app.live_hall, worker=app.worker,
-                                           session=app.session, on_change=self.show)
-            self.journey.begin()
-        return self.journey
-
-    def on_enter(self, *_args) -> None:
-        self._ensure_journey()
+    def blank_view(self) -> ProgressView:
+        return ProgressView(ProgressStep.CHOOSE)
 
     def on_leave(self, *_args) -> None:
-        if self.journey is not None:
-            self.journey.cancel()
-            self.journey = None
-        self.ids.keypad.clear()
-        self.show(ProgressView(ProgressStep.CHOOSE))  # nothing of this citizen's stays on screen
+        super().on_leave()
+        self.ids.keypad.clear()  # a typed case number is not left for the next citizen
 
-    def on_reader_event(self, event) -> None:
-        from drivers.idcard import CardRead, ReadFailed
-
-        if isinstance(event, CardRead):
-            self._ensure_journey().card_read(event.identity)
-        elif isinstance(event, ReadFailed):
-            self._ensure_journey().card_failed(event.error)
-
-    def show(self, view: ProgressView) -> None:
-        self.view = view
-        self.step = view.step.value
+    def render(self, view: ProgressView) -> None:
         if view.step is ProgressStep.ENTER_NUMBER and self.ids.keypad.text != view.case_number:
             self.ids.keypad.text = view.case_number
         self._fill_cases(view)
