@@ -228,11 +228,14 @@ class AppointmentJourney(Journey[AppointmentView]):
                                                                       matters=matters)),
                          on_error=self._hall_failed)
 
-    def choose_matter(self, code: str, problem: str = "") -> None:
-        """Load the free slots of the coming days for this matter; days without a free slot are left out."""
+    def choose_matter(self, code: str) -> None:
         matter = next((m for m in self.view.matters if m.code == code), None)
-        if matter is None or self.view.step not in (AppointmentStep.CHOOSE_MATTER, AppointmentStep.BOOKING):
-            return
+        if matter is not None and self.view.step is AppointmentStep.CHOOSE_MATTER:
+            self._load_days(matter)
+
+    def _load_days(self, matter: MatterSummary, problem: str = "") -> None:
+        """The free slots of the coming days for this matter; days without a free slot are left out."""
+        code = matter.code
         base = replace(self.view, step=AppointmentStep.LOADING, matter=matter, days=(), day=None, slot=None,
                        problem="")
         self._show(base)
@@ -311,9 +314,9 @@ class AppointmentJourney(Journey[AppointmentView]):
         self._print()
 
     def _booking_failed(self, error: BaseException) -> None:
-        if isinstance(error, HallRejected) and error.code in _SLOT_GONE:
+        if isinstance(error, HallRejected) and error.code in _SLOT_GONE and self.view.matter is not None:
             # Someone took the last place meanwhile: show the days again, freshly loaded.
-            self.choose_matter(self.view.matter.code if self.view.matter else "", problem="appointment.slot_taken")
+            self._load_days(self.view.matter, problem="appointment.slot_taken")
             return
         if isinstance(error, HallRejected) and error.code == "already_booked":
             self._show(replace(self.view, step=AppointmentStep.CHOOSE_DAY, day=None, slot=None,
