@@ -12,6 +12,7 @@ from kivy.metrics import dp
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
 
 from kiosk.review_journey import LEVELS, REASONS, ReviewJourney, ReviewStep, ReviewView
 from screens.journey_screen import JourneyScreen
@@ -20,6 +21,13 @@ from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
 from screens.widgets.common import KioskButton, KioskSecondaryButton
 
 __all__ = ["ReviewScreen", "LevelButton", "ChoiceChip"]
+
+class LevelFace(Widget):
+    """A face whose mouth curves from a smile (mood 2) to a frown (mood -2), drawn at `s`, its shorter side."""
+
+    mood = NumericProperty(0)
+    s = NumericProperty(0)
+
 
 class LevelButton(ButtonBehavior, BoxLayout):
     """One of the five levels: a face (smile to frown), its name and its stars."""
