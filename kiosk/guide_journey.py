@@ -8,6 +8,7 @@ from the copy saved on this kiosk, and the view says how old that copy is.
     journey.begin()                 # LOADING, then BROWSE (categories), or UNAVAILABLE
     journey.open_category("social") # MATTERS, paged
     journey.open_search(); journey.type_query("sbcb")   # SEARCH, matches as the citizen types
+    journey.type_query("she")       # ... and the characters "she" can stand for: view.candidates == ("社", ...)
     journey.open_matter("SB001")    # OPENING, then MATTER (or back to the list with a problem)
     journey.print_materials()       # PRINTING, then MATTER with printed=True (or a printer problem)
     journey.back()                  # the step before; False when there is none (the screen goes home)
@@ -65,6 +66,7 @@ class GuideView:
     page_size: int = 6
     category: Category | None = None
     query: str = ""
+    candidates: tuple[str, ...] = ()    # characters the letters typed last can stand for (search)
     package: ServicePackage | None = None
     matter: Matter | None = None
     saved_age_s: float | None = None    # None: straight from the hall; else the age of the saved copy shown
@@ -202,7 +204,8 @@ class GuideJourney:
         """The keyboard's text so far: the matches replace the list at once (an in-memory scan)."""
         if self.view.step is not GuideStep.SEARCH or self._catalogue is None:
             return
-        self._show(self._list(GuideStep.SEARCH, self._catalogue.index.search(query), query=query))
+        index = self._catalogue.index
+        self._show(self._list(GuideStep.SEARCH, index.search(query), query=query, candidates=index.candidates(query)))
 
     def open_packages(self) -> None:
         if self.view.step is GuideStep.BROWSE and self._catalogue is not None:

@@ -1,12 +1,14 @@
-"""办事指南: browse the matters by category, search them by pinyin initials on the letter keyboard, open one
-matter's guide and print its material list; 一件事一次办 packages too. Logic in
-kiosk.guide_journey.GuideJourney; this screen renders its view and passes on the citizen's taps.
+"""办事指南: browse the matters by category, search them on the letter keyboard (pinyin initials, or characters
+chosen from the candidates the letters offer), open one matter's guide and print its material list;
+一件事一次办 packages too. Logic in kiosk.guide_journey.GuideJourney; this screen renders its view and passes
+on the citizen's taps.
 
 Lists are paged with big 上一页/下一页 buttons, fewer items a page in elder mode, two columns in landscape. Values
 from the hall are escaped before they reach a label that uses markup.
 """
 
 from kivy.app import App
+from kivy.factory import Factory
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -21,7 +23,7 @@ from screens.kv import load_kv_beside
 from screens.widgets import busy, common, letter_keyboard, top_bar  # noqa: F401
 from screens.widgets.common import KioskLabel
 
-__all__ = ["GuideScreen", "GuideItem", "GuidePager", "page_size_for"]
+__all__ = ["GuideScreen", "GuideItem", "GuidePager", "page_size_for", "candidates_for"]
 
 LIST_STEPS = {"browse", "matters", "search", "packages", "package"}
 
@@ -29,6 +31,11 @@ LIST_STEPS = {"browse", "matters", "search", "packages", "package"}
 def page_size_for(elder_mode: bool) -> int:
     """Items a page: fewer and bigger in elder mode (landscape shows them in two columns)."""
     return 4 if elder_mode else 6
+
+
+def candidates_for(elder_mode: bool) -> int:
+    """Candidate characters in one row of keys at the touch target, in the narrower landscape column too."""
+    return 6 if elder_mode else 8
 
 
 class GuideItem(ButtonBehavior, BoxLayout):
@@ -124,6 +131,10 @@ class GuideScreen(Screen):
         app = App.get_running_app()
         return demo_views(page_size_for(app.elder_mode))
 
+    def candidate(self, character: str):
+        """The candidate key typing `character`."""
+        return next(key for key in self.ids.candidates.children if key.text == character)
+
     def item(self, code: str) -> GuideItem:
         """The list item showing `code` on the page now showing."""
         return next(w for w in self._items_box().children if isinstance(w, GuideItem) and w.code == code)
@@ -135,8 +146,13 @@ class GuideScreen(Screen):
     def _fill(self, view: GuideView) -> None:
         app = App.get_running_app()
         language = app.language
-        for box in (self.ids.browse_items, self.ids.list_items, self.ids.search_items, self.ids.matter_sections):
+        for box in (self.ids.browse_items, self.ids.list_items, self.ids.search_items, self.ids.matter_sections,
+                    self.ids.candidates):
             box.clear_widgets()
+        for character in view.candidates[:candidates_for(app.elder_mode)]:
+            key = Factory.GuideCandidate(text=character)
+            key.bind(on_release=lambda key: self.ids.keyboard.choose(key.text))
+            self.ids.candidates.add_widget(key)
         if view.step.value in LIST_STEPS:
             box = self._items_box()
             for entry in view.page_items:

@@ -3,6 +3,7 @@ key and a clear key.
 
     keyboard = LetterKeyboard(max_length=16)
     keyboard.bind(text=lambda _keyboard, typed: journey.type_query(typed))   # lower-case, as pinyin is written
+    keyboard.choose("社")                                                     # "she" becomes "社"
     keyboard.clear()                                                          # e.g. when the screen is left
 
 The keys show capitals (easier to read) and type lower case. In the standard theme the layout is QWERTY,
@@ -50,6 +51,11 @@ class LetterKeyboard(BoxLayout):
         letter = letter.lower()
         if len(letter) == 1 and letter in ascii_lowercase and len(self.text) < self.max_length:
             self.text += letter
+
+    def choose(self, character: str) -> None:
+        """Put `character` in place of the pinyin letters typed last (a candidate the citizen chose)."""
+        letters = len(self.text) - len(self.text.rstrip(ascii_lowercase))
+        self.text = self.text[:len(self.text) - letters] + character
 
     def delete(self) -> None:
         self.text = self.text[:-1]

@@ -99,6 +99,20 @@ def test_pinyin_initials_whole_pinyin_and_characters_all_find_a_matter():
     assert index.search("qqqq") == ()
 
 
+def test_letters_offer_the_characters_they_spell_and_a_chosen_character_narrows_the_search():
+    index = MatterIndex([summary("SB001", "社保参保登记"), summary("SB002", "社保卡补换"),
+                         summary("YB002", "新生儿参保登记"), summary("MZ001", "老龄补贴年审")])
+    assert index.candidates("she") == ("社", "生", "审")                # 社 in two names: the commonest first
+    assert index.candidates("sheng") == ("生",)
+    assert index.candidates("社b") == ("保",)                           # what can follow 社, spelled b...
+    assert index.candidates("社保k") == ("卡",)
+    assert index.candidates("社") == () and index.candidates("") == ()  # no letters, nothing to offer
+    assert names(index.search("社b")) == ["社保参保登记", "社保卡补换"]
+    assert names(index.search("社保k")) == ["社保卡补换"]
+    assert names(index.search("参保d")) == ["社保参保登记", "新生儿参保登记"]
+    assert index.search("社x") == ()
+
+
 def test_a_phrase_is_spelled_as_a_phrase_not_character_by_character():
     index = MatterIndex([summary("X1", "重庆户籍迁入登记")])
     assert names(index.search("cqhj")) == ["重庆户籍迁入登记"]      # 重庆 is chóngqìng, not zhòngqìng
@@ -127,7 +141,11 @@ def test_search_shows_matches_as_the_citizen_types(journey, views):
     journey.type_query("sbcb")
     assert names(journey.view.listing) == ["社保参保登记"]
     journey.type_query("zzzz")
-    assert journey.view.listing == () and journey.view.query == "zzzz"
+    assert journey.view.listing == () and journey.view.query == "zzzz" and journey.view.candidates == ()
+    journey.type_query("gong")
+    assert journey.view.candidates == ("公",)
+    journey.type_query("公积金t")
+    assert names(journey.view.listing) == ["公积金提取"] and journey.view.candidates == ("提",)
 
 
 def test_a_matters_guide_has_everything_a_citizen_needs(journey, views):

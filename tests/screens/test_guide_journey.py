@@ -78,12 +78,18 @@ def test_pinyin_initials_typed_on_the_letter_keyboard_find_the_matter(guide_kios
     tap(screen.ids.matter_back)
     assert screen.step == "search" and screen.ids.query.text == "SBCB"
 
+    tap(screen.ids.keyboard.ids.clear_key)
+    for letter in "gong":
+        tap(screen.ids.keyboard.key(letter))
+    tap(screen.candidate("公"))                  # the letters become the character they spell
+    assert screen.ids.query.text == "公" and screen.ids.search_items.children[-1].title == "公积金提取"
+
     tap(screen.ids.search_back)
     tap(screen.ids.search_button)
     assert screen.ids.keyboard.text == "" and screen.view.query == ""   # a new search starts empty
     app.go_home()
     frames()
-    assert "SBCB" not in texts_of(screen) and screen.ids.keyboard.text == ""
+    assert "公" not in texts_of(screen) and screen.ids.keyboard.text == ""
 
 def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
     app, screen = guide_kiosk

@@ -51,6 +51,19 @@ def test_input_stops_at_the_maximum_length_and_refuses_anything_but_letters(keyb
     assert board.text == "abxxxx" and len(board.text) == board.max_length
 
 
+def test_a_chosen_character_takes_the_place_of_the_letters_typed_last(keyboard):
+    _app, board = keyboard
+    for key in "she":
+        board.press(key)
+    board.choose("社")
+    assert board.text == "社"
+    board.press("b")
+    board.choose("保")
+    assert board.text == "社保"
+    board.delete()
+    assert board.text == "社"
+
+
 def test_every_letter_once_qwerty_and_a_to_z_in_elder_mode(keyboard):
     app, board = keyboard
     rows = [[key.key for key in row.children[::-1]] for row in board.ids.rows.children[::-1]]
