@@ -12,6 +12,7 @@ printed.
     journey.choose_day(date(2026, 11, 24))   # CHOOSE_TIME
     journey.choose_time("09:00")             # CONFIRM
     journey.confirm()                        # BOOKING, PRINTING, then BOOKED
+    journey.ask_cancel("ap1234")             # CONFIRM_CANCEL; confirm_cancel() → CANCELLING → APPOINTMENTS
 
 Every hall and printer call runs on the worker. The identity stays in the session (wiped with it); the view
 holds only the masked name. A printer that cannot print leaves the number or the confirmation on screen
@@ -55,6 +56,8 @@ class AppointmentStep(enum.Enum):
     CHECKING_IN = "checking_in"
     PRINTING = "printing"           # the ticket (check-in) or the confirmation (booking)
     CHECKED_IN = "checked_in"       # the number, big; printed or not
+    CONFIRM_CANCEL = "confirm_cancel"  # "cancel this appointment?"
+    CANCELLING = "cancelling"
     LOADING = "loading"             # matters, or the free slots of the coming days
     CHOOSE_MATTER = "choose_matter"
     CHOOSE_DAY = "choose_day"
@@ -91,7 +94,9 @@ class AppointmentView:
     slot: Slot | None = None
     booking: Appointment | None = None
     printed: bool = False
+    cancelling: Appointment | None = None  # the appointment the citizen may cancel
     problem: str = ""                  # catalogue key of the plain sentence explaining what went wrong
+    notice: str = ""                   # catalogue key of good news to show with the list ("cancelled")
 
 
 class AppointmentJourney(Journey[AppointmentView]):
@@ -166,7 +171,7 @@ class AppointmentJourney(Journey[AppointmentView]):
         if appointment is None or number is None:
             return
         idempotency_key = str(uuid.uuid4())
-        base = replace(self.view, step=AppointmentStep.CHECKING_IN, checked_in=appointment, problem="")
+        base = replace(self.view, step=AppointmentStep.CHECKING_IN, checked_in=appointment, problem="", notice="")
         self._show(base)
 
         def check_in() -> tuple[Appointment, Ticket, bool, str | None]:
@@ -212,6 +217,41 @@ class AppointmentJourney(Journey[AppointmentView]):
             self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, problem=problem))
             return
         self._hall_failed(error, problem="appointment.check_in_down")
+
+    # --- cancelling one of today's appointments ------------------------------------------------------
+
+    def ask_cancel(self, appointment_id: str) -> None:
+        """Ask before cancelling: a mistaken tap must not lose an appointment."""
+        appointment = next((a for a in self.view.appointments if a.appointment_id == appointment_id), None)
+        if self.view.step is AppointmentStep.APPOINTMENTS and appointment and appointment.status == "booked":
+            self._show(replace(self.view, step=AppointmentStep.CONFIRM_CANCEL, cancelling=appointment, problem="",
+                               notice=""))
+
+    def confirm_cancel(self) -> None:
+        appointment = self.view.cancelling
+        number = self._id_number()
+        if self.view.step is not AppointmentStep.CONFIRM_CANCEL or appointment is None or number is None:
+            return
+        idempotency_key = str(uuid.uuid4())
+        self._show(replace(self.view, step=AppointmentStep.CANCELLING))
+
+        def cancel() -> tuple[Appointment, ...]:
+            self._hall.cancel_appointment(appointment.appointment_id, number, idempotency_key=idempotency_key)
+            return tuple(self._hall.todays_appointments(number))
+
+        def cancelled(found: tuple[Appointment, ...]) -> None:
+            self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, appointments=found, cancelling=None,
+                               notice="appointment.cancel_done"))
+
+        def refused(error: BaseException) -> None:
+            if isinstance(error, HallRejected):  # checked in or cancelled meanwhile, e.g. at the desk
+                log.warning("cancellation refused: %s", error.code)
+                self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, cancelling=None,
+                                   problem="appointment.cancel_refused"))
+            else:
+                self._hall_failed(error)
+
+        self._worker.run(cancel, on_result=cancelled, on_error=refused)
 
     # --- booking a new slot ---------------------------------------------------------------------------
 
@@ -272,9 +312,11 @@ class AppointmentJourney(Journey[AppointmentView]):
             self._show(replace(self.view, step=AppointmentStep.CONFIRM, slot=slot, problem=""))
 
     def back(self) -> None:
-        """One step back in the booking: time → day → matter → today's appointments."""
+        """One step back: time → day → matter → today's appointments; "keep it" when asked to cancel."""
         step = self.view.step
-        if step is AppointmentStep.CONFIRM:
+        if step is AppointmentStep.CONFIRM_CANCEL:
+            self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, cancelling=None))
+        elif step is AppointmentStep.CONFIRM:
             self._show(replace(self.view, step=AppointmentStep.CHOOSE_TIME, slot=None, problem=""))
         elif step is AppointmentStep.CHOOSE_TIME:
             self._show(replace(self.view, step=AppointmentStep.CHOOSE_DAY, day=None, problem=""))

@@ -22,14 +22,17 @@ from screens.widgets.common import KioskButton
 __all__ = ["AppointmentScreen", "AppointmentRow"]
 
 _BUSY_TEXTS = {"looking_up": "appointment.looking_up", "checking_in": "appointment.checking_in",
-               "printing": "progress.printing", "loading": "progress.loading", "booking": "appointment.booking"}
+               "printing": "progress.printing", "loading": "progress.loading", "booking": "appointment.booking",
+               "cancelling": "appointment.cancelling"}
 
 
 class AppointmentRow(BoxLayout):
-    """One of today's appointments: when, what, where, and its button (签到, or 查看号码 once checked in)."""
+    """One of today's appointments: when, what, where, and its buttons (签到, or 查看号码 once checked in;
+    取消预约 while it can still be cancelled)."""
 
     line = StringProperty("")
     action = StringProperty("")
+    cancel_text = StringProperty("")
     appointment_id = StringProperty("")
 
 
@@ -88,6 +91,8 @@ class AppointmentScreen(JourneyScreen):
             ("waiting_card", AppointmentView(AppointmentStep.WAITING_CARD)),
             ("looking_up", AppointmentView(AppointmentStep.LOOKING_UP, masked_name="张**")),
             ("appointments", person),
+            ("confirm_cancel", changed(person, step=AppointmentStep.CONFIRM_CANCEL, cancelling=DEMO_APPOINTMENT)),
+            ("cancelled", changed(person, appointments=(checked,), notice="appointment.cancel_done")),
             ("none_today", AppointmentView(AppointmentStep.APPOINTMENTS, masked_name="张**")),
             ("checked_in", changed(ticket, printed=True)),
             ("not_printed", changed(ticket, problem="printer.paper_out")),
@@ -136,6 +141,14 @@ class AppointmentScreen(JourneyScreen):
         return app.tr("appointment.summary", language, matter=view.matter.name, start=view.slot.start,
                       end=view.slot.end, **self.day_words(view.day.day, language))
 
+    def cancel_summary(self, view: AppointmentView, language: str) -> str:
+        appointment = view.cancelling
+        if appointment is None:
+            return ""
+        return App.get_running_app().tr(
+            "appointment.summary", language, matter=appointment.matter.name, start=appointment.start,
+            end=appointment.end, **self.day_words(date.fromisoformat(appointment.date), language))
+
     def booked_where(self, view: AppointmentView, language: str) -> str:
         if view.booking is None:
             return ""
@@ -171,8 +184,10 @@ class AppointmentScreen(JourneyScreen):
                     line=app.tr("appointment.line_checked_in" if checked_in else "appointment.line", language,
                                 start=appointment.start, end=appointment.end, matter=appointment.matter.name,
                                 location=appointment.location),
-                    action=app.tr("appointment.show_number" if checked_in else "appointment.check_in", language))
-                row.ids.action_button.bind(on_release=lambda _b, row=row: journey and journey.check_in(row.appointment_id))
+                    action=app.tr("appointment.show_number" if checked_in else "appointment.check_in", language),
+                    cancel_text="" if checked_in else app.tr("appointment.cancel", language))
+                row.ids.action_button.bind(on_release=lambda _b, row=row: self._row_tapped(row, "check_in"))
+                row.ids.cancel_button.bind(on_release=lambda _b, row=row: self._row_tapped(row, "ask_cancel"))
                 self.ids.appointments.add_widget(row)
         elif view.step is AppointmentStep.CHOOSE_MATTER:
             for matter in view.matters:
@@ -186,6 +201,10 @@ class AppointmentScreen(JourneyScreen):
             for slot in view.day.slots:
                 text = app.tr("appointment.time_button", language, start=slot.start, end=slot.end, free=slot.free)
                 self._choice(self.ids.times, text, lambda start=slot.start: journey.choose_time(start), key=slot.start)
+
+    def _row_tapped(self, row: AppointmentRow, choice: str) -> None:
+        if self.journey is not None:
+            getattr(self.journey, choice)(row.appointment_id)
 
     def _choice(self, grid, text: str, choose, key: str) -> None:
         app = App.get_running_app()

@@ -168,6 +168,34 @@ def test_back_walks_the_booking_steps_in_reverse(journey, views):
         assert views.until(expected).step is expected
 
 
+def test_cancel_asks_first_then_the_hall_forgets_the_appointment(journey, views, hall_client):
+    listed = card_placed(journey, views).appointments
+    journey.ask_cancel(listed[1].appointment_id)
+    asked = views.until(AppointmentStep.CONFIRM_CANCEL)
+    assert asked.cancelling == listed[1]
+    journey.back()  # "keep it"
+    assert views.until(AppointmentStep.APPOINTMENTS).appointments == listed
+
+    journey.ask_cancel(listed[1].appointment_id)
+    views.until(AppointmentStep.CONFIRM_CANCEL)
+    journey.confirm_cancel()
+    view = views.until(AppointmentStep.APPOINTMENTS)
+    assert views.steps[-2] is AppointmentStep.CANCELLING
+    assert view.notice == "appointment.cancel_done" and view.appointments == listed[:1]
+    id_number = demo_citizen("resident").id_number
+    assert [a.appointment_id for a in hall_client.todays_appointments(id_number)] == [listed[0].appointment_id]
+
+
+def test_a_checked_in_appointment_cannot_be_cancelled(journey, views, hall_client):
+    listed = card_placed(journey, views).appointments
+    journey.ask_cancel(listed[0].appointment_id)
+    views.until(AppointmentStep.CONFIRM_CANCEL)
+    hall_client.check_in(listed[0].appointment_id, demo_citizen("resident").id_number)  # at the desk, meanwhile
+    journey.confirm_cancel()
+    view = views.until(AppointmentStep.APPOINTMENTS)
+    assert view.problem == "appointment.cancel_refused" and view.cancelling is None
+
+
 def test_hall_down_mid_journey_says_where_to_check_in_instead(journey, views, hall_server):
     appointment = card_placed(journey, views).appointments[0]
     hall_server.server.stop()

@@ -44,14 +44,16 @@ def test_check_in_by_card_with_paper_out_keeps_the_number_on_screen_reprints_and
     assert screen.ids.greeting.text == "您好，张**"
     first = screen.view.appointments[0]
     row = screen.row(first.appointment_id)
-    assert row.ids.line_label.text.startswith("10:00–10:30  社保参保登记") and row.ids.action_button.text == "签到"
+    assert row.ids.line_label.text.startswith("10:00–10:30  社保参保登记")
+    assert (row.ids.action_button.text, row.ids.cancel_button.text) == ("签到", "取消预约")
 
     tap(row.ids.action_button)
     wait_for(lambda: screen.step == "checked_in", lambda: f"checked in, step {screen.step}")
     number = screen.ids.number.text
     assert number == screen.view.ticket.number and number.startswith("A") and not screen.view.printed
     assert screen.ids.checked_in_headline.text == "签到成功，您的号码是"
-    assert "号票没有打印出来" in screen.ids.ticket_print_state.text and "缺纸" in screen.ids.ticket_print_state.text
+    print_state = screen.ids.ticket_print_state.text
+    assert "号票没有打印出来" in print_state and "缺纸" in print_state
     assert printed_text(app.devices.demo_printer.received()).strip() == ""
 
     app.devices.demo_printer.set_state(PrinterState.READY)  # staff put in a new roll
@@ -67,7 +69,7 @@ def test_check_in_by_card_with_paper_out_keeps_the_number_on_screen_reprints_and
     assert_nothing_personal_left(app, "张**", citizen.name, citizen.id_number, number, "社保参保登记")
 
 
-def test_an_appointment_checked_in_before_shows_its_number_and_says_why_then_the_citizen_walks_away(
+def test_a_checked_in_appointment_shows_its_number_another_is_cancelled_then_the_citizen_walks_away(
         kiosk, fake_clock):
     app, screen = kiosk
     citizen = demo_citizen("resident")
@@ -76,7 +78,17 @@ def test_an_appointment_checked_in_before_shows_its_number_and_says_why_then_the
     card_placed(app, screen)
     row = screen.row(earlier.appointment.appointment_id)
     assert "（已签到）" in row.ids.line_label.text and row.ids.action_button.text == "查看号码"
+    assert row.ids.cancel_button.disabled and row.ids.cancel_button.opacity == 0  # too late to cancel
 
+    other = screen.view.appointments[1]  # the afternoon one: the citizen cannot come, asks first, cancels
+    tap(screen.row(other.appointment_id).ids.cancel_button)
+    assert screen.step == "confirm_cancel" and "公积金提取" in screen.ids.cancel_summary.text
+    tap(screen.ids.cancel_yes)
+    wait_for(lambda: screen.step == "appointments", lambda: f"appointments, step {screen.step}")
+    assert screen.ids.appointments_problem.text == "预约已取消。"
+    assert [a.appointment_id for a in screen.view.appointments] == [earlier.appointment.appointment_id]
+
+    row = screen.row(earlier.appointment.appointment_id)
     tap(row.ids.action_button)
     wait_for(lambda: screen.step == "checked_in", lambda: f"checked in, step {screen.step}")
     assert screen.ids.checked_in_headline.text.startswith("您已经签到过了，不需要再签到。")

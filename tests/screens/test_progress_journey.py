@@ -73,7 +73,8 @@ def test_the_card_shows_every_case_with_its_timeline_and_done_wipes_it_all(kiosk
 
     assert screen.ids.greeting.text == "您好，张**"
     texts = "\n".join(all_texts(screen))
-    for expected in ("营业执照办理", "办件编号：YT2026SC000123", "当前状态：审批中", "受理　已完成", "审批　已完成",
+    for expected in ("营业执照办理", "办件编号：YT2026SC000123", "当前状态：审批中", "受理　已完成",
+                     "审批　已完成",
                      "办结　进行中", "送达　未开始", "换领机动车驾驶证", "送达　已完成"):
         assert expected in texts, expected
     assert citizen.name not in texts and citizen.id_number not in texts
