@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any, Callable, Mapping
 
 from kiosk.background import BackgroundWorker
+from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
 from kiosk.one_card import card_problem_key
 from kiosk.journey import Journey
@@ -159,7 +160,10 @@ class ReviewJourney(Journey[ReviewView]):
 
         def failed(error: BaseException) -> None:
             log.warning("ticket status for the review unknown: %s", type(error).__name__)
-            self._show(ReviewView(ReviewStep.RATE))
+            if isinstance(error, HallRejected):   # the hall knows no such ticket: a review would be refused
+                self._show(ReviewView(ReviewStep.NOTHING_TO_RATE, problem="review.ticket_unknown"))
+            else:
+                self._show(ReviewView(ReviewStep.RATE))
 
         self._worker.run(lambda: self._hall.ticket(ticket_id), on_result=checked, on_error=failed)
 

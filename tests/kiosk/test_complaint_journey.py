@@ -142,6 +142,8 @@ def test_a_complaint_about_a_matter_reaches_the_hall_once_in_chinese_with_its_ph
         assert outbox.stats().pending == 0
         journey.give_phone(phone)
         done = views.until(ComplaintStep.DONE)
+        journey.give_phone(phone)                       # a second tap on "send" sends nothing more
+    assert outbox.stats().pending == 1
     assert done.masked_phone == "139****0002" and len(done.reference) == 19
     assert phone not in caplog.text and session.recall("complaint.contact_phone") == phone
 

@@ -211,6 +211,8 @@ def test_unsatisfied_asks_reasons_and_a_valid_phone_and_files_a_call_back(
         assert outbox.stats().pending == 0              # nothing is saved until the number is right
         journey.give_phone(phone)
         thanks = views.until(ReviewStep.THANKS)
+        journey.give_phone(phone)                       # a second tap on "send" sends nothing more
+    assert outbox.stats().pending == 1
     assert thanks.masked_phone == "138****0001" and thanks.reasons == {"long_wait", "slow_processing"}
     assert session.recall("review.callback_phone") == phone
     assert phone not in caplog.text
@@ -247,6 +249,11 @@ def test_a_ticket_still_waiting_cannot_be_rated_yet_and_nothing_is_queued(hall_c
     assert waiting.problem == "review.not_served" and ticket.number in waiting.subject
     journey.rate("satisfied")                           # no rating screen, no rating
     assert journey.view.step is ReviewStep.NOT_SERVED and outbox.stats().pending == 0
+
+
+def test_a_ticket_the_hall_does_not_know_is_not_rated(start) -> None:
+    journey, views = start({"ticket_id": "tk-unknown"})
+    assert views.until(ReviewStep.NOTHING_TO_RATE).problem == "review.ticket_unknown"
 
 
 def test_from_the_home_tile_the_card_lists_the_citizens_cases_to_choose_from(start) -> None:
