@@ -170,6 +170,9 @@ class ReviewJourney(Journey[ReviewView]):
     def card_read(self, identity: Any) -> None:
         if self.view.step not in (ReviewStep.WAITING_CARD, ReviewStep.CARD_PROBLEM):
             return
+        previous = self._session.recall("identity")
+        if previous is not None and previous is not identity:
+            previous.wipe()     # a second card (try again): the first holder's data goes at once
         self._session.remember("identity", identity)
         identity.register_sensitive()
         masked_name = identity.masked_name

@@ -272,11 +272,15 @@ def test_from_the_home_tile_the_card_lists_the_citizens_cases_to_choose_from(sta
 
 def test_a_citizen_without_cases_is_told_plainly_there_is_nothing_to_rate(start) -> None:
     journey, views = start()
-    journey.card_read(identity_of(demo_citizen("foreign-2017")))
+    first = identity_of(demo_citizen("foreign-2017"))
+    journey.card_read(first)
     nothing = views.until(ReviewStep.NOTHING_TO_RATE)
     assert nothing.problem == "review.no_cases"
     journey.try_again()
     assert journey.view.step is ReviewStep.WAITING_CARD
+    journey.card_read(identity_of(demo_citizen("resident")))    # someone else's card, after all
+    views.until(ReviewStep.CHOOSE_CASE)
+    assert first.wiped
 
 
 def test_an_unreadable_card_is_explained_and_may_be_placed_again(start) -> None:
