@@ -169,6 +169,7 @@ class ReviewJourney(Journey[ReviewView]):
 
     def card_read(self, identity: Any) -> None:
         if self.view.step not in (ReviewStep.WAITING_CARD, ReviewStep.CARD_PROBLEM):
+            identity.wipe()     # a card nobody asked for now: keep nothing of it
             return
         previous = self._session.recall("identity")
         if previous is not None and previous is not identity:

@@ -268,6 +268,9 @@ def test_from_the_home_tile_the_card_lists_the_citizens_cases_to_choose_from(sta
     assert "YT2026JJ000045" in rate.subject and "换领机动车驾驶证" in rate.subject
     with pytest.raises(ValueError):
         journey.rate("excellent")
+    stray = identity_of(demo_citizen("elder"))
+    journey.card_read(stray)                            # a card placed while rating is not asked for
+    assert stray.wiped and journey.view.step is ReviewStep.RATE
 
 
 def test_a_citizen_without_cases_is_told_plainly_there_is_nothing_to_rate(start) -> None:
