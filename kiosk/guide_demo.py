@@ -57,6 +57,7 @@ def demo_views(page_size: int) -> list[tuple[str, GuideView]]:
         ("matter", GuideView(GuideStep.MATTER, page_size=page_size, matter=DEMO_MATTER)),
         ("matter-offline", GuideView(GuideStep.MATTER, page_size=page_size, matter=DEMO_MATTER,
                                      saved_age_s=3 * 3600 + 60)),
+        ("printing", GuideView(GuideStep.PRINTING, page_size=page_size, matter=DEMO_MATTER)),
         ("printed", GuideView(GuideStep.MATTER, page_size=page_size, matter=DEMO_MATTER, printed=True)),
         ("paper-out", GuideView(GuideStep.MATTER, page_size=page_size, matter=DEMO_MATTER,
                                 problem="printer.paper_out")),

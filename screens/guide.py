@@ -231,11 +231,13 @@ class GuideScreen(Screen):
         return App.get_running_app().tr("guide.page", language, page=view.page + 1, pages=view.page_count)
 
     def busy_text(self, step: str, language: str) -> str:
-        keys = {"loading": "guide.loading", "opening": "guide.opening", "printing": "guide.printing"}
+        keys = {"loading": "guide.loading", "opening": "guide.opening"}
         return App.get_running_app().tr(keys[step], language) if step in keys else ""
 
     def print_state(self, view: GuideView, language: str) -> str:
         app = App.get_running_app()
+        if view.step is GuideStep.PRINTING:
+            return app.tr("guide.printing", language)
         if view.problem and view.step is GuideStep.MATTER:
             return app.tr(view.problem, language)
         return app.tr("guide.printed", language) if view.printed else ""

@@ -166,7 +166,7 @@ def shown_outside_scrolling(widget):
 
 
 # The steps with a layout of their own (the others share these panels).
-LAYOUT_STEPS = ("browse", "search", "package", "paper-out", "unavailable")
+LAYOUT_STEPS = ("browse", "search", "package", "printing", "paper-out", "unavailable")
 
 
 def test_every_step_meets_the_accessibility_floor_and_fits_its_area(make_app, kivy_window):
