@@ -149,14 +149,12 @@ class KioskApp(App):
         self.screen_manager.add_widget(AttractScreen(name="attract"))
         self.screen_manager.add_widget(HomeScreen(name="home"))
         self.screen_manager.add_widget(OutOfServiceScreen(name="out_of_service"))
-        self.screen_manager.add_widget(MaintenanceScreen(name="maintenance"))
         for service in self.settings.services:
             screen_class = JOURNEY_SCREENS.get(service, ServiceScreen)
             self.screen_manager.add_widget(screen_class(name=service, service=service))
         root = KioskRoot()
         root.add_widget(self.screen_manager, index=1)  # between the font warning and the offline banner
         self.idle_dialog = IdleDialog()
-        self.pin_pad = PinPad()
         self._follow_window_shape(Window, Window.size)
         self._update_clock_texts()
         self._update_health()
@@ -510,7 +508,10 @@ class KioskApp(App):
                         on_error=lambda error: log.error("audit record failed: %s", error))
 
     def open_pin_pad(self) -> None:
-        if self.pin_pad is not None and not self.pin_pad.is_open:
+        # Built at the first use: most kiosks never see a technician between two restarts.
+        if self.pin_pad is None:
+            self.pin_pad = PinPad()
+        if not self.pin_pad.is_open:
             self.pin_pad.message = ""
             self.pin_pad.open(animation=False)
 
@@ -544,6 +545,8 @@ class KioskApp(App):
             self.end_session()  # the citizen's data goes before the technician's screen comes
         self.maintenance_active = True
         self._maintenance_touched = self._monotonic()
+        if not self.screen_manager.has_screen("maintenance"):
+            self.screen_manager.add_widget(MaintenanceScreen(name="maintenance"))
         self.show("maintenance")
         self.audit("entry", "maintenance mode entered with the PIN")
 

@@ -81,7 +81,7 @@ def enter(app, fake_clock) -> None:
 
 def test_five_quick_taps_in_the_corner_open_the_pin_pad_slow_ones_do_not(bare, fake_clock):
     corner_taps(bare, 5, seconds_apart=1.0, fake_clock=fake_clock)
-    assert not bare.pin_pad.is_open
+    assert bare.pin_pad is None or not bare.pin_pad.is_open
     corner_taps(bare, 5, fake_clock=fake_clock)
     assert bare.pin_pad.is_open
 
