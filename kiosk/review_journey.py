@@ -22,7 +22,6 @@ import enum
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any, Callable, Mapping
 
 from kiosk.background import BackgroundWorker
@@ -113,15 +112,13 @@ def review_body(target: Mapping[str, str], level: str, indicators: Mapping[str, 
 
 class ReviewJourney(Journey[ReviewView]):
     def __init__(self, *, hall: Any, outbox: Any, worker: BackgroundWorker, session: Session,
-                 on_change: Callable[[ReviewView], None], target: Mapping[str, str] | None = None,
-                 today: Callable[[], date] = date.today) -> None:
+                 on_change: Callable[[ReviewView], None], target: Mapping[str, str] | None = None) -> None:
         super().__init__(ReviewView(ReviewStep.CHECKING if target else ReviewStep.WAITING_CARD), on_change)
         self._hall = hall
         self._outbox = outbox
         self._worker = worker
         self._session = session
         self._target = dict(target) if target else None
-        self._today = today
         self._history: list[ReviewView] = []
 
     def _advance(self, view: ReviewView) -> None:
