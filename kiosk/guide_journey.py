@@ -33,6 +33,7 @@ from kiosk.guide_search import MatterIndex
 from kiosk.hall_errors import HallError
 from kiosk.hall_models import Category, Matter, MatterSummary, ServicePackage
 from kiosk.i18n import Catalogue
+from kiosk.journey import Journey
 from kiosk.printouts import Material, MaterialList, SiteLines
 from kiosk.ticketing import print_problem_key
 
@@ -124,32 +125,20 @@ def time_limit_text(texts: Catalogue, language: str, matter: Matter) -> str:
     return texts.text("guide.time_limit_days", language, legal=matter.legal_days, promised=matter.promised_days)
 
 
-class GuideJourney:
+class GuideJourney(Journey[GuideView]):
     def __init__(self, *, guides: Any, worker: BackgroundWorker, devices: Any, site: SiteLines, texts: Catalogue,
                  on_change: Callable[[GuideView], None], page_size: int = 6,
                  now: Callable[[], datetime] = datetime.now) -> None:
+        super().__init__(GuideView(GuideStep.LOADING, page_size=page_size), on_change)
         self._guides = guides       # kiosk.catalogue_cache.CatalogueCache, or None before the hall is set up
         self._worker = worker
         self._devices = devices
         self._site = site
         self._texts = texts
-        self._on_change = on_change
         self._page_size = page_size
         self._now = now
         self._catalogue: _Catalogue | None = None
         self._history: list[GuideView] = []
-        self._cancelled = False
-        self.view = GuideView(GuideStep.LOADING, page_size=page_size)
-
-    def cancel(self) -> None:
-        """The citizen left: answers still on their way are dropped, nothing more is shown."""
-        self._cancelled = True
-
-    def _show(self, view: GuideView) -> None:
-        if self._cancelled:
-            return
-        self.view = view
-        self._on_change(view)
 
     def _go(self, view: GuideView) -> None:
         """Move on to a new step, remembering where the citizen was for `back`."""

@@ -9,16 +9,16 @@ from the hall are escaped before they reach a label that uses markup.
 
 from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 from kivy.utils import escape_markup
 
 from kiosk.catalogue_cache import describe_age
 from kiosk.guide_journey import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
 from kiosk.hall_models import Category, Matter, ServicePackage
 from kiosk.printouts import SiteLines
+from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, letter_keyboard, top_bar  # noqa: F401
 from screens.widgets.common import KioskLabel
@@ -52,34 +52,29 @@ class GuidePager(BoxLayout):
     screen = ObjectProperty(None, allownone=True, rebind=True)
 
 
-class GuideScreen(Screen):
+class GuideScreen(JourneyScreen):
     service = StringProperty("guide")
-    step = StringProperty("loading")
-    view = ObjectProperty(GuideView(GuideStep.LOADING), rebind=True)
-    journey = ObjectProperty(None, allownone=True)
     _matter_shown = ""          # the code of the guide on screen, to open each new one at its top
 
-    def on_enter(self, *_args) -> None:
-        app = App.get_running_app()
+    def make_journey(self, app) -> GuideJourney:
         printer = app.settings.devices.printer
-        self.journey = GuideJourney(
+        return GuideJourney(
             guides=app.hall.catalogue if app.hall is not None else None, worker=app.worker, devices=app.devices,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines), texts=app.catalogue,
             on_change=self.show, page_size=page_size_for(app.elder_mode),
         )
-        self.journey.begin()
+
+    def blank_view(self) -> GuideView:
+        return GuideView(GuideStep.LOADING)
 
     def on_leave(self, *_args) -> None:
-        if self.journey is not None:
-            self.journey.cancel()
-            self.journey = None
-        self.ids.keyboard.clear()
+        super().on_leave()
+        self.ids.keyboard.clear()       # the next citizen's search starts empty
         self._matter_shown = ""
-        self.show(GuideView(GuideStep.LOADING))  # nothing of this visit stays on the screen
 
     def on_kv_post(self, *_args) -> None:
         app = App.get_running_app()
-        app.bind(language=lambda *_: self._fill(self.view), elder_mode=self._follow_elder_mode)
+        app.bind(language=lambda *_: self.render(self.view), elder_mode=self._follow_elder_mode)
         self.ids.keyboard.bind(text=lambda _keyboard, typed: self.journey and self.journey.type_query(typed))
 
     def _follow_elder_mode(self, *_args) -> None:
@@ -121,9 +116,7 @@ class GuideScreen(Screen):
     def show(self, view: GuideView) -> None:
         if view.step is GuideStep.MATTER and view.printed and not self.view.printed:
             App.get_running_app().speak("guide.printed")
-        self.view = view
-        self.step = view.step.value
-        self._fill(view)
+        super().show(view)
 
     def screenshot_views(self) -> list[tuple[str, GuideView]]:
         from kiosk.guide_demo import demo_views
@@ -143,7 +136,9 @@ class GuideScreen(Screen):
         boxes = {GuideStep.BROWSE: "browse_items", GuideStep.SEARCH: "search_items"}
         return self.ids[boxes.get(self.view.step, "list_items")]
 
-    def _fill(self, view: GuideView) -> None:
+    def render(self, view: GuideView) -> None:
+        if "browse_items" not in self.ids:
+            return  # the blank view, before the layout is built
         app = App.get_running_app()
         language = app.language
         for box in (self.ids.browse_items, self.ids.list_items, self.ids.search_items, self.ids.matter_sections,
@@ -255,7 +250,7 @@ class GuideHeading(KioskLabel):
 class GuideMark(KioskLabel):
     """一证通办 / 跨区通办 said in words on its own band (bold and framed when it applies, not colour alone)."""
 
-    marked = ObjectProperty(False)
+    marked = BooleanProperty(False)
 
 
 load_kv_beside(__file__)
