@@ -81,23 +81,18 @@ def test_unsatisfied_rating_with_reasons_and_a_call_back_reaches_the_hall_once(m
 
 
 def test_a_ticket_just_taken_is_rated_after_the_service_not_now(make_demo_kiosk):
-    app = make_demo_kiosk(idcard=False)
+    app = make_demo_kiosk(idcard=False, printer=False)
+    ticket = app.hall.client.issue_ticket("social")    # as the 取号 journey has just done
     app.start_session()
     frames()
-    tap(app.screen_manager.get_screen("home").tile("ticket"))
-    ticket_screen = app.screen_manager.get_screen("ticket")
-    wait_for(lambda: ticket_screen.step == "choose", "queues shown")
-    tap(ticket_screen.queue_button(next(q for q in ticket_screen.view.queues if q.open).code))
-    wait_for(lambda: ticket_screen.step == "done", "ticket done")
-    number = ticket_screen.view.ticket.number
-    tap(ticket_screen.ids.done_button)        # the ticket journey hands over to 好差评
-
+    app.finish_journey(ticket_id=ticket.ticket_id)     # its "done" hands over to 好差评
+    frames()
     screen = app.screen_manager.get_screen("review")
     assert app.current_screen == "review"
     wait_for(lambda: screen.step == "not_served", lambda: f"not served, step {screen.step}")
-    assert "二维码" in screen.ids.problem.text and number in screen.ids.problem_subject.text
+    assert "二维码" in screen.ids.problem.text and ticket.number in screen.ids.problem_subject.text
     tap(screen.ids.problem_done)
-    assert app.current_screen == "attract" and number not in "\n".join(all_texts(app.root))
+    assert app.current_screen == "attract" and ticket.number not in "\n".join(all_texts(app.root))
 
 
 def test_from_the_home_tile_in_english_and_elder_mode_the_card_finds_cases_to_rate(make_demo_kiosk):
