@@ -62,7 +62,7 @@ def test_category_to_guide_to_printed_material_list_and_nothing_left_at_the_end(
     assert screen.ids.matter_name.text == "" and "社会保障" not in left and "一楼A区" not in left
 
 
-def test_pinyin_initials_typed_on_the_letter_keyboard_find_the_matter(guide_kiosk):
+def test_pinyin_and_characters_typed_on_the_letter_keyboard_find_the_matter_online_and_offline(guide_kiosk):
     app, screen = guide_kiosk
     tap(screen.ids.search_button)
     assert screen.step == "search" and screen.ids.query.text == "输入后，相关事项会显示在这里"
@@ -91,6 +91,19 @@ def test_pinyin_initials_typed_on_the_letter_keyboard_find_the_matter(guide_kios
     frames()
     assert "公" not in texts_of(screen) and screen.ids.keyboard.text == ""
 
+    # The hall goes away: the copy saved on the kiosk is browsed and searched, its age said in words.
+    app.hall.catalogue.refresh_all()
+    app.hall.embedded.stop()
+    tap(app.screen_manager.get_screen("home").tile("guide"))
+    wait_for(lambda: screen.step == "browse", lambda: f"categories from the saved copy, step {screen.step}")
+    assert screen.ids.saved_copy.text == "网络暂时中断，显示的是本机保存的信息（刚刚更新）"
+    tap(screen.ids.search_button)
+    for letter in "gjj":
+        tap(screen.ids.keyboard.key(letter))
+    tap(screen.item("GJJ001"))
+    wait_for(lambda: screen.step == "matter", "the saved guide")
+    assert screen.ids.matter_name.text == "公积金提取" and screen.ids.saved_copy.text
+
 def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
     app, screen = guide_kiosk
     categories = screen.view.listing
@@ -118,22 +131,6 @@ def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
     assert screen.ids.matter_up.disabled and not screen.ids.matter_down.disabled   # longer than the screen
     tap(screen.ids.matter_down)
     assert screen.ids.matter_scroll.scroll_y < 1 and not screen.ids.matter_up.disabled
-
-
-def test_offline_the_saved_copy_is_shown_with_its_age(guide_kiosk):
-    app, screen = guide_kiosk
-    app.hall.catalogue.refresh_all()
-    app.go_home()
-    frames()
-    app.hall.embedded.stop()
-    tap(app.screen_manager.get_screen("home").tile("guide"))
-    wait_for(lambda: screen.step == "browse", lambda: f"categories from the saved copy, step {screen.step}")
-    assert screen.ids.saved_copy.text == "网络暂时中断，显示的是本机保存的信息（刚刚更新）"
-    tap(screen.item("social"))
-    tap(screen.item("SB001"))
-    wait_for(lambda: screen.step == "matter", "the saved guide")
-    assert screen.ids.matter_name.text == "社保参保登记" and screen.ids.saved_copy.text
-
 
 
 def settle_layout(area) -> None:

@@ -41,7 +41,7 @@ def test_letters_typed_by_touch_appear_in_lower_case_delete_and_clear_in_both_la
     assert (board.ids.delete_key.text, board.ids.clear_key.text) == ("Delete", "Clear")
 
 
-def test_input_stops_at_the_maximum_length_and_refuses_anything_but_letters(keyboard):
+def test_input_stops_at_the_maximum_length_refuses_other_keys_and_a_chosen_character_replaces_letters(keyboard):
     _app, board = keyboard
     for key in ("a", "1", "é", "B", "", "cd"):
         board.press(key)
@@ -50,9 +50,7 @@ def test_input_stops_at_the_maximum_length_and_refuses_anything_but_letters(keyb
         board.press("x")
     assert board.text == "abxxxx" and len(board.text) == board.max_length
 
-
-def test_a_chosen_character_takes_the_place_of_the_letters_typed_last(keyboard):
-    _app, board = keyboard
+    board.clear()
     for key in "she":
         board.press(key)
     board.choose("社")
@@ -64,7 +62,7 @@ def test_a_chosen_character_takes_the_place_of_the_letters_typed_last(keyboard):
     assert board.text == "社"
 
 
-def test_every_letter_once_qwerty_and_a_to_z_in_elder_mode(keyboard):
+def test_every_letter_once_qwerty_and_a_to_z_in_elder_mode_or_where_ten_do_not_fit(keyboard):
     app, board = keyboard
     rows = [[key.key for key in row.children[::-1]] for row in board.ids.rows.children[::-1]]
     assert ["".join(row) for row in rows] == ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
@@ -74,10 +72,10 @@ def test_every_letter_once_qwerty_and_a_to_z_in_elder_mode(keyboard):
     assert sorted(key.key for key in keys_of(board)) == list("abcdefghijklmnopqrstuvwxyz")
     assert keys_of(board)[0].key == "a" and len(board.ids.rows.children) == 4
 
-
-def test_a_keyboard_too_narrow_for_ten_keys_a_row_sets_the_letters_out_a_to_z(keyboard):
-    app, board = keyboard
-    board.width = dp(app.theme.target_dp) * 9
+    app.toggle_elder_mode()
+    frames()
+    assert not board.alphabetical
+    board.width = dp(app.theme.target_dp) * 9     # standard keys, but too narrow for ten a row: A to Z as well
     frames()
     assert board.alphabetical and max(len(row.children) for row in board.ids.rows.children) == 7
 
