@@ -114,12 +114,13 @@ def _saved_age(*parts: Cached[Any]) -> float | None:
 
 
 def copies_text(texts: Catalogue, language: str, material: Any) -> str:
-    """"原件 1 份" / "复印件 2 份" for a hall material."""
+    """How many copies of a hall material, and whether originals: 原件 1 份, 复印件 2 份."""
     key = "guide.material_original" if material.original else "guide.material_copy"
     return texts.text(key, language, copies=material.copies)
 
 
 def time_limit_text(texts: Catalogue, language: str, matter: Matter) -> str:
+    """The legal and the promised time limit; a promise of 0 days means done on the spot (即办件)."""
     if matter.promised_days == 0:
         return texts.text("guide.time_limit_same_day", language, legal=matter.legal_days)
     return texts.text("guide.time_limit_days", language, legal=matter.legal_days, promised=matter.promised_days)
@@ -142,7 +143,7 @@ class GuideJourney(Journey[GuideView]):
 
     def _go(self, view: GuideView) -> None:
         """Move on to a new step, remembering where the citizen was for `back`."""
-        if self.view.step in LIST_STEPS or self.view.step is GuideStep.MATTER:
+        if self.view.step in LIST_STEPS:
             self._history.append(replace(self.view, problem="", printed=False))
         self._show(view)
 
