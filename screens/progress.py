@@ -48,7 +48,7 @@ class ProgressScreen(JourneyScreen):
             App.get_running_app().speak("case_progress.place_card")
 
     def screenshot_views(self) -> list[tuple[str, ProgressView]]:
-        """Every step with fictitious data, for `main.py --screenshot` and the accessibility walk."""
+        """Each panel once, with fictitious data, for `main.py --screenshot` and the accessibility walk."""
         from kiosk.hall_models import Case, CaseStep, MatterRef
 
         def case(number: str, matter: str, status: str, done: int) -> Case:
@@ -67,15 +67,9 @@ class ProgressScreen(JourneyScreen):
         return [
             ("choose", ProgressView(ProgressStep.CHOOSE)),
             ("enter_number", ProgressView(ProgressStep.ENTER_NUMBER, case_number="YT2026SC")),
-            ("number_incomplete", ProgressView(ProgressStep.ENTER_NUMBER, case_number="123",
-                                               problem="case_progress.number_incomplete")),
-            ("looking_up", ProgressView(ProgressStep.LOOKING_UP, by_card=True, masked_name="张**")),
             ("result", ProgressView(ProgressStep.RESULT, by_card=True, masked_name="张**", cases=cases)),
             ("not_found", ProgressView(ProgressStep.NOT_FOUND, case_number="YT2026SC999999",
                                        problem="case_progress.number_not_found")),
-            ("none_for_card", ProgressView(ProgressStep.NOT_FOUND, by_card=True, masked_name="陈**",
-                                           problem="case_progress.none_for_card")),
-            ("card_problem", ProgressView(ProgressStep.CARD_PROBLEM, by_card=True, problem="card.unreadable")),
             ("unavailable", ProgressView(ProgressStep.UNAVAILABLE, problem="case_progress.hall_down")),
         ]
 
