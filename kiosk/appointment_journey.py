@@ -408,7 +408,9 @@ class AppointmentJourney(Journey[AppointmentView]):
             hall_name=self._hall_name, queue_name=ticket.queue.name, number=ticket.number,
             people_ahead=ticket.people_ahead, estimated_wait_minutes=ticket.estimated_wait_minutes,
             issued_at=datetime.fromisoformat(ticket.issued_at), matter=appointment.matter.name,
-            holder_name=identity.display_name if identity is not None else None,
+            # Already masked: the printer masks it again (a no-op), and the document, which the maintenance
+            # preview keeps after the session, never holds the full name.
+            holder_name=identity.masked_name if identity is not None else None,
             review_url=self._review_url, site=self._site,
         )
 
