@@ -39,7 +39,8 @@ from kiosk.printouts import Material, MaterialList, QueueTicket, SiteLines
 from kiosk.session import Session
 from kiosk.ticketing import print_problem_key
 
-__all__ = ["AppointmentStep", "AppointmentView", "AppointmentJourney", "BookableDay", "BOOKING_DAYS"]
+__all__ = ["AppointmentStep", "AppointmentView", "AppointmentJourney", "BookableDay", "BOOKING_DAYS",
+           "remember_identity"]
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,9 @@ class AppointmentJourney(Journey[AppointmentView]):
 
     def card_read(self, identity: Any) -> None:
         if self.view.step not in (AppointmentStep.WAITING_CARD, AppointmentStep.CARD_PROBLEM):
+            identity.wipe()  # a second card mid-journey is not used, so it is not kept either
             return
-        self._session.remember("identity", identity)
-        identity.register_sensitive()
+        remember_identity(self._session, identity)
         if not identity.is_valid_on(self._today()):
             self._show(AppointmentView(AppointmentStep.CARD_PROBLEM, problem="card.expired"))
             return
@@ -425,6 +426,16 @@ class AppointmentJourney(Journey[AppointmentView]):
     def _hall_failed(self, error: BaseException, problem: str = "appointment.hall_down") -> None:
         log.warning("hall call failed in the appointment journey: %s", type(error).__name__)
         self._show(AppointmentView(AppointmentStep.UNAVAILABLE, masked_name=self.view.masked_name, problem=problem))
+
+
+def remember_identity(session: Session, identity: Any) -> None:
+    """Hand the card to the session (wiped with it) and its names to the log filter; a card read before it
+    (say, an expired one) is wiped at once rather than left until the session ends."""
+    previous = session.recall("identity")
+    if previous is not None and previous is not identity:
+        previous.wipe()
+    session.remember("identity", identity)
+    identity.register_sensitive()
 
 
 def _copies(copies: int, original: bool) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Callable
 
+from kiosk.appointment_journey import remember_identity
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
@@ -82,9 +83,9 @@ class ProgressJourney(Journey[ProgressView]):
 
     def card_read(self, identity: Any) -> None:
         if self.view.step in (ProgressStep.LOOKING_UP, ProgressStep.RESULT, ProgressStep.UNAVAILABLE):
+            identity.wipe()  # a second card mid-journey is not used, so it is not kept either
             return
-        self._session.remember("identity", identity)
-        identity.register_sensitive()
+        remember_identity(self._session, identity)
         if not identity.is_valid_on(self._today()):
             self._show(ProgressView(ProgressStep.CARD_PROBLEM, by_card=True, problem="card.expired"))
             return

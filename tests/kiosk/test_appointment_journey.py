@@ -212,6 +212,21 @@ def test_an_expired_card_is_explained_and_no_lookup_is_made(journey, views):
     assert AppointmentStep.LOOKING_UP not in views.steps
 
 
+def test_a_second_card_mid_journey_is_wiped_at_once_and_a_new_card_after_a_problem_replaces_the_old(
+        journey, views, session):
+    expired = identity_of(replace(demo_citizen("elder"), valid_until=date(2020, 1, 1)))
+    journey.card_read(expired)
+    views.until(AppointmentStep.CARD_PROBLEM)
+    first = identity_of(demo_citizen("resident"))
+    journey.card_read(first)
+    views.until(AppointmentStep.APPOINTMENTS)
+    assert expired.wiped and session.recall("identity") is first
+
+    second = identity_of(demo_citizen("hk-permit"))
+    journey.card_read(second)  # someone else's card, placed while the list is showing
+    assert second.wiped and not first.wiped and session.recall("identity") is first
+
+
 def test_after_the_session_is_wiped_the_journey_asks_for_the_card_again(journey, views, session):
     card_placed(journey, views)
     session.wipe()

@@ -137,6 +137,15 @@ def test_an_unusable_card_is_explained_and_an_expired_one_too(journey, views):
     assert views.until(ProgressStep.CARD_PROBLEM).problem == "card.expired"
 
 
+def test_a_card_placed_while_the_cases_are_shown_is_wiped_at_once(journey, views, session):
+    first = identity_of(demo_citizen("resident"))
+    journey.card_read(first)
+    views.until(ProgressStep.RESULT)
+    second = identity_of(demo_citizen("elder"))
+    journey.card_read(second)
+    assert second.wiped and not first.wiped and session.recall("identity") is first
+
+
 def test_hall_down_mid_journey_says_so_and_keeps_nothing_personal_in_the_view(journey, views, hall_server):
     hall_server.server.stop()
     journey.card_read(identity_of(demo_citizen("resident")))
