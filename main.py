@@ -30,6 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Government service hall self-service kiosk")
     parser.add_argument("--config", help="profile file (default: $KIOSK_CONFIG, else config/demo.toml)")
     parser.add_argument("--windowed", action="store_true", help="development window: not full screen, cursor shown")
+    parser.add_argument("--screenshot-only", metavar="PATTERNS", default="*",
+                        help="with --screenshot: comma-separated name patterns of the states to draw "
+                             "(e.g. 'home*,ticket.*'); default all")
     parser.add_argument("--screenshot", metavar="DIR", type=Path,
                         help="render every screen offscreen to PNG files in DIR, then exit")
     parser.add_argument("--diagnose", action="store_true",
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         from screens.screenshots import take_screenshots
 
         app._run_prepare()  # build and show without entering the event loop; frames are stepped by hand
-        written = take_screenshots(app, args.screenshot)
+        written = take_screenshots(app, args.screenshot, only=args.screenshot_only.split(","))
         print(f"{len(written)} screenshots in {args.screenshot}")
         app.stop()
         return 0

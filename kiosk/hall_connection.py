@@ -15,12 +15,14 @@ when the hall answers again.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from kiosk.catalogue_cache import CatalogueCache
 from kiosk.config import Secrets, Settings
 from kiosk.hall_client import HallClient
+from kiosk.hall_errors import HallError
 from kiosk.outbox import Outbox, derive_key
 from kiosk.outbox_sender import OutboxSender
 from kiosk.reachability import Reachability
@@ -30,6 +32,50 @@ __all__ = ["HallConnection", "connect_hall"]
 log = logging.getLogger(__name__)
 
 
+CATALOGUE_REFRESH_S = 6 * 3600
+
+
+class CatalogueRefresher:
+    """Keeps the saved service guides fresh, so 办事指南 works offline: a full refresh whenever the hall
+    comes (back) online and every few hours while it stays online, on its own thread."""
+
+    def __init__(self, catalogue: CatalogueCache, interval_s: float = CATALOGUE_REFRESH_S) -> None:
+        self._catalogue = catalogue
+        self._interval_s = interval_s
+        self._due = threading.Event()
+        self._stopping = threading.Event()
+        self.refreshed = threading.Event()  # set after each complete refresh (for tests and diagnostics)
+        self._thread = threading.Thread(target=self._run, name="catalogue-refresh", daemon=True)
+
+    def hall_reachable(self, online: bool) -> None:
+        if online:
+            self._due.set()
+
+    def start(self) -> "CatalogueRefresher":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._due.set()
+        self._thread.join(timeout=15)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            if not self._due.wait(self._interval_s):
+                self._due.set()  # the interval passed: refresh (it fails quietly while offline)
+                continue
+            self._due.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                count = self._catalogue.refresh_all()
+                log.info("service guides refreshed: %d saved", count)
+                self.refreshed.set()
+            except HallError as error:
+                log.info("service guides not refreshed: %s", type(error).__name__)
+
+
 @dataclass
 class HallConnection:
     client: HallClient
@@ -37,9 +83,11 @@ class HallConnection:
     sender: OutboxSender
     reachability: Reachability
     catalogue: CatalogueCache
+    refresher: CatalogueRefresher
     embedded: Any = None  # hall_server.embedded.EmbeddedHall when the hall runs in this process
 
     def close(self) -> None:
+        self.refresher.stop()
         self.reachability.stop()
         self.sender.stop()
         self.outbox.close()
@@ -77,6 +125,9 @@ def connect_hall(settings: Settings, secrets: Secrets, *,
     if on_reachability is not None:
         reachability.add_listener(on_reachability)
     catalogue = CatalogueCache(settings.data_dir / "catalogue", client, is_online=lambda: reachability.online)
+    refresher = CatalogueRefresher(catalogue)
+    reachability.add_listener(refresher.hall_reachable)
+    refresher.start()
     sender.start()
     reachability.start()
-    return HallConnection(client, outbox, sender, reachability, catalogue, embedded)
+    return HallConnection(client, outbox, sender, reachability, catalogue, refresher, embedded)

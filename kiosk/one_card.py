@@ -72,6 +72,7 @@ class OneCardJourney(Journey[OneCardView]):
 
     def card_read(self, identity: Any) -> None:
         if self.view.step not in (OneCardStep.WAITING_CARD, OneCardStep.CARD_PROBLEM):
+            identity.wipe()  # a card placed mid-journey is not this journey's: keep nothing of it
             return
         self._session.remember("identity", identity)
         identity.register_sensitive()

@@ -67,7 +67,11 @@ class Session:
         self.active = True
 
     def remember(self, key: str, value: Any) -> None:
-        """Keep a piece of personal data (an identity, a phone number) for this session only."""
+        """Keep a piece of personal data (an identity, a phone number) for this session only. What it
+        replaces (a second card placed in the same session) is wiped at once, not at the session's end."""
+        previous = self._personal.get(key)
+        if previous is not None and previous is not value and callable(getattr(previous, "wipe", None)):
+            previous.wipe()
         self._personal[key] = value
 
     def recall(self, key: str, default: Any = None) -> Any:

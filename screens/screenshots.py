@@ -8,6 +8,7 @@ the layout has settled, deterministically, with no timers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from kivy.base import EventLoop
@@ -87,11 +88,14 @@ def stage(app: KioskApp, shot: Shot) -> None:
             screen.show(dict(screen.screenshot_views())[shot.step])
 
 
-def take_screenshots(app: KioskApp, out_dir: Path, shots: list[Shot] | None = None) -> list[Path]:
-    """Render each shot to out_dir; returns the files written. The app must be prepared (built)."""
+def take_screenshots(app: KioskApp, out_dir: Path, only: list[str] = ("*",)) -> list[Path]:
+    """Render each shot whose state name ("home", "ticket.done") matches a pattern in `only` to out_dir;
+    returns the files written. The app must be prepared (built)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for shot in shots if shots is not None else all_shots(app):
+    shots = [shot for shot in all_shots(app)
+             if any(fnmatch(shot.filename.rsplit("-", 3)[0], pattern.strip()) for pattern in only)]
+    for shot in shots:
         stage(app, shot)
         settle()
         target = out_dir / shot.filename

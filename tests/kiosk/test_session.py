@@ -51,3 +51,12 @@ def test_wipe_clears_personal_data_names_and_choices():
     assert redact("张测试") == "张测试"  # the log filter no longer needs to know the name
     assert (session.language, session.elder_mode, session.active) == ("zh", False, False)
     assert cleared == [True]
+
+
+def test_a_second_identity_wipes_the_first_at_once():
+    session = Session("zh", False)
+    first, second = FakeIdentity(), FakeIdentity()
+    session.remember("identity", first)
+    session.remember("identity", second)
+    assert first.wiped and not second.wiped
+    assert session.recall("identity") is second
