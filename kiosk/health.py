@@ -13,7 +13,6 @@ can work, or every device and the hall are down at once, `out_of_service` says s
 from __future__ import annotations
 
 import enum
-import logging
 import threading
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -23,7 +22,6 @@ from kiosk.config import Settings
 __all__ = ["DeviceHealth", "ServiceMode", "ServiceAvailability", "availability", "out_of_service",
            "PRINTER_OK", "READER_OK", "NEEDS", "PrinterWatch"]
 
-log = logging.getLogger(__name__)
 
 PRINTER_OK = {"ready", "paper_near_end"}
 READER_OK = {"connected"}
