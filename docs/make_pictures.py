@@ -21,7 +21,9 @@ PICTURES = [
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as shots:
-        subprocess.run([sys.executable, str(ROOT / "main.py"), "--screenshot", shots], check=True, cwd=ROOT)
+        states = ",".join(sorted({name.rsplit("-", 3)[0] for name in PICTURES}))
+        subprocess.run([sys.executable, str(ROOT / "main.py"), "--screenshot", shots, "--screenshot-only", states],
+                       check=True, cwd=ROOT)
         for name in PICTURES:
             image = Image.open(Path(shots) / f"{name}.png").convert("RGB")
             image.thumbnail((image.width // 2, image.height // 2))
