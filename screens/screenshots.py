@@ -73,7 +73,10 @@ def stage(app: KioskApp, shot: Shot) -> None:
     if app.elder_mode != shot.elder_mode:
         app.toggle_elder_mode()
     app.idle_dialog.dismiss(animation=False)
-    app.hall_state = "offline" if shot.step == "offline" else "online"
+    hall_state = "offline" if shot.step == "offline" else "online"
+    if app.hall_state != hall_state:
+        app.hall_state = hall_state
+        settle(RESIZE_SETTLE_FRAMES)  # the banner takes room: the screen below it resizes a frame later
     if shot.screen == "attract":
         app.show("attract")
     elif shot.screen == "idle-dialog":
