@@ -1,6 +1,7 @@
 """The home screen: one large tile per service that the site's profile enables, in its configured order."""
 
 from kivy.app import App
+from kivy.metrics import dp
 from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -26,6 +27,15 @@ class HomeScreen(Screen):
             tile = ServiceTile(service=service)
             tile.bind(on_release=lambda tile: App.get_running_app().open_service(tile.service))
             self.ids.tiles.add_widget(tile)
+
+    @staticmethod
+    def tile_height(grid_height: float, tiles: int, cols: int, theme, landscape: bool) -> float:
+        """Each row's height: the theme's tile height, or less when a notice or the offline banner leaves
+        less room, so that every tile stays on screen without scrolling."""
+        rows = max(1, -(-tiles // max(1, cols)))
+        spacing, padding = dp(theme.spacing_dp), dp(theme.spacing_dp) * 2
+        room = (grid_height - 2 * padding - (rows - 1) * spacing) / rows
+        return max(dp(theme.target_dp), min(dp(theme.tile_height_dp) * (0.75 if landscape else 1), room))
 
     def tile(self, service: str) -> ServiceTile:
         return next(tile for tile in self.ids.tiles.children if tile.service == service)
