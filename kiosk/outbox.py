@@ -570,6 +570,22 @@ class Outbox:
         return row is not None
 
     @_alerting
+    def discard_dead(self, item_id: str, reason: str) -> bool:
+        """A technician's decision that a dead item will never be delivered (a duplicate, settled by hand,
+        invalid). Only dead items can be discarded, and only with a reason, which the caller audits and
+        reports to the hall: nothing accepted from a citizen ever disappears silently."""
+        if not reason.strip():
+            raise ValueError("a dead item is discarded only with a reason")
+        with self._lock:
+            with self._write("discard a dead item") as conn:
+                gone = conn.execute("DELETE FROM items WHERE id = ? AND state = 'dead'", (item_id,)).rowcount
+            if gone:
+                self._dead -= 1
+        if gone:
+            log.warning("dead outbox item %s discarded by a technician: %s", item_id, reason)
+        return bool(gone)
+
+    @_alerting
     def prune(self) -> int:
         """Drop droppable items older than `max_droppable_age`; alert on an old undelivered backlog."""
         now = self._clock()

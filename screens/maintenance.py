@@ -38,6 +38,7 @@ class DiagnosticRow(BoxLayout):
 class DeadItemRow(BoxLayout):
     item_id = StringProperty("")
     description = StringProperty("")
+    choosing_reason = BooleanProperty(False)  # 丢弃 tapped: the reasons replace 重试/丢弃
 
 
 class SettingButton(BoxLayout):
@@ -171,6 +172,18 @@ class MaintenanceScreen(Screen):
             self.refresh_outbox()
 
         app.worker.run(lambda: app.hall.outbox.requeue_dead(item_id), on_result=done, on_error=self._failed("outbox"))
+
+    def discard_dead(self, item_id: str, reason_key: str) -> None:
+        app = self._app()
+        reason = app.tr(reason_key, "zh")
+
+        def done(discarded: bool) -> None:
+            app.audit("outbox_discard", f"dead item {item_id} {'discarded' if discarded else 'was already gone'}: "
+                                        f"{reason}")
+            self.refresh_outbox()
+
+        app.worker.run(lambda: app.hall.outbox.discard_dead(item_id, reason), on_result=done,
+                       on_error=self._failed("outbox"))
 
     def refresh_catalogue(self) -> None:
         app = self._app()

@@ -258,6 +258,18 @@ def test_dead_items_are_kept_without_their_payload_and_can_be_requeued(outbox: O
     assert (outbox.stats().dead, outbox.stats().pending) == (0, 2)
 
 
+def test_only_a_dead_item_is_discarded_and_only_with_a_reason(outbox: Outbox) -> None:
+    pending = outbox.enqueue_complaint(complaint())
+    dead = outbox.enqueue_complaint(complaint())
+    outbox.park_dead(dead, "HTTP 422 invalid_request")
+    with pytest.raises(ValueError):
+        outbox.discard_dead(dead, " ")
+    assert outbox.discard_dead(pending, "settled by hand") is False  # a pending item is never discarded
+    assert outbox.discard_dead(dead, "settled by hand") is True
+    assert outbox.dead_items() == [] and outbox.stats().dead == 0
+    assert [item.id for item in outbox.pending("feedback", 10)] == [pending]
+
+
 def test_prune_drops_old_events_and_warns_about_an_old_backlog(tmp_path: Path, alerts: list[OutboxAlert]) -> None:
     clock = Clock()
     box = Outbox(tmp_path / "o.sqlite3", KEY, clock=clock, alert_age=3600, max_droppable_age=86400,

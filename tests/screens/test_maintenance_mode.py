@@ -186,9 +186,28 @@ def test_a_refused_outbox_item_can_be_retried_from_the_page(kiosk, fake_clock):
              "dead item row")
     row = screen.ids.dead_items.children[0]
     assert row.item_id == item and "HTTP 422" in row.description
-    tap(row.children[0])
+    tap(row.ids.retry)
     wait_for(lambda: outbox.stats().dead == 0, "requeued")
     wait_for(lambda: "outbox_retry" in audit_actions(kiosk), "retry audited")
+
+
+def test_a_refused_outbox_item_is_discarded_only_with_a_reason_and_audited(kiosk, fake_clock):
+    outbox = kiosk.hall.outbox
+    kiosk.hall.sender.stop()
+    item = outbox.enqueue_complaint({"kind": "suggestion", "content": "多一些座位"})
+    outbox.park_dead(item, "HTTP 422 invalid_request")
+    enter(kiosk, fake_clock)
+    screen = kiosk.screen_manager.get_screen("maintenance")
+    wait_for(lambda: len(screen.ids.dead_items.children) == 1 and hasattr(screen.ids.dead_items.children[0], "item_id"),
+             "dead item row")
+    row = screen.ids.dead_items.children[0]
+    tap(row.ids.discard)
+    assert row.choosing_reason and outbox.stats().dead == 1  # nothing is gone before a reason is chosen
+    tap(row.ids.discard_settled)
+    wait_for(lambda: outbox.stats().dead == 0, "discarded")
+    assert item not in [queued.id for queued in outbox.pending("feedback", 10)]  # discarded, not requeued
+    wait_for(lambda: any(r.action == "outbox_discard" and "已人工处理" in r.detail for r in kiosk.audit_log.recent()),
+             "discard audited with its reason")
 
 
 def test_the_bundle_export_holds_diagnostics_and_audit_and_no_secrets(kiosk, fake_clock):
