@@ -15,7 +15,8 @@ from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.demo_citizens import demo_citizen
 from kiosk.maintenance_actions import RememberingDeviceHub
 from kiosk.printouts import SiteLines
-from tests.kiosk.test_progress_journey import HALL_TODAY, identity_of, session, views, worker  # noqa: F401
+from tests.kiosk.conftest import identity_of
+from tests.kiosk.test_progress_journey import HALL_TODAY
 
 HALL_NAME = "示例市政务服务中心（测试）"
 

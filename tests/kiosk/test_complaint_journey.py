@@ -4,7 +4,6 @@ guides, and the real outbox sender delivering it to that hall. Worker answers ar
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import sqlite3
 from pathlib import Path
@@ -12,41 +11,16 @@ from pathlib import Path
 import pytest
 
 from hall_server.schemas import ComplaintRequest
-from kiosk.background import BackgroundWorker
 from kiosk.complaint_journey import PHRASES, ComplaintJourney, ComplaintStep, complaint_body, phrase_key
 from kiosk.hall_errors import HallUnavailable
 from kiosk.i18n import Catalogue
 from kiosk.outbox import Outbox, derive_key
 from kiosk.outbox_sender import OutboxSender
-from kiosk.session import Session
+from tests.kiosk.conftest import Clock, Views
 
 KEY = derive_key("test-outbox-key-not-for-production")
 DEADLINE_S = 20
 CATALOGUE = Catalogue.load()
-
-
-class Views:
-    """The views a journey shows, in order; `until` waits (with a deadline, never a sleep) for a step."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue = queue.Queue()
-
-    def __call__(self, view) -> None:
-        self._queue.put(view)
-
-    def until(self, step):
-        while True:
-            view = self._queue.get(timeout=DEADLINE_S)
-            if view.step is step:
-                return view
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def zh(key: str) -> str:
@@ -70,21 +44,6 @@ def deliver_all(outbox: Outbox, client) -> None:
             return
         clock.now = max(clock.now, result.next_due)
     raise AssertionError("the sender did not become idle")
-
-
-@pytest.fixture
-def worker():
-    worker = BackgroundWorker(deliver=lambda callback: callback())
-    yield worker
-    worker.shutdown()
-
-
-@pytest.fixture
-def session():
-    session = Session("zh", False)
-    session.start()
-    yield session
-    session.wipe()
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The chosen fonts have a glyph for every string the kiosk can show, checked in the fonts' cmaps."""
 
-from pathlib import Path
 
 import pytest
 

@@ -21,7 +21,7 @@ from kiosk.hall_client import HallClient
 from kiosk.hall_models import MatterSummary
 from kiosk.i18n import Catalogue
 from kiosk.printouts import SiteLines
-from tests.kiosk.test_progress_journey import Views, views, worker  # noqa: F401
+from tests.kiosk.conftest import Clock
 
 TEXTS = Catalogue.load()
 PRINTED_AT = datetime(2026, 11, 23, 10, 0)
@@ -30,14 +30,6 @@ PRINTED_AT = datetime(2026, 11, 23, 10, 0)
 _REFUSING = socket.socket()
 _REFUSING.bind(("127.0.0.1", 0))
 REFUSING_URL = f"http://127.0.0.1:{_REFUSING.getsockname()[1]}"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_795_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -53,7 +45,7 @@ def devices(worker, tmp_path):  # noqa: F811
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(1_795_000_000.0)
 
 
 def start(guides, worker, views, devices=None, page_size=6):  # noqa: F811

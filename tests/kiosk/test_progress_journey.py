@@ -3,66 +3,19 @@ delivered at once on the worker thread and collected in order."""
 
 from __future__ import annotations
 
-import queue
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from drivers.idcard.errors import ChecksumMismatch
-from kiosk.background import BackgroundWorker
-from kiosk.demo_citizens import DemoCitizen, demo_citizen
-from kiosk.identity import CardType, IdentityCard
+from kiosk.demo_citizens import demo_citizen
 from kiosk.privacy import redact
 from kiosk.progress_journey import ProgressJourney, ProgressStep, step_time
-from kiosk.session import Session
+from tests.kiosk.conftest import identity_of
 
 HALL_TODAY = date(2026, 11, 23)  # the hall fixture's clock: Monday 10:00 CST
 DEADLINE_S = 20
-
-
-class Views:
-    """Collects the views a journey shows; `until` waits (with a deadline, no sleep) for a step."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue = queue.Queue()
-        self.steps: list = []
-
-    def __call__(self, view) -> None:
-        self._queue.put(view)
-
-    def until(self, step):
-        while True:
-            view = self._queue.get(timeout=DEADLINE_S)
-            self.steps.append(view.step)
-            if view.step is step:
-                return view
-
-
-def identity_of(citizen: DemoCitizen) -> IdentityCard:
-    return IdentityCard(card_type=CardType(citizen.card_type), id_number=citizen.id_number, name=citizen.name,
-                        english_name=citizen.english_name, birth_date=citizen.birth_date, address=citizen.address,
-                        valid_from=citizen.valid_from, valid_until=citizen.valid_until)
-
-
-@pytest.fixture
-def worker():
-    worker = BackgroundWorker(deliver=lambda callback: callback())
-    yield worker
-    worker.shutdown()
-
-
-@pytest.fixture
-def session():
-    session = Session("zh", False)
-    session.start()
-    yield session
-    session.wipe()
-
-
-@pytest.fixture
-def views():
-    return Views()
 
 
 @pytest.fixture

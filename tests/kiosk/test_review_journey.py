@@ -4,7 +4,6 @@ and the real outbox sender delivering what the journey queued. Worker answers ar
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import socket
 import sqlite3
@@ -13,48 +12,16 @@ from pathlib import Path
 import pytest
 
 from hall_server.schemas import ReviewRequest
-from kiosk.background import BackgroundWorker
 from kiosk.hall_client import HallClient
-from kiosk.demo_citizens import DemoCitizen, demo_citizen
-from kiosk.identity import CardType, IdentityCard
+from kiosk.demo_citizens import demo_citizen
 from kiosk.outbox import Outbox, derive_key
 from kiosk.outbox_sender import OutboxSender
 from kiosk.review_journey import INDICATORS, LEVELS, REASONS, ReviewJourney, ReviewStep, review_body
-from kiosk.session import Session
+from tests.kiosk.conftest import Clock, Views, identity_of
 from tests.fixtures.hall import LiveHall
 
 KEY = derive_key("test-outbox-key-not-for-production")
 DEADLINE_S = 20
-
-
-class Views:
-    """The views a journey shows, in order; `until` waits (with a deadline, never a sleep) for a step."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue = queue.Queue()
-
-    def __call__(self, view) -> None:
-        self._queue.put(view)
-
-    def until(self, step):
-        while True:
-            view = self._queue.get(timeout=DEADLINE_S)
-            if view.step is step:
-                return view
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def identity_of(citizen: DemoCitizen) -> IdentityCard:
-    return IdentityCard(card_type=CardType(citizen.card_type), id_number=citizen.id_number, name=citizen.name,
-                        english_name=citizen.english_name, birth_date=citizen.birth_date, address=citizen.address,
-                        valid_from=citizen.valid_from, valid_until=citizen.valid_until)
 
 
 def hall_rows(hall: LiveHall, sql: str) -> list[tuple]:
@@ -82,21 +49,6 @@ def served_ticket(hall: LiveHall, client) -> str:
     hall.simulation.call_next("social", 1)
     hall.simulation.finish(ticket.ticket_id)
     return ticket.ticket_id
-
-
-@pytest.fixture
-def worker():
-    worker = BackgroundWorker(deliver=lambda callback: callback())
-    yield worker
-    worker.shutdown()
-
-
-@pytest.fixture
-def session():
-    session = Session("zh", False)
-    session.start()
-    yield session
-    session.wipe()
 
 
 @pytest.fixture

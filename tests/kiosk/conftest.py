@@ -1,0 +1,70 @@
+"""Shared fixtures for the journey state machines tested without Kivy: a worker that hands results back
+at once, a session, and a recorder of the views a journey shows."""
+
+from __future__ import annotations
+
+import queue
+
+import pytest
+
+from kiosk.background import BackgroundWorker
+from kiosk.demo_citizens import DemoCitizen
+from kiosk.identity import CardType, IdentityCard
+from kiosk.session import Session
+
+DEADLINE_S = 20
+
+
+class Views:
+    """Collects the views a journey shows; `until` waits (with a deadline, no sleep) for a step."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self.steps: list = []
+
+    def __call__(self, view) -> None:
+        self._queue.put(view)
+
+    def until(self, step):
+        while True:
+            view = self._queue.get(timeout=DEADLINE_S)
+            self.steps.append(view.step)
+            if view.step is step:
+                return view
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def identity_of(citizen: DemoCitizen) -> IdentityCard:
+    """The identity a reader would produce for a demo citizen's card."""
+    return IdentityCard(card_type=CardType(citizen.card_type), id_number=citizen.id_number, name=citizen.name,
+                        english_name=citizen.english_name, birth_date=citizen.birth_date, address=citizen.address,
+                        valid_from=citizen.valid_from, valid_until=citizen.valid_until)
+
+
+@pytest.fixture
+def worker():
+    worker = BackgroundWorker(deliver=lambda callback: callback())
+    yield worker
+    worker.shutdown()
+
+
+@pytest.fixture
+def session():
+    session = Session("zh", False)
+    session.start()
+    yield session
+    session.wipe()
+
+
+@pytest.fixture
+def views():
+    return Views()
