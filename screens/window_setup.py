@@ -29,7 +29,9 @@ def configure_kivy(*, windowed: bool, orientation: str, kivy_home: Path | None =
 
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "pause_on_minimize", "0")
-    Config.set("kivy", "keyboard_mode", "system")
+    # Citizens type on the journeys' own keypads; the only text fields are the technician's (notice text,
+    # on-site settings), and a kiosk has no keyboard: they get Kivy's docked on-screen keyboard.
+    Config.set("kivy", "keyboard_mode", "systemanddock")
     # "disable_multitouch": a right click must not leave red multitouch-emulation dots on the screen.
     Config.set("input", "mouse", "mouse,disable_multitouch")
     for module in Config.options("modules"):

@@ -248,3 +248,18 @@ def test_a_setting_is_validated_like_the_file_then_saved_and_applied(bare, fake_
              "edit audited")
     texts = "\n".join(all_texts(screen))
     assert "test-secret" not in texts and "secrets" not in texts
+
+
+def test_a_settings_field_brings_up_an_on_screen_keyboard(kiosk, fake_clock):
+    from kivy.core.window import Window
+    from kivy.uix.vkeyboard import VKeyboard
+
+    enter(kiosk, fake_clock)
+    screen = kiosk.screen_manager.get_screen("maintenance")
+    screen.ids.value_input.focus = True
+    frames()
+    try:
+        assert any(isinstance(child, VKeyboard) for child in Window.children)  # a kiosk has no keyboard
+    finally:
+        screen.ids.value_input.focus = False
+        frames()
