@@ -77,6 +77,8 @@ class UiSettings(_Section):
     elder_idle_timeout_s: int = Field(120, ge=10, le=1200)
     countdown_s: int = Field(10, ge=3, le=60)
     notice_rotation_s: int = Field(5, ge=2, le=60)
+    # 取号 with the ID card: citizens at least this old get an elderly-priority ticket; 0 turns it off.
+    elderly_priority_age: int = Field(0, ge=0, le=100)
 
     @model_validator(mode="after")
     def _elder_waits_longer(self) -> "UiSettings":

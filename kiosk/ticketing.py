@@ -18,7 +18,7 @@ import enum
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable
 
 from kiosk.background import BackgroundWorker
@@ -48,6 +48,8 @@ class TicketView:
     ticket: Ticket | None = None
     printed: bool = False
     problem: str = ""          # catalogue key of the plain sentence explaining what went wrong
+    holder: str = ""           # masked name of the citizen who identified with the ID card, if any
+    priority: str = "none"     # "elderly" once an old enough citizen identified
 
 
 def print_problem_key(error: BaseException) -> str:
@@ -66,16 +68,18 @@ def print_problem_key(error: BaseException) -> str:
 
 class TicketJourney(Journey[TicketView]):
     def __init__(self, *, hall: Any, devices: Any, worker: BackgroundWorker, site: SiteLines, hall_name: str,
-                 on_change: Callable[[TicketView], None], holder_name: str | None = None,
-                 priority: str = "none") -> None:
+                 on_change: Callable[[TicketView], None], session: Any = None,
+                 elderly_priority_age: int = 0, today: Callable[[], date] = date.today) -> None:
         super().__init__(TicketView(TicketStep.LOADING), on_change)
         self._hall = hall
         self._devices = devices
         self._worker = worker
         self._site = site
         self._hall_name = hall_name
-        self._holder_name = holder_name
-        self._priority = priority
+        self._session = session
+        self._elderly_priority_age = elderly_priority_age
+        self._today = today
+        self._id_number: str | None = None
         self._review_url: str | None = None
 
     # --- steps ------------------------------------------------------------------------------------
@@ -90,6 +94,22 @@ class TicketJourney(Journey[TicketView]):
     def _queues_loaded(self, queues: tuple[Queue, ...]) -> None:
         self._show(TicketView(TicketStep.CHOOSE, queues=tuple(queues)))
 
+    def card_read(self, identity: Any) -> None:
+        """A citizen identifies while choosing: the ticket is tied to them, with elderly priority when the
+        site gives it and they are old enough. Only the masked name is ever shown or printed."""
+        if self.view.step is not TicketStep.CHOOSE or self._session is None:
+            identity.wipe()  # not asked for here: keep nothing of it
+            return
+        self._session.remember("identity", identity)
+        self._id_number = identity.id_number
+        priority = "none"
+        if self._elderly_priority_age and identity.birth_date is not None:
+            today = self._today()
+            age = today.year - identity.birth_date.year - (
+                (today.month, today.day) < (identity.birth_date.month, identity.birth_date.day))
+            priority = "elderly" if age >= self._elderly_priority_age else "none"
+        self._show(replace(self.view, holder=identity.masked_name, priority=priority))
+
     def choose(self, queue_code: str) -> None:
         if self.view.step is not TicketStep.CHOOSE:
             return  # a second tap while the first is being served
@@ -97,7 +117,8 @@ class TicketJourney(Journey[TicketView]):
         self._show(replace(self.view, step=TicketStep.ISSUING))
 
         def issue() -> tuple[Ticket, str | None]:
-            ticket = self._hall.issue_ticket(queue_code, priority=self._priority, idempotency_key=idempotency_key)
+            ticket = self._hall.issue_ticket(queue_code, priority=self.view.priority, id_number=self._id_number,
+                                             idempotency_key=idempotency_key)
             try:
                 review_url = self._hall.review_link(ticket_id=ticket.ticket_id).url
             except HallError as error:  # the ticket matters more than its review QR code
@@ -109,7 +130,7 @@ class TicketJourney(Journey[TicketView]):
 
     def _issued(self, result: tuple[Ticket, str | None]) -> None:
         ticket, self._review_url = result
-        self._show(TicketView(TicketStep.PRINTING, queues=self.view.queues, ticket=ticket))
+        self._show(replace(self.view, step=TicketStep.PRINTING, ticket=ticket, problem=""))
         self._print(ticket)
 
     def reprint(self) -> None:
@@ -124,7 +145,7 @@ class TicketJourney(Journey[TicketView]):
         return QueueTicket(
             hall_name=self._hall_name, queue_name=ticket.queue.name, number=ticket.number,
             people_ahead=ticket.people_ahead, estimated_wait_minutes=ticket.estimated_wait_minutes,
-            issued_at=datetime.fromisoformat(ticket.issued_at), holder_name=self._holder_name,
+            issued_at=datetime.fromisoformat(ticket.issued_at), holder_name=self.view.holder or None,
             review_url=self._review_url, site=self._site,
         )
 

@@ -25,7 +25,8 @@ class TicketScreen(JourneyScreen):
         return TicketJourney(
             hall=app.live_hall, devices=app.devices, worker=app.worker,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
-            hall_name=app.site_name("zh"), on_change=self.show,
+            hall_name=app.site_name("zh"), on_change=self.show, session=app.session,
+            elderly_priority_age=app.settings.ui.elderly_priority_age,
         )
 
     def blank_view(self) -> TicketView:
@@ -58,6 +59,15 @@ class TicketScreen(JourneyScreen):
             ("not-printed", TicketView(TicketStep.DONE, ticket=DEMO_TICKET, problem="printer.paper_out")),
             ("unavailable", TicketView(TicketStep.UNAVAILABLE, problem="ticket.hall_down")),
         ]
+
+    def holder_text(self, view: TicketView, language: str) -> str:
+        app = App.get_running_app()
+        if not view.holder:
+            age = app.settings.ui.elderly_priority_age
+            return app.tr("ticket.card_for_priority", language, age=age) if age else ""
+        name = app.fonts.markup(view.holder) if app.fonts else view.holder
+        key = "ticket.identified_priority" if view.priority == "elderly" else "ticket.identified"
+        return app.tr(key, language, name=name)
 
     def busy_text(self, step: str, language: str) -> str:
         app = App.get_running_app()

@@ -74,3 +74,26 @@ def test_hall_down_says_so_and_where_to_go_instead(ticket_kiosk):
     tap(app.screen_manager.get_screen("home").tile("ticket"))
     wait_for(lambda: screen.step == "unavailable", "unavailable shown")
     assert screen.ids.unavailable_message.text == "取号服务暂时无法使用，请到服务台取号。"
+
+
+def test_an_elderly_citizen_who_places_the_card_gets_a_priority_ticket_with_a_masked_name(make_demo_kiosk):
+    from kiosk.demo_citizens import demo_citizen
+
+    app = make_demo_kiosk()
+    app.start_session()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("ticket"))
+    screen = app.screen_manager.get_screen("ticket")
+    wait_for(lambda: screen.step == "choose", "queues shown")
+    assert screen.ids.holder.text == "65岁以上的老人请刷身份证，优先取号"
+
+    elder = demo_citizen("elder")  # born 1948
+    app.devices.demo_reader.place_card(elder)
+    wait_for(lambda: screen.view.holder, "card read")
+    assert screen.ids.holder.text == "李**，已为您优先取号" and screen.view.priority == "elderly"
+
+    tap(screen.queue_button(next(q for q in screen.view.queues if q.open).code))
+    wait_for(lambda: screen.step == "done", "ticket done")
+    assert app.hall.client.ticket(screen.view.ticket.ticket_id).priority == "elderly"
+    paper = printed_text(app.devices.demo_printer.received())
+    assert "李**" in paper and elder.name not in paper and elder.id_number not in paper
