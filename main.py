@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         from screens.screenshots import take_screenshots
 
         app._run_prepare()  # build and show without entering the event loop; frames are stepped by hand
+        app.build_all_screens()
         written = take_screenshots(app, args.screenshot, only=args.screenshot_only.split(","))
         print(f"{len(written)} screenshots in {args.screenshot}")
         app.stop()

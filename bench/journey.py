@@ -50,10 +50,14 @@ def rss_mib() -> float:
 
 
 def until(condition, draw: bool = False) -> None:
+    from kivy.app import App
+
     deadline = time.monotonic() + DEADLINE_S
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError("the kiosk did not get there in time")
+            app = App.get_running_app()
+            raise TimeoutError(f"the kiosk did not get there in time: screen {app.current_screen}, "
+                               f"services {app.service_modes}, notices {app.health_notices}")
         EventLoop.idle() if draw else Clock.tick()
 
 
@@ -67,6 +71,7 @@ def build_app(data_dir: Path):
                    secrets=Secrets(kiosk_secret="bench-secret-0123456789abcdef", outbox_key="bench-outbox-key-012345"),
                    hall_connector=connect_hall, speaker=Speaker(enabled=False))
     app._run_prepare()
+    app.build_all_screens()
     app.devices.start()
     app._devices_started()
     until(lambda: app.hall_state == "online")

@@ -3,7 +3,10 @@
 Runs the real `main.py` (demo profile, offscreen, no GPU) five times in fresh processes and prints the
 median and the spread. Goal on a 2-core machine with no GPU: first frame ≤ 1.5 s, idle RSS ≤ 200 MiB.
 
-    .venv/bin/python bench/startup.py [--runs 5] [--idle 30]
+    .venv/bin/python bench/startup.py [--runs 5] [--idle 30] [--hall embedded|remote]
+
+`--hall remote` (the default) measures the kiosk as a site runs it: the reference hall in its own process,
+reached over loopback. `--hall embedded` measures the demo profile, whose process also carries the hall.
 """
 
 from __future__ import annotations
@@ -54,6 +57,14 @@ sys.exit(main.main(["--windowed", "--config", {config!r}]))
 """
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def run_once(idle_s: float, config: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIVY_")}
     env["SDL_VIDEODRIVER"] = "offscreen"
@@ -72,12 +83,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=30.0, help="seconds idle before RSS is read")
+    parser.add_argument("--hall", choices=("remote", "embedded"), default="remote")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         config = Path(data) / "demo.toml"
-        config.write_text((ROOT / "config" / "demo.toml").read_text(encoding="utf-8")
-                          .replace('data_dir = "../data/demo"', f'data_dir = "{data}"'), encoding="utf-8")
-        runs = [run_once(args.idle, config) for _ in range(args.runs)]
+        profile = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8").replace(
+            'data_dir = "../data/demo"', f'data_dir = "{data}"')
+        hall = None
+        if args.hall == "remote":
+            port = free_port()
+            secret = "bench-secret-0123456789abcdef"
+            hall = subprocess.Popen([sys.executable, "-m", "hall_server", "--port", str(port), "--db",
+                                     str(Path(data) / "hall.sqlite3"), "--kiosk", f"demo-kiosk-01:{secret}",
+                                     "--always-open"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            (Path(data) / "secrets.toml").write_text(
+                f'kiosk_secret = "{secret}"\noutbox_key = "bench-outbox-key-0123456789"\n', encoding="utf-8")
+            os.chmod(Path(data) / "secrets.toml", 0o600)
+            profile = profile.replace('mode = "embedded"', f'mode = "remote"\nbase_url = "http://127.0.0.1:{port}"')
+            profile = 'secrets_file = "secrets.toml"\n' + profile
+        config.write_text(profile, encoding="utf-8")
+        try:
+            runs = [run_once(args.idle, config) for _ in range(args.runs)]
+        finally:
+            if hall is not None:
+                hall.terminate()
+                hall.wait(timeout=30)
+    print(f"hall: {args.hall}")
     for index, run in enumerate(runs, 1):
         print(f"run {index}: first frame {run['first_frame_s']:.3f} s, idle RSS {run['idle_rss_mib']:.1f} MiB")
     first = [r["first_frame_s"] for r in runs]

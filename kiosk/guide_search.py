@@ -19,8 +19,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from pypinyin import Style, lazy_pinyin
-
 from kiosk.hall_models import MatterSummary
 
 __all__ = ["MatterIndex", "normalise_query", "split_query"]
@@ -41,8 +39,13 @@ def split_query(query: str) -> tuple[str, str]:
     return wanted[:len(wanted) - len(letters)], letters
 
 
-def _syllables(name: str, style: Style) -> tuple[str, ...]:
+def _syllables(name: str, initials: bool) -> tuple[str, ...]:
     """One lower-case entry per character of `name` (a character without pinyin stands for itself)."""
+    # Imported here, on the worker thread that builds the index: pypinyin's dictionaries take a third of
+    # a second and tens of MiB, which the kiosk should not pay at start-up or unless a guide is searched.
+    from pypinyin import Style, lazy_pinyin
+
+    style = Style.FIRST_LETTER if initials else Style.NORMAL
     return tuple(s.lower() for s in lazy_pinyin(name, style=style, errors=lambda text: list(text)))
 
 
@@ -54,8 +57,8 @@ class _Entry:
 
     @classmethod
     def of(cls, matter: MatterSummary) -> "_Entry":
-        spelled = _syllables(matter.name, Style.NORMAL)
-        initials = _syllables(matter.name, Style.FIRST_LETTER)
+        spelled = _syllables(matter.name, initials=False)
+        initials = _syllables(matter.name, initials=True)
         suffixes = tuple(("".join(initials[i:]), "".join(spelled[i:])) for i in range(len(spelled) + 1))
         return cls(matter, spelled, suffixes)
 

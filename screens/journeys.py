@@ -1,22 +1,26 @@
-"""Which screen class serves each service. A service not listed here shows the plain ServiceScreen
-("being prepared, please go to a window") until its journey is built."""
+"""Which screen class serves each service, imported only when its screen is first built: each journey
+screen parses its .kv file on import, and a kiosk should not pay for all of them before its first frame.
+A service not listed here shows the plain ServiceScreen ("being prepared, please go to a window")."""
 
-from screens.appointment import AppointmentScreen
-from screens.complaint import ComplaintScreen
-from screens.guide import GuideScreen
-from screens.one_card import OneCardScreen
-from screens.progress import ProgressScreen
-from screens.review import ReviewScreen
-from screens.ticket import TicketScreen
+from importlib import import_module
 
-__all__ = ["JOURNEY_SCREENS"]
+__all__ = ["JOURNEY_SCREENS", "screen_class"]
 
 JOURNEY_SCREENS = {
-    "ticket": TicketScreen,
-    "one_card": OneCardScreen,
-    "guide": GuideScreen,
-    "progress": ProgressScreen,
-    "appointment": AppointmentScreen,
-    "review": ReviewScreen,
-    "complaint": ComplaintScreen,
+    "ticket": "screens.ticket:TicketScreen",
+    "one_card": "screens.one_card:OneCardScreen",
+    "guide": "screens.guide:GuideScreen",
+    "progress": "screens.progress:ProgressScreen",
+    "appointment": "screens.appointment:AppointmentScreen",
+    "review": "screens.review:ReviewScreen",
+    "complaint": "screens.complaint:ComplaintScreen",
 }
+
+
+def screen_class(service: str) -> type:
+    if service not in JOURNEY_SCREENS:
+        from screens.service import ServiceScreen
+
+        return ServiceScreen
+    module, name = JOURNEY_SCREENS[service].split(":")
+    return getattr(import_module(module), name)

@@ -48,8 +48,7 @@ from screens.home import HomeScreen
 from screens.kv import load_kv_beside
 from screens.maintenance import MaintenanceScreen
 from screens.out_of_service import OutOfServiceScreen
-from screens.service import ServiceScreen
-from screens.journeys import JOURNEY_SCREENS
+from screens.journeys import JOURNEY_SCREENS, screen_class
 from screens.widgets.idle_dialog import IdleDialog
 from screens.widgets.pin_pad import PinPad
 
@@ -149,9 +148,8 @@ class KioskApp(App):
         self.screen_manager.add_widget(AttractScreen(name="attract"))
         self.screen_manager.add_widget(HomeScreen(name="home"))
         self.screen_manager.add_widget(OutOfServiceScreen(name="out_of_service"))
-        for service in self.settings.services:
-            screen_class = JOURNEY_SCREENS.get(service, ServiceScreen)
-            self.screen_manager.add_widget(screen_class(name=service, service=service))
+        # A journey screen is built when it is first opened (ensure_screen): the attract screen is up
+        # without waiting for seven journeys, and memory goes to the journeys a site's citizens use.
         root = KioskRoot()
         root.add_widget(self.screen_manager, index=1)  # between the font warning and the offline banner
         self.idle_dialog = IdleDialog()
@@ -159,6 +157,17 @@ class KioskApp(App):
         self._update_clock_texts()
         self._update_health()
         return root
+
+    def ensure_screen(self, name: str):
+        """The screen called `name`, building a service's journey screen on first use."""
+        assert self.screen_manager is not None
+        if not self.screen_manager.has_screen(name) and name in self.settings.services:
+            self.screen_manager.add_widget(screen_class(name)(name=name, service=name))
+        return self.screen_manager.get_screen(name)
+
+    def build_all_screens(self) -> None:
+        for name in self.settings.services:
+            self.ensure_screen(name)
 
     def on_start(self) -> None:
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close,
@@ -314,9 +323,6 @@ class KioskApp(App):
         self.idle_watch.touch(self._monotonic())
         self.show("home")
 
-    def open_service(self, service: str) -> None:
-        self.show(service)
-
     def finish_journey(self, *, ticket_id: str | None = None, case_number: str | None = None) -> None:
         """A journey is complete: move on to 好差评 for what was just served (the standard practice),
         or end the session when there is nothing to rate or the site does not offer reviews."""
@@ -343,7 +349,7 @@ class KioskApp(App):
         log.info("session ended")
 
     def show(self, screen_name: str) -> None:
-        assert self.screen_manager is not None
+        self.ensure_screen(screen_name)
         self.screen_manager.current = screen_name
 
     @property

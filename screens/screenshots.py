@@ -42,7 +42,7 @@ def screen_states(app: KioskApp) -> list[tuple[str, str]]:
     """(screen, step) for every top-level screen and every step of every journey screen."""
     states = [("attract", ""), ("home", ""), ("home", "offline"), ("idle-dialog", "")]
     for service in app.settings.services:
-        screen = app.screen_manager.get_screen(service)
+        screen = app.ensure_screen(service)
         views = screen.screenshot_views() if hasattr(screen, "screenshot_views") else [("", None)]
         states.extend((service, step) for step, _view in views)
     return states

@@ -93,7 +93,7 @@ def test_every_journey_screen_lists_its_states_for_the_screenshots():
             "from kiosk.fonts import find_fonts; from kiosk.speech import Speaker\n"
             "from screens.kiosk_app import KioskApp; from screens.screenshots import screen_states\n"
             "app = KioskApp(load_settings(PROFILE_DIR / 'demo.toml'), Catalogue.load(), find_fonts(),"
-            " speaker=Speaker(enabled=False)); app._run_prepare()\n"
+            " speaker=Speaker(enabled=False)); app._run_prepare(); app.build_all_screens()\n"
             "print(sorted({s for s, step in screen_states(app) if step and s != 'home'}))\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIVY_")}
     env.update({"SDL_VIDEODRIVER": "offscreen", "KIVY_NO_CONSOLELOG": "1"})

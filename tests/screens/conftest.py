@@ -112,6 +112,7 @@ def make_app(kivy_window, fake_clock):
         app = KioskApp(settings, Catalogue.load(), find_fonts(), monotonic=fake_clock, windowed=True,
                        secrets=secrets, hall_connector=hall_connector, speaker=speaker or Speaker(enabled=False))
         app._run_prepare()
+        app.build_all_screens()  # tests look screens up before opening them
         apps.append(app)
         frames()
         return app

@@ -68,6 +68,7 @@ def walked_app(kivy_window, request):
     app = KioskApp(load_settings(PROFILE_DIR / "demo.toml"), Catalogue.load(), find_fonts(), windowed=True,
                    speaker=Speaker(enabled=False))
     app._run_prepare()
+    app.build_all_screens()
     settle()
     yield app
     app.dispatch("on_stop")
