@@ -74,7 +74,7 @@ def test_signature_for_another_path_is_refused(hall_server):
     assert _code(response) == (401, "bad_signature")
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -3600])
+@pytest.mark.parametrize("skew", [-360, 360, -3600])  # clear of the 300 s window, even on a slow machine
 def test_stale_or_future_timestamp_is_refused(hall_server, skew):
     response = _get(hall_server, "/v1/queues", now=time.time() + skew)
     assert _code(response) == (401, "stale_timestamp")

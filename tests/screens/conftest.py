@@ -29,13 +29,8 @@ class FakeClock:
 
 @pytest.fixture(scope="session")
 def kivy_window():
-    from screens.window_setup import configure_kivy, register_fonts
+    from screens.window_setup import register_fonts  # Kivy itself is configured in tests/conftest.py
 
-    configure_kivy(windowed=True, orientation="portrait", full_size=True)
-    from kivy.config import Config
-
-    # A button's release is otherwise delayed 35 ms of wall time; tests step frames, not time.
-    Config.set("graphics", "min_state_time", "0")
     register_fonts(find_fonts().ui_font)
     from kivy.base import EventLoop
 
