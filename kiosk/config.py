@@ -272,6 +272,11 @@ class Secrets(_Section):
     __str__ = __repr__
 
 
+# The demo profile's maintenance PIN, 246810 (README), as a salted scrypt hash: hashing it at every start
+# would cost the first frame most of a second.
+DEMO_MAINTENANCE_PIN_HASH = "scrypt$15$8$1$3MEOIPTQTqynGDr0bTIDJQ==$T91G4J+zd4rFalZ1MYVcPIBPZDTvtZq2SZF4DEH5mCU="
+
+
 def resolve_config_path(argument: str | None, environ: dict[str, str] | None = None) -> Path:
     """--config wins, then KIOSK_CONFIG, then the demo profile."""
     environ = os.environ if environ is None else environ
@@ -362,7 +367,10 @@ def load_secrets(settings: Settings, warn: Any = None) -> Secrets:
     """
     path = secrets_path(settings)
     if path is None:
-        return Secrets(kiosk_secret=random_secrets.token_urlsafe(32), outbox_key=random_secrets.token_urlsafe(32))
+        # The embedded demo: fresh random keys every start, and the published demo PIN so that a newcomer
+        # can try maintenance mode. A site always has a secrets file, and its own PIN.
+        return Secrets(kiosk_secret=random_secrets.token_urlsafe(32), outbox_key=random_secrets.token_urlsafe(32),
+                       maintenance_pin_hash=DEMO_MAINTENANCE_PIN_HASH if settings.profile == "demo" else "")
     raw = _read_toml(path)
     try:
         loaded = Secrets.model_validate(raw)

@@ -151,3 +151,11 @@ def test_a_bad_secret_is_reported_without_its_value(tmp_path):
 def test_embedded_demo_gets_a_fresh_random_secret_per_start(tmp_path):
     settings = load_settings(write(tmp_path, MINIMAL))
     assert load_secrets(settings).kiosk_secret != load_secrets(settings).kiosk_secret
+
+
+def test_the_demo_gets_the_published_maintenance_pin_and_a_site_profile_none(tmp_path):
+    from kiosk.maintenance import verify_pin
+
+    demo = load_secrets(load_settings(PROFILE_DIR / "demo.toml"))
+    assert verify_pin("246810", demo.maintenance_pin_hash)
+    assert load_secrets(load_settings(write(tmp_path, MINIMAL))).maintenance_pin_hash == ""
