@@ -4,6 +4,7 @@ at once, a session, and a recorder of the views a journey shows."""
 from __future__ import annotations
 
 import queue
+import random
 
 import pytest
 
@@ -48,6 +49,20 @@ def identity_of(citizen: DemoCitizen) -> IdentityCard:
     return IdentityCard(card_type=CardType(citizen.card_type), id_number=citizen.id_number, name=citizen.name,
                         english_name=citizen.english_name, birth_date=citizen.birth_date, address=citizen.address,
                         valid_from=citizen.valid_from, valid_until=citizen.valid_until)
+
+
+def deliver_all(outbox, client) -> None:
+    """Run the real sender's rounds, moving its clock to each due time, until it is idle."""
+    from kiosk.outbox_sender import OutboxSender
+
+    clock = Clock()
+    sender = OutboxSender(outbox, client, clock=clock, rng=random.Random(7))
+    for _ in range(20):
+        result = sender.run_once()
+        if result.next_due is None:
+            return
+        clock.now = max(clock.now, result.next_due)
+    raise AssertionError("the sender did not become idle")
 
 
 @pytest.fixture

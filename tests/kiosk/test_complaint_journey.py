@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import random
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,8 @@ from kiosk.hall_errors import HallUnavailable
 from kiosk.i18n import Catalogue
 from kiosk.outbox import Outbox, derive_key
 from kiosk.outbox_sender import OutboxSender
-from tests.kiosk.conftest import Clock, Views
+from tests.fixtures.hall import hall_rows
+from tests.kiosk.conftest import Clock, Views, deliver_all
 
 KEY = derive_key("test-outbox-key-not-for-production")
 DEADLINE_S = 20
@@ -25,25 +25,6 @@ CATALOGUE = Catalogue.load()
 
 def zh(key: str) -> str:
     return CATALOGUE.text(key, "zh")
-
-
-def hall_rows(db_path: str, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def deliver_all(outbox: Outbox, client) -> None:
-    clock = Clock()
-    sender = OutboxSender(outbox, client, clock=clock, rng=random.Random(7))
-    for _ in range(20):
-        result = sender.run_once()
-        if result.next_due is None:
-            return
-        clock.now = max(clock.now, result.next_due)
-    raise AssertionError("the sender did not become idle")
 
 
 @pytest.fixture

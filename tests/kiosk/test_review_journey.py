@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import random
 import socket
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,31 +16,12 @@ from kiosk.demo_citizens import demo_citizen
 from kiosk.outbox import Outbox, derive_key
 from kiosk.outbox_sender import OutboxSender
 from kiosk.review_journey import INDICATORS, LEVELS, REASONS, ReviewJourney, ReviewStep, review_body
-from tests.kiosk.conftest import Clock, Views, identity_of
+from tests.fixtures.hall import hall_rows
+from tests.kiosk.conftest import Clock, Views, identity_of, deliver_all
 from tests.fixtures.hall import LiveHall
 
 KEY = derive_key("test-outbox-key-not-for-production")
 DEADLINE_S = 20
-
-
-def hall_rows(hall: LiveHall, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{hall.db_path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-def deliver_all(outbox: Outbox, client) -> None:
-    """Run the real sender's rounds, moving its clock to each due time, until it is idle."""
-    clock = Clock()
-    sender = OutboxSender(outbox, client, clock=clock, rng=random.Random(7))
-    for _ in range(20):
-        result = sender.run_once()
-        if result.next_due is None:
-            return
-        clock.now = max(clock.now, result.next_due)
-    raise AssertionError("the sender did not become idle")
 
 
 def served_ticket(hall: LiveHall, client) -> str:
@@ -134,7 +114,7 @@ def test_a_served_ticket_is_rated_with_indicators_and_reaches_the_hall_exactly_o
 
     deliver_all(outbox, hall_client)
     deliver_all(outbox, hall_client)                    # a second pass finds nothing more to send
-    assert hall_rows(hall_server, "SELECT target_kind, target_id, level, overall, efficiency, service_level,"
+    assert hall_rows(hall_server.db_path, "SELECT target_kind, target_id, level, overall, efficiency, service_level,"
                                   " attitude, reasons, channel FROM reviews") == [
         ("ticket", ticket_id, "very_satisfied", "very_satisfied", "satisfied", None, None, "[]", "kiosk")]
     assert outbox.stats().pending == 0 and outbox.dead_items() == []
@@ -170,9 +150,9 @@ def test_unsatisfied_asks_reasons_and_a_valid_phone_and_files_a_call_back(
     assert phone not in caplog.text
 
     deliver_all(outbox, hall_client)
-    assert hall_rows(hall_server, "SELECT target_kind, target_id, level, reasons FROM reviews") == [
+    assert hall_rows(hall_server.db_path, "SELECT target_kind, target_id, level, reasons FROM reviews") == [
         ("case", "YT2026SC000123", "dissatisfied", '["long_wait", "slow_processing"]')]
-    assert hall_rows(hall_server, "SELECT phone, status FROM callback_requests") == [(phone, "pending")]
+    assert hall_rows(hall_server.db_path, "SELECT phone, status FROM callback_requests") == [(phone, "pending")]
     session.wipe()
     assert session.recall("review.callback_phone") is None
 
@@ -261,7 +241,7 @@ def test_with_the_hall_away_the_review_is_kept_and_delivered_once_it_returns(
     attempt = OutboxSender(outbox, unreachable_client, clock=Clock(), rng=random.Random(7)).run_once()
     assert attempt.delivered == 0 and attempt.failed == 1   # the hall is away: the sender waits
     assert outbox.stats().pending == 1 and outbox.dead_items() == []
-    assert hall_rows(hall_server, "SELECT level FROM reviews") == []
+    assert hall_rows(hall_server.db_path, "SELECT level FROM reviews") == []
 
     outbox.close()                                      # a restart while offline keeps it too
     reopened = Outbox(outbox.path, KEY)
@@ -270,7 +250,7 @@ def test_with_the_hall_away_the_review_is_kept_and_delivered_once_it_returns(
         assert reopened.stats().pending == 0
     finally:
         reopened.close()
-    assert hall_rows(hall_server, "SELECT target_id, level FROM reviews") == [(ticket_id, "basically_satisfied")]
+    assert hall_rows(hall_server.db_path, "SELECT target_id, level FROM reviews") == [(ticket_id, "basically_satisfied")]
     assert reference
 
 

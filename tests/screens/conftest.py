@@ -70,6 +70,13 @@ def wait_for(condition, what="condition") -> None:
     frames(1)
 
 
+def embedded_hall_rows(app, sql: str) -> list[tuple]:
+    """What the demo kiosk's embedded hall really received, read from its database."""
+    from tests.fixtures.hall import hall_rows
+
+    return hall_rows(app.settings.data_dir / "embedded-hall.sqlite3", sql)
+
+
 def all_texts(widget) -> list[str]:
     from kivy.uix.label import Label
 

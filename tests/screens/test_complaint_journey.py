@@ -2,19 +2,10 @@
 guides, the app's own outbox and sender delivering it; the reference number on screen; nothing personal
 left behind."""
 
-import sqlite3
 
-from tests.screens.conftest import all_texts, frames, tap, wait_for
+from tests.screens.conftest import all_texts, embedded_hall_rows, frames, tap, wait_for
 
 PHONE = "13900000002"
-
-
-def hall_rows(app, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{app.settings.data_dir / 'embedded-hall.sqlite3'}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def open_form(app):
@@ -49,8 +40,8 @@ def test_a_complaint_about_a_matter_with_a_phone_reaches_the_hall_and_its_refere
     assert reference == screen.view.reference and len(reference) == 19
     assert "139****0002" in screen.ids.done_text.text
     assert PHONE not in "\n".join(all_texts(app.root))
-    wait_for(lambda: hall_rows(app, "SELECT 1 FROM complaints"), "complaint delivered by the outbox sender")
-    assert hall_rows(app, "SELECT kind, content, matter_code, contact_phone FROM complaints") == [
+    wait_for(lambda: embedded_hall_rows(app, "SELECT 1 FROM complaints"), "complaint delivered by the outbox sender")
+    assert embedded_hall_rows(app, "SELECT kind, content, matter_code, contact_phone FROM complaints") == [
         ("complaint", "关于“换领机动车驾驶证”：材料要求反复变化，多次跑动。", "JJ001", PHONE)]
 
     tap(screen.ids.done_button)
@@ -75,9 +66,9 @@ def test_in_english_and_elder_mode_a_suggestion_needs_no_matter_and_no_phone(mak
     tap(screen.ids.phone_skip)
     wait_for(lambda: screen.step == "done", "done")
     assert screen.ids.done_title.text == "Received, thank you!"
-    wait_for(lambda: hall_rows(app, "SELECT 1 FROM complaints"), "suggestion delivered")
+    wait_for(lambda: embedded_hall_rows(app, "SELECT 1 FROM complaints"), "suggestion delivered")
     # The screen spoke English; the hall's staff read the same choice in Chinese.
-    assert hall_rows(app, "SELECT kind, content, matter_code, contact_phone FROM complaints") == [
+    assert embedded_hall_rows(app, "SELECT kind, content, matter_code, contact_phone FROM complaints") == [
         ("suggestion", "为老年人提供更多帮助。", None, None)]
 
 

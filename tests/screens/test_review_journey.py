@@ -2,20 +2,11 @@
 pseudo-terminal, the app's own outbox and sender; the citizen's taps. What was rated reaches the hall once,
 and nothing personal stays on screen."""
 
-import sqlite3
 
 from kiosk.demo_citizens import demo_citizen
-from tests.screens.conftest import all_texts, frames, tap, wait_for
+from tests.screens.conftest import all_texts, embedded_hall_rows, frames, tap, wait_for
 
 PHONE = "13800000001"
-
-
-def hall_rows(app, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{app.settings.data_dir / 'embedded-hall.sqlite3'}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def rate_case(app, case_number: str):
@@ -68,11 +59,11 @@ def test_unsatisfied_rating_with_reasons_and_a_call_back_reaches_the_hall_once(m
     assert "138****0001" in screen.ids.thanks.text and "致电" in screen.ids.thanks.text
     assert PHONE not in "\n".join(all_texts(app.root))
 
-    wait_for(lambda: hall_rows(app, "SELECT 1 FROM reviews"), "review delivered by the outbox sender")
+    wait_for(lambda: embedded_hall_rows(app, "SELECT 1 FROM reviews"), "review delivered by the outbox sender")
     wait_for(lambda: app.hall.outbox.stats().pending == 0, "outbox emptied")
-    assert hall_rows(app, "SELECT target_id, level, overall, reasons FROM reviews") == [
+    assert embedded_hall_rows(app, "SELECT target_id, level, overall, reasons FROM reviews") == [
         ("YT2026SC000123", "dissatisfied", "satisfied", '["long_wait"]')]
-    assert hall_rows(app, "SELECT phone FROM callback_requests") == [(PHONE,)]
+    assert embedded_hall_rows(app, "SELECT phone FROM callback_requests") == [(PHONE,)]
 
     tap(screen.ids.thanks_done)
     assert app.current_screen == "attract" and not app.session.holds_personal_data()
