@@ -301,3 +301,56 @@ def test_counters_survive_a_restart(tmp_path: Path) -> None:
     assert (after.pending, after.dead, after.bytes, after.dropped_total) == \
         (before.pending, before.dead, before.bytes, before.dropped_total)
     assert after.dropped_total > 0
+
+
+def test_order_per_stream_holds_across_restarts_and_after_a_stream_empties(tmp_path: Path) -> None:
+    """Each stream's positions continue where the file left them: after a restart, after the stream
+    was drained to empty, and for a stream that appears only later (the gas terminal's confirmations)."""
+    path = tmp_path / "o.sqlite3"
+    box = Outbox(path, KEY)
+    first = [box.enqueue_complaint(complaint(f"投诉内容第{i}条")) for i in range(3)]
+    box.close()
+    box = Outbox(path, KEY)
+    second = [box.enqueue_complaint(complaint(f"投诉内容第{i}条")) for i in range(3, 5)]
+    assert [item.id for item in box.pending("feedback", 10)] == first + second
+    box.acknowledge(box.pending("feedback", 10))
+    third = [box.enqueue_complaint(complaint(f"投诉内容第{i}条")) for i in range(5, 7)]
+    late = box.enqueue("complaint", complaint("燃气缴费确认"), stream="payments")
+    box.close()
+    box = Outbox(path, KEY)
+    fourth = box.enqueue_complaint(complaint("重启之后的投诉"))
+    assert [item.id for item in box.pending("feedback", 10)] == third + [fourth]
+    assert [item.id for item in box.pending("payments", 10)] == [late]
+    assert box.pending("never-used", 10) == []
+    box.close()
+
+
+def test_an_outbox_written_by_schema_1_is_upgraded_in_place_without_losing_order(tmp_path: Path) -> None:
+    """Schema 1 kept one rowid order for all streams and an index on (state, stream, seq). Opening such
+    a file gives each stream its own range, keeps every item and its order, and drops the index."""
+    path = tmp_path / "o.sqlite3"
+    box = Outbox(path, KEY)
+    ids = []
+    for i in range(3):
+        ids.append(box.enqueue_complaint(complaint(f"投诉内容第{i}条")))
+        box.enqueue_event("printer.paper_low", "warning", f"event {i}")
+    box.park_dead(ids[0], "HTTP 422")
+    box.close()
+    with sqlite3.connect(path) as raw:           # rewrite the file as schema 1 held it: one order for all
+        rows = raw.execute("SELECT seq, seq - base FROM items JOIN streams ON name = stream").fetchall()
+        raw.execute("UPDATE items SET seq = -seq")
+        for new_seq, (seq, _position) in enumerate(sorted(rows, key=lambda row: row[1]), start=1):
+            raw.execute("UPDATE items SET seq = ? WHERE seq = ?", (new_seq, -seq))
+        raw.execute("DROP TABLE streams")
+        raw.execute("CREATE INDEX items_queue ON items (state, stream, seq)")
+        raw.execute("PRAGMA user_version = 1")
+    box = Outbox(path, KEY)
+    assert [item.id for item in box.pending("feedback", 10)] == ids[1:]
+    assert [item.payload["message"] for item in box.pending("events", 10)] == [f"event {i}" for i in range(3)]
+    assert [dead.id for dead in box.dead_items()] == ids[:1]
+    newest = box.enqueue_complaint(complaint("升级之后的投诉"))
+    assert [item.id for item in box.pending("feedback", 10)] == ids[1:] + [newest]
+    assert box._conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert box._conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'items_queue'"
+                             ).fetchall() == []
+    box.close()
