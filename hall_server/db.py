@@ -3,7 +3,8 @@
 Migrations are the numbered files in `migrations/` (001_initial.sql, 002_...). The database's
 PRAGMA user_version is the number of the last one applied; `migrate` applies the rest in order,
 each in its own transaction, and never goes back. Writers use `write()` (BEGIN IMMEDIATE), so two
-threads issuing tickets serialise on the database lock instead of failing half-way.
+threads issuing tickets serialise on the database lock instead of failing half-way. Inside a write
+already open (a batch applying many requests in one transaction), `write()` is a savepoint instead.
 """
 
 from __future__ import annotations
@@ -68,11 +69,33 @@ def migrate(path: str) -> int:
 
 @contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken with the database lock up front, committed or rolled back."""
+    """One write transaction, taken with the database lock up front, committed or rolled back.
+
+    Inside a transaction already open it is a savepoint: a failure undoes its own changes only, and
+    they are committed with the enclosing transaction.
+    """
+    if conn.in_transaction:
+        with _savepoint(conn):
+            yield conn
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("SAVEPOINT nested_write")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:     # some errors (a full disk) make SQLite roll back the whole transaction
+            conn.execute("ROLLBACK TO nested_write")
+            conn.execute("RELEASE nested_write")
+        raise
+    conn.execute("RELEASE nested_write")

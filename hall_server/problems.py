@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-__all__ = ["Problem", "PROBLEMS", "install", "problem_response"]
+__all__ = ["Problem", "PROBLEMS", "install", "problem_response", "server_failure"]
 
 log = logging.getLogger("hall_server")
 
@@ -117,6 +117,15 @@ def problem_response(problem: Problem) -> Response:
                     mimetype="application/problem+json")
 
 
+def server_failure(error: Exception) -> Problem:
+    """The 5xx problem that an unexpected exception becomes: busy for a locked database, else internal."""
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return Problem("database_busy")
+    # The type only: an exception text may quote a body, and bodies hold personal data.
+    log.error("unexpected %s while serving a request", type(error).__name__)
+    return Problem("internal_error")
+
+
 def install(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Response:
@@ -131,8 +140,4 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-            return problem_response(Problem("database_busy"))
-        # The type only: an exception text may quote a body, and bodies hold personal data.
-        log.error("unexpected %s while serving a request", type(error).__name__)
-        return problem_response(Problem("internal_error"))
+        return problem_response(server_failure(error))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from flask import request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -16,7 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from hall_server.problems import Problem
 from kiosk.citizen_id import is_valid_id_number
 
-__all__ = ["parse", "REVIEW_LEVELS", "UNSATISFIED_LEVELS", "REVIEW_REASONS", "PRIORITIES"]
+__all__ = ["parse", "validate", "invalid_request", "is_idempotency_key", "REVIEW_LEVELS", "UNSATISFIED_LEVELS",
+           "REVIEW_REASONS", "PRIORITIES"]
 
 # 好差评 levels, best first (GB/T 39735-2020 政务服务评价工作指南 five-level scale).
 REVIEW_LEVELS = {
@@ -49,6 +50,11 @@ def _identity_number(value: str) -> str:
         return value
     raise ValueError("not a valid identity or permit number (GB 11643 check digit, or a 15-character"
                      " foreign permanent residence card number)")
+
+
+def is_idempotency_key(text: str) -> bool:
+    """The rule for an Idempotency-Key header and a batch member's id: 8-128 printable ASCII characters."""
+    return 8 <= len(text) <= 128 and text.isascii() and text.isprintable()
 
 
 IdNumber = Annotated[str, AfterValidator(_identity_number)]
@@ -175,10 +181,19 @@ def parse(model: type[M]) -> M:
         payload = None
     if not isinstance(payload, dict):
         raise Problem("malformed_json")
+    return validate(model, payload)
+
+
+def validate(model: type[M], payload: dict[str, Any]) -> M:
+    """A JSON object already parsed (a batch member's body) as `model`, or the same problem as `parse`."""
     try:
         return model.model_validate(payload)
     except ValidationError as error:
-        errors = [{"field": ".".join(str(part) for part in e["loc"]) or "(body)", "problem": e["msg"]}
-                  for e in error.errors(include_url=False, include_input=False, include_context=False)]
-        raise Problem("invalid_request", errors=errors,
-                      detail="Fields: " + ", ".join(e["field"] for e in errors) + ".") from None
+        raise invalid_request([{"field": ".".join(str(part) for part in e["loc"]) or "(body)", "problem": e["msg"]}
+                               for e in error.errors(include_url=False, include_input=False,
+                                                     include_context=False)]) from None
+
+
+def invalid_request(errors: list[dict[str, str]]) -> Problem:
+    """422 invalid_request naming the faulty fields ({"field", "problem"}), never their values."""
+    return Problem("invalid_request", errors=errors, detail="Fields: " + ", ".join(e["field"] for e in errors) + ".")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import Response, current_app, g, request
@@ -22,10 +24,12 @@ from flask import Response, current_app, g, request
 from hall_server import db
 from hall_server.context import hall_config
 from hall_server.problems import Problem
+from hall_server.schemas import is_idempotency_key
 from kiosk.hall_signing import (HEADER_KIOSK_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
                                 signature, signatures_match)
 
-__all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER"]
+__all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
+           "request_digest", "StoredAnswer", "forget_expired", "recall", "record", "answer", "replayed"]
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # A claim older than this is taken as abandoned (its server died mid-request) and may be taken over.
@@ -95,14 +99,78 @@ def verify_request() -> None:
 
 def require_idempotency_key() -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    if not (8 <= len(key) <= 128) or not key.isascii() or not key.isprintable():
+    if not is_idempotency_key(key):
         raise Problem("idempotency_key_missing")
     return key
 
 
-def _stored(status: int, body: str) -> Response:
-    mimetype = "application/problem+json" if status >= 400 else "application/json"
-    response = Response(body, status=status, mimetype=mimetype)
+def request_digest(method: str, path: str, body: Any) -> str:
+    """What identifies a request in the ledger: method, path and the body's JSON in canonical form, so
+    that the same request sent alone or as a batch member, however spaced or ordered, is recognised.
+    `body` is the parsed JSON; a body that is not JSON counts by its bytes."""
+    if not isinstance(body, bytes):
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        body = canonical.encode("utf-8", "surrogatepass")      # a lone surrogate escaped in JSON is still JSON
+    return hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
+
+
+def _request_body() -> Any:
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    status: int
+    text: str           # the answer as first sent, byte for byte
+
+
+def forget_expired(conn: sqlite3.Connection, now: float) -> None:
+    conn.execute("DELETE FROM idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
+
+
+def recall(conn: sqlite3.Connection, kiosk_id: str, key: str, digest: str, now: float) -> StoredAnswer | None:
+    """The stored answer to this request; None when the key is free (or its claim was abandoned).
+    Raises idempotency_key_reused for another request under this key, request_in_flight for a live claim.
+    The caller holds `db.write`, so that what it decides on this holds until it records."""
+    row = conn.execute("SELECT request_hash, state, status, response, created_at FROM idempotency"
+                       " WHERE kiosk_id = ? AND key = ?", (kiosk_id, key)).fetchone()
+    if row is None:
+        return None
+    if row["request_hash"] != digest:
+        raise Problem("idempotency_key_reused")
+    if row["state"] == "done":
+        return StoredAnswer(row["status"], row["response"])
+    if now - row["created_at"] < ABANDONED_CLAIM_SECONDS:
+        raise Problem("request_in_flight")
+    return None
+
+
+def record(conn: sqlite3.Connection, kiosk_id: str, key: str, digest: str, response: Response, now: float) -> None:
+    """Store the answer under the key (replacing its claim, if any); the caller holds `db.write`."""
+    conn.execute("INSERT OR REPLACE INTO idempotency (kiosk_id, key, request_hash, state, status, response,"
+                 " created_at) VALUES (?, ?, ?, 'done', ?, ?, ?)",
+                 (kiosk_id, key, digest, response.status_code, response.get_data(as_text=True), now))
+
+
+def answer(handler: Callable[[], Any]) -> Response:
+    """Run an effect; its answer, or its refusal (a 4xx problem) as the answer to store. A server-side
+    failure (a 5xx problem, any other exception) is raised: it must not be stored."""
+    try:
+        return current_app.make_response(handler())
+    except Problem as problem:
+        if problem.status >= 500:
+            raise
+        return current_app.make_response((json.dumps(problem.document(), ensure_ascii=False), problem.status,
+                                          {"Content-Type": "application/problem+json"}))
+
+
+def replayed(stored: StoredAnswer) -> Response:
+    mimetype = "application/problem+json" if stored.status >= 400 else "application/json"
+    response = Response(stored.text, status=stored.status, mimetype=mimetype)
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -113,38 +181,23 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         key = require_idempotency_key()
-        request_hash = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
-                                      + request.get_data(cache=True)).hexdigest()
+        digest = request_digest(request.method, request.path, _request_body())
         conn = g.conn
         now = time.time()
         with db.write(conn):
-            conn.execute("DELETE FROM idempotency WHERE created_at < ?", (now - RETENTION_SECONDS,))
-            row = conn.execute("SELECT request_hash, state, status, response, created_at FROM idempotency"
-                               " WHERE kiosk_id = ? AND key = ?", (g.kiosk_id, key)).fetchone()
-            if row is not None:
-                if row["request_hash"] != request_hash:
-                    raise Problem("idempotency_key_reused")
-                if row["state"] == "done":
-                    return _stored(row["status"], row["response"])
-                if now - row["created_at"] < ABANDONED_CLAIM_SECONDS:
-                    raise Problem("request_in_flight")
+            forget_expired(conn, now)
+            stored = recall(conn, g.kiosk_id, key, digest, now)
+            if stored is not None:
+                return replayed(stored)
             conn.execute("INSERT OR REPLACE INTO idempotency (kiosk_id, key, request_hash, state, created_at)"
-                         " VALUES (?, ?, ?, 'in_flight', ?)", (g.kiosk_id, key, request_hash, now))
+                         " VALUES (?, ?, ?, 'in_flight', ?)", (g.kiosk_id, key, digest, now))
         try:
-            response = current_app.make_response(handler(*args, **kwargs))
-        except Problem as problem:
-            if problem.status >= 500:
-                _release(conn, key)
-                raise
-            response = current_app.make_response((json.dumps(problem.document(), ensure_ascii=False),
-                                                  problem.status, {"Content-Type": "application/problem+json"}))
+            response = answer(lambda: handler(*args, **kwargs))
         except BaseException:
             _release(conn, key)
             raise
         with db.write(conn):
-            conn.execute("UPDATE idempotency SET state = 'done', status = ?, response = ?"
-                         " WHERE kiosk_id = ? AND key = ?",
-                         (response.status_code, response.get_data(as_text=True), g.kiosk_id, key))
+            record(conn, g.kiosk_id, key, digest, response, now)
         return response
 
     return wrapper

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -11,6 +10,7 @@ import uuid
 import pytest
 import requests
 
+from hall_server.security import request_digest
 from kiosk.demo_citizens import demo_citizen
 from kiosk.hall_signing import sign_request
 from tests.fixtures.hall import start_live_hall
@@ -126,8 +126,7 @@ def test_same_key_with_a_different_body_is_refused(hall_server):
 
 def test_repeat_while_the_first_is_in_flight_gets_409(hall_server):
     key = uuid.uuid4().hex
-    raw = json.dumps({"queue": "social"}).encode()
-    request_hash = hashlib.sha256(b"POST /v1/tickets\n" + raw).hexdigest()
+    request_hash = request_digest("POST", "/v1/tickets", {"queue": "social"})
     # The first request has claimed its key and is still running (as far as the database shows).
     with sqlite3.connect(hall_server.db_path) as db:
         db.execute("INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
@@ -177,8 +176,7 @@ def test_access_log_has_no_bodies_and_no_identity_numbers(hall_server, caplog):
 
 def test_abandoned_claim_of_a_crashed_server_is_taken_over(hall_server):
     key = uuid.uuid4().hex
-    raw = json.dumps({"queue": "social"}).encode()
-    request_hash = hashlib.sha256(b"POST /v1/tickets\n" + raw).hexdigest()
+    request_hash = request_digest("POST", "/v1/tickets", {"queue": "social"})
     with sqlite3.connect(hall_server.db_path) as db:
         db.execute("INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
                    (hall_server.kiosk_id, key, request_hash, time.time() - 600))
