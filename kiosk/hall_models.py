@@ -269,6 +269,7 @@ class ComplaintReceipt:
     kind: Literal["complaint", "suggestion"]
     created_at: str
     reply_within_working_days: int
+    reference: str | None = None    # the Idempotency-Key it arrived with (the kiosk's outbox item id)
 
 
 @dataclass(frozen=True, config=_CONFIG)

@@ -299,13 +299,14 @@ def test_review_link_is_a_short_ascii_url_on_the_hall(hall_server, hall_client):
     assert link.url.isascii() and len(link.token) <= 32
 
 
-def test_complaint_and_suggestion_get_numbers(hall_client):
+def test_complaint_and_suggestion_get_numbers_and_keep_the_citizens_reference(hall_client):
     complaint = hall_client.submit_complaint("complaint", "窗口工作人员离岗时间过长", matter_code="SB001",
-                                             contact_phone="13800000001")
+                                             contact_phone="13800000001", idempotency_key="7F3K-9Q2M-XA4B-C8D1")
     suggestion = hall_client.submit_complaint("suggestion", "建议增加老年人座椅")
     assert complaint.number == "TS202611230001"
     assert suggestion.number == "JY202611230001"
     assert complaint.reply_within_working_days == 5
+    assert complaint.reference == "7F3K-9Q2M-XA4B-C8D1"         # the key it was sent with: the kiosk's reference
 
 
 def test_heartbeat_and_events_are_stored_and_events_deduplicated(hall_client):
