@@ -27,8 +27,10 @@ def submit(body: ComplaintRequest, reference: str) -> tuple[dict, int]:
     now = hall_now()
     prefix = ("TS" if body.kind == "complaint" else "JY") + now.strftime("%Y%m%d")
     with db.write(g.conn):
-        count = g.conn.execute("SELECT COUNT(*) FROM complaints WHERE number LIKE ?", (prefix + "%",)).fetchone()[0]
-        number = f"{prefix}{count + 1:04d}"
+        sequence = g.conn.execute("INSERT INTO complaint_counters (prefix, last_number) VALUES (?, 1)"
+                                  " ON CONFLICT (prefix) DO UPDATE SET last_number = last_number + 1"
+                                  " RETURNING last_number", (prefix,)).fetchone()[0]
+        number = f"{prefix}{sequence:04d}"
         g.conn.execute("INSERT INTO complaints (number, kind, content, matter_code, ticket_id, contact_phone,"
                        " kiosk_id, created_at, reference) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (number, body.kind, body.content, body.matter_code, body.ticket_id, body.contact_phone,

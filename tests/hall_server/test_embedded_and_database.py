@@ -18,6 +18,7 @@ from hall_server.seed import DEMO_WAITING, MATTERS, QUEUES
 from hall_server.server import prepare_database
 from kiosk.demo_citizens import DEMO_CITIZENS, demo_citizen
 from kiosk.hall_client import HallClient, HallUnavailable
+from tests.fixtures.hall import start_live_hall
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -126,3 +127,28 @@ def test_stored_answers_older_than_a_week_are_purged(hall_server, hall_client):
     with sqlite3.connect(hall_server.db_path) as conn:
         keys = [row[0] for row in conn.execute("SELECT key FROM idempotency")]
     assert "ancient-key" not in keys and len(keys) == 1
+
+
+def test_complaints_from_before_the_reference_keep_their_numbers_and_the_next_follows_on(tmp_path):
+    """GIVEN a version-2 database with two complaints of the day WHEN migrated and served THEN they keep their
+    numbers (with no reference) and the next complaint of the day is numbered after them."""
+    path = tmp_path / "hall.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in ("001_initial.sql", "002_idempotency_expiry.sql"):
+        conn.executescript((Path(db.__file__).parent / "migrations" / script).read_text(encoding="utf-8"))
+    conn.execute("PRAGMA user_version = 2")
+    conn.executemany("INSERT INTO complaints VALUES (?, 'complaint', '等候时间太长了', NULL, NULL, NULL, 'k', ?)",
+                     [("TS202611230001", "2026-11-23T09:00:00+08:00"), ("TS202611230002", "2026-11-23T09:30:00+08:00")])
+    conn.commit()
+    conn.close()
+    hall = start_live_hall(tmp_path)
+    try:
+        client = hall.client()
+        receipt = client.submit_complaint("complaint", "窗口工作人员离岗时间过长", idempotency_key="7F3K-9Q2M-XA4B-C8D1")
+        client.close()
+    finally:
+        hall.server.stop()
+    assert receipt.number == "TS202611230003"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT number, reference FROM complaints ORDER BY number").fetchall() == [
+            ("TS202611230001", None), ("TS202611230002", None), ("TS202611230003", "7F3K-9Q2M-XA4B-C8D1")]
