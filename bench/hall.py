@@ -19,7 +19,9 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -81,6 +83,24 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextmanager
+def hall_process(db_path: Path, kiosk_ids: list[str], secret: str = "bench-secret") -> Iterator[str]:
+    """The reference server as its own process (8 threads, no simulation, always open) on a free loopback
+    port, on the database at `db_path` (created and seeded when new); yields its base URL."""
+    port = _free_port()
+    command = [sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
+               "--db", str(db_path), "--always-open", "--simulate", "0", "--threads", "8", "--log-level", "ERROR"]
+    for kiosk_id in kiosk_ids:
+        command += ["--kiosk", f"{kiosk_id}:{secret}"]
+    server = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        server.stderr.readline()                     # the banner: the socket is bound
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=300)
@@ -88,27 +108,16 @@ def main() -> None:
     parser.add_argument("--per-kiosk", type=int, default=20)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        port = _free_port()
-        command = [sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
-                   "--db", str(Path(folder) / "bench.sqlite3"), "--always-open", "--simulate", "0",
-                   "--threads", "8", "--log-level", "ERROR"]
-        for n in range(max(args.kiosks, 1)):
-            command += ["--kiosk", f"kiosk-{n:02d}:bench-secret"]
-        server = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-        try:
-            server.stderr.readline()                     # the banner: the socket is bound
-            base_url = f"http://127.0.0.1:{port}"
-            latencies = sorted(round_trip(base_url, args.tickets))
-            p50 = statistics.median(latencies)
-            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-            print(f"ticket round trip, 1 kiosk, {len(latencies)} tickets: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
-                  f" max {latencies[-1]:.1f} ms")
-            rate, issued, errors = throughput(base_url, args.kiosks, args.per_kiosk)
-            print(f"{args.kiosks} concurrent kiosks, {issued} tickets: {rate:.0f} tickets/s, {errors} errors")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with tempfile.TemporaryDirectory() as folder, \
+            hall_process(Path(folder) / "bench.sqlite3", [f"kiosk-{n:02d}" for n in range(max(args.kiosks, 1))]) \
+            as base_url:
+        latencies = sorted(round_trip(base_url, args.tickets))
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(f"ticket round trip, 1 kiosk, {len(latencies)} tickets: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
+              f" max {latencies[-1]:.1f} ms")
+        rate, issued, errors = throughput(base_url, args.kiosks, args.per_kiosk)
+        print(f"{args.kiosks} concurrent kiosks, {issued} tickets: {rate:.0f} tickets/s, {errors} errors")
 
 
 if __name__ == "__main__":

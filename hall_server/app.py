@@ -18,7 +18,7 @@ from flask import Flask, Response, g, request
 
 from hall_server import db, problems
 from hall_server.context import HallConfig, hall_now
-from hall_server.routes import appointments, catalogue, citizens, devices, feedback, fleet, queues, reviews
+from hall_server.routes import appointments, batch, catalogue, citizens, devices, feedback, fleet, queues, reviews
 from hall_server.security import NonceCache, verify_request
 from kiosk.hall_signing import HEADER_NONCE
 
@@ -49,6 +49,8 @@ def create_app(config: HallConfig) -> Flask:
         if getattr(connections, "conn", None) is None:
             connections.conn = db.connect(config.db_path, config.db_busy_timeout_seconds)
         g.conn = connections.conn
+        if request.path == "/v1/batch":
+            request.max_content_length = batch.MAX_BODY_BYTES
         if request.path.startswith("/v1/"):
             verify_request()
 
@@ -83,6 +85,6 @@ def create_app(config: HallConfig) -> Flask:
         info = json.loads(row["value"])
         return {**info, "server_time": hall_now().isoformat(timespec="seconds")}
 
-    for module in (catalogue, queues, appointments, citizens, reviews, feedback, devices, fleet):
+    for module in (catalogue, queues, appointments, citizens, reviews, feedback, batch, devices, fleet):
         app.register_blueprint(module.blueprint)
     return app

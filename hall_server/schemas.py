@@ -17,7 +17,7 @@ from hall_server.problems import Problem
 from kiosk.citizen_id import is_valid_id_number
 
 __all__ = ["parse", "validate", "invalid_request", "is_idempotency_key", "REVIEW_LEVELS", "UNSATISFIED_LEVELS",
-           "REVIEW_REASONS", "PRIORITIES"]
+           "REVIEW_REASONS", "PRIORITIES", "BATCH_MAX_MEMBERS"]
 
 # 好差评 levels, best first (GB/T 39735-2020 政务服务评价工作指南 five-level scale).
 REVIEW_LEVELS = {
@@ -38,6 +38,7 @@ REVIEW_REASONS = {
     "other": "其他",
 }
 PRIORITIES = ("none", "elderly", "disabled", "pregnant")
+BATCH_MAX_MEMBERS = 100
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,7 +58,14 @@ def is_idempotency_key(text: str) -> bool:
     return 8 <= len(text) <= 128 and text.isascii() and text.isprintable()
 
 
+def _idempotency_key(value: str) -> str:
+    if is_idempotency_key(value):
+        return value
+    raise ValueError("not a usable idempotency key (8-128 printable ASCII characters)")
+
+
 IdNumber = Annotated[str, AfterValidator(_identity_number)]
+IdempotencyKey = Annotated[str, AfterValidator(_idempotency_key)]
 Mobile = Annotated[str, Field(pattern=r"^1[3-9]\d{9}$")]
 Level = Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"]
 Reason = Literal["long_wait", "unclear_guidance", "repeated_visits", "bad_attitude", "slow_processing",
@@ -169,6 +177,20 @@ class DeviceEvent(Body):
 
 class DeviceEvents(Body):
     events: Annotated[list[DeviceEvent], Field(min_length=1, max_length=100)]
+
+
+class BatchMember(Body):
+    # The body goes to its path's own model as sent: nothing stripped, so that it is the very request
+    # that the same POST alone would be.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: IdempotencyKey
+    path: Annotated[str, Field(min_length=1, max_length=200)]
+    body: dict[str, Any]
+
+
+class BatchRequest(Body):
+    requests: Annotated[list[BatchMember], Field(min_length=1, max_length=BATCH_MAX_MEMBERS)]
 
 
 def parse(model: type[M]) -> M:

@@ -5,6 +5,7 @@ kiosk.hall_signing), refuses a timestamp outside the window and a nonce already 
 `idempotent` wraps every effectful POST: the first request with an Idempotency-Key claims it, a
 repeat gets the stored answer, the same key with another body gets 422, and a repeat while the
 first is still running gets 409. So a retried "issue ticket" can never produce two tickets.
+The ledger's steps (`recall`, `record`, `answer`) also serve /v1/batch, whose members share it.
 """
 
 from __future__ import annotations

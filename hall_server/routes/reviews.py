@@ -87,12 +87,16 @@ def token() -> tuple[dict, int]:
             "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires_at))}, 201
 
 
+def submit(body: ReviewRequest) -> tuple[dict, int]:
+    """POST /v1/reviews, alone or as a batch member: the kiosk's review of a ticket or a case."""
+    kind, target_id = _kind_and_id(body)
+    return _store(kind, target_id, body, "kiosk"), 201
+
+
 @blueprint.post("/v1/reviews")
 @idempotent
 def review() -> tuple[dict, int]:
-    body = parse(ReviewRequest)
-    kind, target_id = _kind_and_id(body)
-    return _store(kind, target_id, body, "kiosk"), 201
+    return submit(parse(ReviewRequest))
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
