@@ -19,7 +19,7 @@ from hall_server import db
 from hall_server.problems import Problem
 
 __all__ = ["RANK_APPOINTMENT", "RANK_PRIORITY", "RANK_WALK_IN", "queue_row", "is_open", "hours_text",
-           "queue_view", "issue", "ticket_view", "call_next", "finish"]
+           "queue_view", "issue", "ticket_view", "is_reviewed", "call_next", "finish"]
 
 RANK_APPOINTMENT, RANK_PRIORITY, RANK_WALK_IN = 0, 1, 2
 _WEEKDAYS_ZH = "一二三四五六日"
@@ -119,7 +119,14 @@ def ticket_view(conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
         "issued_at": ticket["issued_at"],
         "called_at": ticket["called_at"],
         "finished_at": ticket["finished_at"],
+        "reviewed": is_reviewed(conn, "ticket", ticket["id"]),
     }
+
+
+def is_reviewed(conn: sqlite3.Connection, kind: str, target_id: str) -> bool:
+    """Whether the ticket or case (kind "ticket" or "case") already has its one review, from any channel."""
+    return conn.execute("SELECT 1 FROM reviews WHERE target_kind = ? AND target_id = ?",
+                        (kind, target_id)).fetchone() is not None
 
 
 def call_next(conn: sqlite3.Connection, queue_code: str, window: int, now: datetime) -> str | None:

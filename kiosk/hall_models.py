@@ -141,6 +141,7 @@ class Ticket:
     issued_at: str
     called_at: str | None
     finished_at: str | None
+    reviewed: bool = False  # already rated (kiosk or phone): the hall refuses a second review; older halls omit it
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -201,6 +202,7 @@ class Case:
     accepted_at: str
     due_date: str
     steps: tuple[CaseStep, ...]
+    reviewed: bool = False  # already rated (kiosk or phone): the hall refuses a second review; older halls omit it
 
 
 @dataclass(frozen=True, config=_CONFIG)

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, g
 
 from hall_server import db
+from hall_server.tickets import is_reviewed
 from hall_server.context import hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import CaseLookup, IdentityOnly, ProofRequest, parse
@@ -41,6 +42,7 @@ def _case(row: sqlite3.Row) -> dict[str, Any]:
         "due_date": row["due_date"],
         "steps": [{"step": s["step"], "name": STEP_NAMES[s["step"]], "status": s["status"], "at": s["at"],
                    "office": s["office"], "note": s["note"]} for s in steps],
+        "reviewed": is_reviewed(g.conn, "case", row["case_number"]),
     }
 
 

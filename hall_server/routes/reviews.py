@@ -22,6 +22,7 @@ from hall_server.problems import Problem
 from hall_server.schemas import (REVIEW_LEVELS, REVIEW_REASONS, UNSATISFIED_LEVELS, ReviewRequest,
                                  ReviewTargetRequest, parse)
 from hall_server.security import idempotent
+from hall_server.tickets import is_reviewed
 
 blueprint = Blueprint("reviews", __name__)
 
@@ -59,8 +60,7 @@ def _store(kind: str, target_id: str, body: ReviewRequest, channel: str) -> dict
     with db.write(g.conn):
         if _target(kind, target_id)["status"] != "served":
             raise Problem("not_yet_served")
-        if g.conn.execute("SELECT 1 FROM reviews WHERE target_kind = ? AND target_id = ?",
-                          (kind, target_id)).fetchone():
+        if is_reviewed(g.conn, kind, target_id):
             raise Problem("already_reviewed")
         g.conn.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (review_id, kind, target_id, body.level, body.indicators.overall, body.indicators.efficiency,

@@ -42,6 +42,15 @@ def test_submitting_the_form_stores_one_review(hall_server, hall_client):
     assert len(_reviews(hall_server)) == 1
 
 
+def test_a_ticket_rated_on_the_phone_says_so_in_its_status(hall_server, hall_client):
+    """GIVEN a served ticket WHEN it is rated on the phone THEN its status says it was reviewed, so that a kiosk
+    does not offer to rate it again (the hall would refuse that review)."""
+    ticket, link = _served_ticket_link(hall_server, hall_client)
+    assert hall_client.ticket(ticket.ticket_id).reviewed is False
+    assert requests.post(link.url, data={"level": "satisfied"}, timeout=10).status_code == 200
+    assert hall_client.ticket(ticket.ticket_id).reviewed is True
+
+
 def test_unsatisfied_without_reason_shows_the_form_again(hall_server, hall_client):
     _ticket, link = _served_ticket_link(hall_server, hall_client)
     page = requests.post(link.url, data={"level": "dissatisfied"}, timeout=10)

@@ -10,10 +10,11 @@ import sqlite3
 import uuid
 
 import pytest
+from pydantic import TypeAdapter
 
 from kiosk.demo_citizens import demo_citizen
 from kiosk.hall_client import HallRejected
-from kiosk.hall_models import Matter, Ticket
+from kiosk.hall_models import Case, Matter, Ticket
 
 RESIDENT = demo_citizen("resident").id_number
 ELDER = demo_citizen("elder").id_number
@@ -290,6 +291,27 @@ def test_waiting_ticket_cannot_be_reviewed_yet(hall_client):
 def test_a_case_can_be_reviewed(hall_client):
     receipt = hall_client.submit_review("satisfied", case_number="YT2026JJ000045")
     assert receipt.target.kind == "case" and receipt.target.id == "YT2026JJ000045"
+
+
+def test_tickets_and_cases_say_whether_they_were_already_reviewed(hall_server, hall_client):
+    ticket = _served_ticket(hall_server, hall_client)
+    assert hall_client.ticket(ticket.ticket_id).reviewed is False
+    hall_client.submit_review("satisfied", ticket_id=ticket.ticket_id)
+    assert hall_client.ticket(ticket.ticket_id).reviewed is True
+
+    hall_client.submit_review("very_satisfied", case_number="YT2026JJ000045")
+    assert {case.case_number: case.reviewed for case in hall_client.cases_of(RESIDENT)} == {
+        "YT2026JJ000045": True, "YT2026SC000123": False}
+    assert hall_client.case("YT2026JJ000045").reviewed is True
+
+
+def test_an_older_hall_that_does_not_say_reviewed_still_parses(hall_client):
+    """GIVEN answers of a hall from before `reviewed` WHEN the kiosk reads them THEN they count as not reviewed."""
+    ticket = dataclasses.asdict(hall_client.issue_ticket("social"))
+    case = dataclasses.asdict(hall_client.case("YT2026SC000123"))
+    del ticket["reviewed"], case["reviewed"]
+    assert TypeAdapter(Ticket).validate_python(ticket).reviewed is False
+    assert TypeAdapter(Case).validate_python(case).reviewed is False
 
 
 def test_review_link_is_a_short_ascii_url_on_the_hall(hall_server, hall_client):
