@@ -5,12 +5,15 @@ if the network is down now.
 
     journey = ReviewJourney(hall=client, outbox=connection.outbox, worker=worker, session=session,
                             on_change=screen.show, target={"ticket_id": "..."})   # or target=None
-    journey.begin()                 # CHECKING → RATE (or NOT_SERVED); without a target WAITING_CARD
+    journey.begin()                 # CHECKING → RATE (or NOT_SERVED, NOTHING_TO_RATE); without a target WAITING_CARD
     journey.card_read(identity)     # LOOKING_UP → CHOOSE_CASE (or NOTHING_TO_RATE, UNAVAILABLE)
     journey.choose_case("YT2026SC000123")
     journey.rate("dissatisfied")    # INDICATORS: one indicator at a time, `skip_indicators()` any time
     journey.toggle_reason("long_wait"); journey.confirm_reasons()   # only when unsatisfied
     journey.give_phone("13800000001")   # or skip_phone(): SAVING → THANKS (or NOT_SAVED)
+
+What the hall says was already rated (at a kiosk or on a phone, `reviewed`) is not offered: the hall would
+refuse a second review when the outbox delivers it, leaving a dead item for a technician.
 
 The body sent is exactly the hall's ReviewRequest (hall_server/schemas.py): see `review_body`. The phone
 number is personal: it lives in the session (wiped at its end) and only its masked form reaches the view.
@@ -53,7 +56,7 @@ class ReviewStep(enum.Enum):
     WAITING_CARD = "waiting_card"     # from the home tile: identify to find one's cases
     LOOKING_UP = "looking_up"         # asking the hall for this citizen's cases
     CHOOSE_CASE = "choose_case"
-    NOTHING_TO_RATE = "nothing_to_rate"
+    NOTHING_TO_RATE = "nothing_to_rate"   # missed, unknown or already rated; no cases (left) to rate
     NOT_SERVED = "not_served"         # the ticket is still waiting: rate after the service (QR code)
     CARD_PROBLEM = "card_problem"
     UNAVAILABLE = "unavailable"       # the cases could not be looked up
@@ -148,7 +151,9 @@ class ReviewJourney(Journey[ReviewView]):
 
         def checked(ticket) -> None:
             subject = f"{ticket.number} {ticket.queue.name}"
-            if ticket.status == "served":
+            if ticket.reviewed:
+                self._show(ReviewView(ReviewStep.NOTHING_TO_RATE, subject=subject, problem="review.already_reviewed"))
+            elif ticket.status == "served":
                 self._show(ReviewView(ReviewStep.RATE, subject=subject))
             elif ticket.status == "missed":
                 self._show(ReviewView(ReviewStep.NOTHING_TO_RATE, subject=subject, problem="review.ticket_missed"))
@@ -181,10 +186,12 @@ class ReviewJourney(Journey[ReviewView]):
         number = identity.id_number
 
         def found(cases: tuple[Case, ...]) -> None:
-            if cases:
-                self._show(ReviewView(ReviewStep.CHOOSE_CASE, masked_name=masked_name, cases=tuple(cases)))
+            unrated = tuple(case for case in cases if not case.reviewed)
+            if unrated:
+                self._show(ReviewView(ReviewStep.CHOOSE_CASE, masked_name=masked_name, cases=unrated))
             else:
-                self._show(ReviewView(ReviewStep.NOTHING_TO_RATE, masked_name=masked_name, problem="review.no_cases"))
+                problem = "review.all_reviewed" if cases else "review.no_cases"
+                self._show(ReviewView(ReviewStep.NOTHING_TO_RATE, masked_name=masked_name, problem=problem))
 
         def failed(error: BaseException) -> None:
             log.warning("cases for the review could not be looked up: %s", type(error).__name__)

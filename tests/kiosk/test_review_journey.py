@@ -183,6 +183,40 @@ def test_a_ticket_still_waiting_cannot_be_rated_yet_and_nothing_is_queued(hall_c
     assert journey.view.step is ReviewStep.NOT_SERVED and outbox.stats().pending == 0
 
 
+def test_a_ticket_already_rated_on_the_phone_is_not_offered_again(hall_server, hall_client, outbox, start) -> None:
+    """GIVEN a served ticket the citizen already rated through its QR code WHEN its 好差评 opens at the kiosk
+    THEN it says so plainly and queues nothing (the hall would refuse a second review later)."""
+    ticket_id = served_ticket(hall_server, hall_client)
+    hall_client.submit_review("very_satisfied", ticket_id=ticket_id)      # as the phone page would
+    journey, views = start({"ticket_id": ticket_id})
+    rated = views.until(ReviewStep.NOTHING_TO_RATE)
+    assert rated.problem == "review.already_reviewed" and rated.subject.endswith("社保医保综合窗口")
+    journey.rate("satisfied")
+    assert journey.view.step is ReviewStep.NOTHING_TO_RATE and outbox.stats().pending == 0
+
+
+def test_cases_already_rated_are_left_out_and_when_none_is_left_it_says_so(hall_client, start) -> None:
+    hall_client.submit_review("satisfied", case_number="YT2026SC000123")
+    journey, views = start()
+    journey.card_read(identity_of(demo_citizen("resident")))
+    assert [case.case_number for case in views.until(ReviewStep.CHOOSE_CASE).cases] == ["YT2026JJ000045"]
+
+    hall_client.submit_review("satisfied", case_number="YT2026JJ000045")
+    journey, views = start()
+    journey.card_read(identity_of(demo_citizen("resident")))
+    nothing = views.until(ReviewStep.NOTHING_TO_RATE)
+    assert nothing.problem == "review.all_reviewed" and nothing.masked_name == "张**"
+
+
+def test_the_already_rated_messages_are_plain_in_both_languages() -> None:
+    from kiosk.i18n import Catalogue
+
+    catalogue = Catalogue.load()
+    assert catalogue.text("review.already_reviewed", "zh") == "您已评价过这次服务，感谢您的参与。"
+    assert catalogue.text("review.already_reviewed", "en") == "You have already rated this service. Thank you."
+    assert catalogue.text("review.all_reviewed", "zh") and catalogue.text("review.all_reviewed", "en")
+
+
 def test_a_ticket_the_hall_does_not_know_is_not_rated(start) -> None:
     journey, views = start({"ticket_id": "tk-unknown"})
     assert views.until(ReviewStep.NOTHING_TO_RATE).problem == "review.ticket_unknown"

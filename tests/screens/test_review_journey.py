@@ -131,3 +131,25 @@ def test_with_the_hall_gone_a_rating_is_kept_and_the_case_list_says_so(make_demo
     app.place_next_demo_card()
     wait_for(lambda: screen.step == "unavailable", lambda: f"unavailable, step {screen.step}")
     assert "暂时无法查询" in screen.ids.problem.text
+
+
+def test_cases_already_rated_are_not_listed_and_a_citizen_with_none_left_is_told(make_demo_kiosk):
+    app = make_demo_kiosk(printer=False)
+    app.hall.client.submit_review("satisfied", case_number="YT2026SC000123")   # rated on a phone before
+    app.hall.client.submit_review("satisfied", case_number="YT2026MZ000078")
+    app.start_session()
+    frames()
+    home = app.screen_manager.get_screen("home")
+    screen = app.screen_manager.get_screen("review")
+    tap(home.tile("review"))
+    tap(screen.ids.demo_card_button)                   # the resident: two cases, one of them rated
+    wait_for(lambda: screen.step == "choose_case", lambda: f"cases shown, step {screen.step}")
+    assert [button.case_number for button in screen.ids.cases.children] == ["YT2026JJ000045"]
+
+    app.go_home()
+    frames()
+    tap(home.tile("review"))
+    tap(screen.ids.demo_card_button)                   # the elder: her only case is rated
+    wait_for(lambda: screen.step == "nothing_to_rate", lambda: f"nothing to rate, step {screen.step}")
+    assert screen.ids.problem.text == "您的办件都已评价过，感谢您的参与。"
+    assert screen.ids.cases.children == []
