@@ -4,7 +4,14 @@ Each round takes the head of every stream (kiosk.outbox) and POSTs it with the i
 Idempotency-Key; delivered items are acknowledged (deleted) together, one transaction per stream
 and round, so a backlog drains at HTTP speed instead of one disk sync per item. A crash between
 send and acknowledge only means the hall sees a repeat, which it answers from its idempotency
-ledger without applying it again. Device events go up to 100 per POST, each with its own event id.
+ledger without applying it again.
+
+A backlog goes up in batches of up to 100: device events in one POST /v1/devices/events, each
+with its own event id; reviews and complaints in one POST /v1/batch, each member the request it
+would be alone (its path, its body, its id as the Idempotency-Key) and answered on its own. A
+member is judged like a single answer (table below); the hall stops a batch at a member it must
+not apply yet, and that member and the ones behind it go up again later, in order. A hall that
+refuses the batch as a whole (an older hall without /v1/batch: 404) gets the members one by one.
 
 What an answer means for the item:
 
@@ -42,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
 from kiosk.hall_errors import HallError, HallProtocolError, HallRejected, HallUnavailable
-from kiosk.outbox import ItemKind, Outbox, OutboxItem
+from kiosk.outbox import BATCH_PATH, ItemKind, Outbox, OutboxItem
 from kiosk.outbox_errors import OutboxAlert, OutboxError
 from kiosk.privacy import redact
 
@@ -84,7 +91,7 @@ class _Backoff:
 
 
 class OutboxSender:
-    def __init__(self, outbox: Outbox, client: HallPoster, *, batch_size: int = 50, base_delay: float = 1.0,
+    def __init__(self, outbox: Outbox, client: HallPoster, *, batch_size: int = 100, base_delay: float = 1.0,
                  max_delay: float = 300.0, prune_every: float = 600.0,
                  on_reachability: Callable[[bool], None] | None = None,
                  on_alert: Callable[[OutboxAlert], None] | None = None,
@@ -188,19 +195,19 @@ class OutboxSender:
         singly = False
         index = 0
         try:
-            while index < len(items):
+            while index < len(items) and not outcome.failed:
                 spec = self.outbox.kinds[items[index].kind]
                 group = self._group(items, index, spec, singly)
                 try:
-                    self._post(spec, group)
+                    answers = self._post(spec, group)
                 except HallError as error:
-                    verdict = self._verdict(error)
+                    verdict = _verdict(error)
                     if verdict == "dead":
                         outcome.answered = True
                         if len(group) > 1:
                             singly = True           # find the refused one(s) by sending one at a time
                             continue
-                        self.outbox.park_dead(group[0].id, _reason(error))
+                        self.outbox.park_dead(group[0], _reason(error))
                         outcome.dead += 1
                         index += 1
                         continue
@@ -210,8 +217,18 @@ class OutboxSender:
                     self._fail(stream, group, error, hall_level=outcome.hall_level)
                     break
                 outcome.answered = True
-                delivered.extend(group)
-                index += len(group)
+                for item, refusal in zip(group, answers):
+                    if refusal is not None and _verdict(refusal) != "dead":
+                        # Retry this member later, and nothing behind it before it: the stream keeps its order.
+                        outcome.failed = True
+                        self._fail(stream, [item], refusal, hall_level=False)
+                        break
+                    index += 1
+                    if refusal is None:
+                        delivered.append(item)
+                    else:
+                        self.outbox.park_dead(item, _reason(refusal))
+                        outcome.dead += 1
         finally:
             if delivered:
                 self.outbox.acknowledge(delivered)
@@ -221,40 +238,38 @@ class OutboxSender:
             self._hall.reset()
         return outcome
 
-    @staticmethod
-    def _group(items: Sequence[OutboxItem], index: int, spec: ItemKind, singly: bool) -> list[OutboxItem]:
+    def _group(self, items: Sequence[OutboxItem], index: int, spec: ItemKind, singly: bool) -> list[OutboxItem]:
+        """The items sent in one request from `index` on: a batch where the kinds allow one."""
         group = [items[index]]
-        if spec.batch_field is None or singly:
+        if singly or not (spec.batchable or spec.batch_field):
             return group
         for item in items[index + 1:]:
-            if item.kind != spec.name or len(group) >= spec.batch_max:
+            if len(group) >= spec.batch_max:
+                break
+            if spec.batchable and not self.outbox.kinds[item.kind].batchable:
+                break
+            if spec.batch_field and item.kind != spec.name:
                 break
             group.append(item)
         return group
 
-    def _post(self, spec: ItemKind, group: Sequence[OutboxItem]) -> None:
-        if spec.batch_field is None:
-            self.client.post(spec.path, group[0].payload, group[0].id)
-            return
-        id_field = spec.id_field or "id"
-        body = {spec.batch_field: [{**item.payload, id_field: item.id} for item in group]}
-        # The key follows the batch's members: a different batch after a crash is a different request,
-        # and the hall stores each member once by its own id.
-        key = "batch-" + hashlib.sha256("\n".join(item.id for item in group).encode("ascii")).hexdigest()[:40]
-        self.client.post(spec.path, body, key)
+    def _post(self, spec: ItemKind, group: Sequence[OutboxItem]) -> list[HallRejected | HallProtocolError | None]:
+        """Send `group` in one request; each member's refusal (None: delivered), for requests answered per member.
 
-    @staticmethod
-    def _verdict(error: HallError) -> str:
-        """"hall": every stream waits; "retry": this stream waits; "dead": never retry this item."""
-        if isinstance(error, HallUnavailable):
-            return "hall"
-        if isinstance(error, HallRejected):
-            if error.code in KIOSK_LEVEL_CODES:
-                return "hall"
-            if error.status >= 500 or error.status in RETRY_STATUSES or error.code in RETRY_CODES:
-                return "retry"
-            return "dead"
-        return "retry"                              # HallProtocolError and anything else the client raises
+        Raises HallError when the request as a whole failed. A /v1/batch answer may stop early (the hall
+        stops at a member it must not apply yet); the list then ends with that member's refusal.
+        """
+        if spec.batch_field is not None:
+            id_field = spec.id_field or "id"
+            body = {spec.batch_field: [{**item.payload, id_field: item.id} for item in group]}
+            self.client.post(spec.path, body, _batch_key(group))
+            return [None] * len(group)
+        if len(group) == 1:
+            self.client.post(spec.path, group[0].payload, group[0].id)
+            return [None]
+        requests = [{"id": item.id, "path": self.outbox.kinds[item.kind].path, "body": item.payload} for item in group]
+        answer = self.client.post(BATCH_PATH, {"requests": requests}, _batch_key(group))
+        return _member_answers(group, answer)
 
     def _fail(self, stream: str, group: Sequence[OutboxItem], error: HallError, *, hall_level: bool) -> None:
         backoff = self._hall if hall_level else self._streams[stream]
@@ -284,6 +299,49 @@ class OutboxSender:
         log.error("outbox alert %s: %s", alert.code, alert.message)
         if self._on_alert is not None:
             self._on_alert(alert)
+
+
+def _verdict(error: HallError) -> str:
+    """"hall": every stream waits; "retry": this stream waits; "dead": never retry this item."""
+    if isinstance(error, HallUnavailable):
+        return "hall"
+    if isinstance(error, HallRejected):
+        if error.code in KIOSK_LEVEL_CODES:
+            return "hall"
+        if error.status >= 500 or error.status in RETRY_STATUSES or error.code in RETRY_CODES:
+            return "retry"
+        return "dead"
+    return "retry"                                  # HallProtocolError and anything else the client raises
+
+
+def _batch_key(group: Sequence[OutboxItem]) -> str:
+    """The key follows the batch's members: a different batch after a crash is a different request,
+    and the hall applies each member once by its own id."""
+    return "batch-" + hashlib.sha256("\n".join(item.id for item in group).encode("ascii")).hexdigest()[:40]
+
+
+def _member_answers(group: Sequence[OutboxItem],
+                    answer: dict[str, Any]) -> list[HallRejected | HallProtocolError | None]:
+    """Each member's refusal from a /v1/batch answer, in order; None where the member was applied."""
+    responses = answer.get("responses")
+    if not isinstance(responses, list) or len(responses) > len(group):
+        raise HallProtocolError("hall answered POST /v1/batch without a responses list matching its requests")
+    refusals: list[HallRejected | HallProtocolError | None] = []
+    for item, response in zip(group, responses):
+        if not isinstance(response, dict) or response.get("id") != item.id or type(response.get("status")) is not int:
+            raise HallProtocolError("hall answered POST /v1/batch with responses out of order or malformed")
+        status, document = response["status"], response.get("body")
+        if 200 <= status < 300:
+            refusals.append(None)
+            continue
+        if not (isinstance(document, dict) and isinstance(document.get("code"), str)):
+            raise HallProtocolError(f"hall answered a batched request with HTTP {status} but no problem document")
+        refusals.append(HallRejected(status, document["code"], str(document.get("message_zh", "")),
+                                     str(document.get("message_en", ""))))
+    if len(refusals) < len(group) and (not refusals or refusals[-1] is None or _verdict(refusals[-1]) == "dead"):
+        # The hall stopped early without a member it must retry: retry from the first unanswered one.
+        refusals.append(HallProtocolError(f"hall answered {len(refusals)} of {len(group)} batched requests"))
+    return refusals
 
 
 @dataclass

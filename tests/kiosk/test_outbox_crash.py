@@ -42,16 +42,19 @@ def _child(settings: dict) -> None:
 
     client = HallClient(settings["base_url"], settings["kiosk_id"], settings["secret"].encode(), retries=0,
                         connect_timeout=2.0, read_timeout=5.0)
-    posts = 0
+    sent = 0
 
     class Crashing:
+        """Dies around the POST that carries the kill_at-th item (a POST /v1/batch carries several)."""
+
         def post(self, path: str, body: dict, idempotency_key: str) -> dict:
-            nonlocal posts
-            posts += 1
-            if mode == "before_send" and posts == kill_at:
+            nonlocal sent
+            carries = range(sent + 1, sent + 1 + len(body.get("requests", [body])))
+            sent = carries[-1]
+            if mode == "before_send" and kill_at in carries:
                 die()
             answer = client.post(path, body, idempotency_key)
-            if mode == "after_send" and posts == kill_at:
+            if mode == "after_send" and kill_at in carries:
                 die()                                     # the hall has it; the outbox does not know yet
             return answer
 

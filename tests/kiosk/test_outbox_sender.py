@@ -93,19 +93,51 @@ class AnswerLost:
         return answer
 
 
-def test_every_complaint_arrives_exactly_once_even_when_answers_are_lost(hall_server, hall_client, outbox,
-                                                                          clock) -> None:
+@pytest.mark.parametrize("batch_size, posts, keys", [(1, 33, 30), (50, 4, 1)], ids=["one-per-post", "batched"])
+def test_every_complaint_arrives_exactly_once_even_when_answers_are_lost(hall_server, hall_client, outbox, clock,
+                                                                          batch_size, posts, keys) -> None:
     """GIVEN 30 queued suggestions WHEN the hall's answers to the first three sends are lost after it
-    stored them THEN the sender repeats them with the same key and the hall holds each exactly once."""
+    stored them THEN the sender repeats them with the same key and the hall holds each exactly once:
+    sent one per POST, or all 30 in one POST /v1/batch."""
     texts = [f"建议增加座椅，编号{i:03d}" for i in range(30)]
-    for text in texts:
-        outbox.enqueue_complaint(complaint(text))
+    references = [outbox.enqueue_complaint(complaint(text)) for text in texts]
     poster = AnswerLost(hall_client, lose=3)
-    drain(make_sender(outbox, poster, clock), clock)
-    stored = hall_rows(hall_server.db_path, "SELECT content, COUNT(*) FROM complaints GROUP BY content")
-    assert sorted(stored) == sorted((text, 1) for text in texts)
-    assert len(poster.posts) == 33 and len(set(poster.posts)) == 30
+    drain(make_sender(outbox, poster, clock, batch_size=batch_size), clock)
+    stored = hall_rows(hall_server.db_path, "SELECT content, reference, COUNT(*) FROM complaints GROUP BY content")
+    assert sorted(stored) == sorted(zip(texts, references, [1] * 30))
+    assert len(poster.posts) == posts and len(set(poster.posts)) == keys
     assert outbox.stats().pending == 0
+
+
+def test_reviews_and_complaints_go_up_together_and_each_is_applied_once(hall_server, hall_client, outbox,
+                                                                         clock) -> None:
+    """GIVEN a backlog mixing reviews and complaints, one of them already delivered alone before a crash
+    THEN they go up in POST /v1/batch requests of at most 100, in order, and the hall applies each once."""
+    posts: list[str] = []
+    hall_client.session.hooks["response"].append(lambda response, *a, **k: posts.append(response.request.path_url))
+    tickets = []
+    for _ in range(3):
+        ticket = hall_client.issue_ticket("social")
+        hall_server.simulation.call_next("social", 1)
+        hall_server.simulation.finish(ticket.ticket_id)
+        tickets.append(ticket.ticket_id)
+    texts = [f"批量投递的建议第{i:03d}条" for i in range(120)]
+    expected_reviews = []
+    for index, text in enumerate(texts):
+        outbox.enqueue_complaint(complaint(text))
+        if index % 40 == 0:
+            ticket_id = tickets[index // 40]
+            outbox.enqueue_review({"ticket_id": ticket_id, "level": "very_satisfied"})
+            expected_reviews.append((ticket_id, "very_satisfied"))
+    [early] = outbox.pending("feedback", 1)
+    hall_client.post("/v1/complaints", early.payload, early.id)      # delivered before a crash, never acknowledged
+    posts.clear()
+    drain(make_sender(outbox, hall_client, clock, batch_size=200), clock)
+    assert posts == ["/v1/batch", "/v1/batch"]                         # 100 + 23
+    numbered = hall_rows(hall_server.db_path, "SELECT content FROM complaints ORDER BY number")
+    assert [row[0] for row in numbered] == texts
+    assert sorted(hall_rows(hall_server.db_path, "SELECT target_id, level FROM reviews")) == sorted(expected_reviews)
+    assert outbox.stats().pending == 0 and outbox.dead_items() == []
 
 
 def test_items_of_a_stream_arrive_in_the_order_they_were_accepted(hall_server, hall_client, outbox, clock) -> None:
@@ -308,7 +340,7 @@ def test_only_the_newest_heartbeat_is_sent(hall_server, hall_client, outbox, clo
 class ScriptedHall:
     """An HTTP server on loopback answering POSTs from a script of (status, problem code or None)."""
 
-    def __init__(self, script: list[tuple[int, str | None]]) -> None:
+    def __init__(self, script: list[Any]) -> None:
         self.script = list(script)
         self.requests: list[tuple[str, str, dict]] = []
         outer = self
@@ -318,17 +350,33 @@ class ScriptedHall:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append((self.path, self.headers["Idempotency-Key"], body))
                 status, code = outer.script.pop(0) if outer.script else (201, None)
-                document = {"accepted": 1} if code is None else {
-                    "code": code, "status": status, "message_zh": "请稍后再试。", "message_en": f"scripted {code}"}
+                if status == "garbled":             # a batch answer whose members are out of order
+                    status, document = 200, {"responses": [{"id": request["id"], "status": 201, "body": {}}
+                                                            for request in reversed(body["requests"])]}
+                elif status == "members":             # a /v1/batch answer member by member, maybe cut short
+                    status, document = 200, {"responses": [
+                        {"id": request["id"], "status": member_status, "replayed": False,
+                         "body": {} if member_code is None else problem(member_status, member_code)}
+                        for request, (member_status, member_code) in zip(body["requests"], code)]}
+                elif code is not None:
+                    document = problem(status, code)
+                elif self.path == "/v1/batch":
+                    status, document = 200, {"responses": [{"id": request["id"], "status": 201, "body": {},
+                                                            "replayed": False} for request in body["requests"]]}
+                else:
+                    document = {"accepted": 1}
                 data = json.dumps(document).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json" if code is None else "application/problem+json")
+                self.send_header("Content-Type", "application/problem+json" if status >= 400 else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+        def problem(status: int, code: str) -> dict:
+            return {"code": code, "status": status, "message_zh": "请稍后再试。", "message_en": f"scripted {code}"}
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
@@ -346,7 +394,7 @@ class ScriptedHall:
 def scripted() -> Iterator[Any]:
     halls: list[ScriptedHall] = []
 
-    def start(*script: tuple[int, str | None]) -> ScriptedHall:
+    def start(*script: Any) -> ScriptedHall:
         halls.append(ScriptedHall(list(script)))
         return halls[-1]
 
@@ -367,12 +415,57 @@ def test_a_passing_failure_is_retried_with_the_same_key_and_only_its_stream_wait
     result = first.run_once()
     assert (result.delivered, result.dead, result.failed) == (1, 0, 1)    # the event stream went on
     assert 1.0 <= result.next_due - clock.now <= 2.0
-    assert [item.attempts for item in outbox.pending("feedback", 10)] == [1, 0]
+    assert [item.attempts for item in outbox.pending("feedback", 10)] == [1, 1]   # both were in the batch
     clock.now = result.next_due
     assert first.run_once().delivered == 2
-    keys = [key for path, key, _ in hall.requests if path == "/v1/complaints"]
-    assert keys == [reference, reference, behind]
+    sent = [(key, [member["id"] for member in body["requests"]]) for path, key, body in hall.requests
+            if path == "/v1/batch"]
+    assert len(sent) == 2 and sent[0] == sent[1] and sent[0][1] == [reference, behind]
     assert outbox.dead_items() == []
+
+
+def test_a_batch_is_answered_member_by_member(scripted, outbox, clock) -> None:
+    """GIVEN a batch of four WHEN the hall applies the first, refuses the second for good and stops at
+    the third (still in flight) THEN the first is delivered, the second parked as dead, and the third
+    and fourth go up again later, in order, without the first two."""
+    hall = scripted(("members", [(201, None), (422, "invalid_request"), (409, "request_in_flight")]))
+    ids = [outbox.enqueue_complaint(complaint(f"逐条应答的建议第{i}条")) for i in range(4)]
+    sender = make_sender(outbox, hall.client, clock)
+    result = sender.run_once()
+    assert (result.delivered, result.dead, result.failed) == (1, 1, 1)
+    assert [dead.id for dead in outbox.dead_items()] == [ids[1]]
+    assert [(item.id, item.attempts) for item in outbox.pending("feedback", 10)] == [(ids[2], 1), (ids[3], 0)]
+    clock.now = result.next_due
+    assert sender.run_once().delivered == 2
+    assert [[member["id"] for member in body["requests"]] for _, _, body in hall.requests] == [ids, ids[2:]]
+
+
+def test_a_batch_answer_cut_short_without_a_reason_is_retried_from_the_first_unanswered(scripted, outbox,
+                                                                                        clock) -> None:
+    hall = scripted(("members", [(201, None)]))
+    ids = [outbox.enqueue_complaint(complaint(f"应答不全的建议第{i}条")) for i in range(3)]
+    sender = make_sender(outbox, hall.client, clock)
+    result = sender.run_once()
+    assert (result.delivered, result.failed) == (1, 1)
+    clock.now = result.next_due
+    assert sender.run_once().delivered == 2
+    assert [[member["id"] for member in body["requests"]] for _, _, body in hall.requests] == [ids, ids[1:]]
+
+
+@pytest.mark.parametrize("answer, paths", [
+    ((404, "not_found"), ["/v1/batch", "/v1/complaints", "/v1/complaints"]),
+    (("garbled", None), ["/v1/batch", "/v1/batch"]),
+], ids=["hall-without-batches", "garbled-batch-answer"])
+def test_a_hall_without_batches_or_with_a_garbled_batch_answer_still_gets_everything(scripted, outbox, clock,
+                                                                                     answer, paths) -> None:
+    """An older hall answers POST /v1/batch with 404: the members go up one by one. A batch answer
+    that does not match its requests is retried; nothing is parked as dead either way."""
+    hall = scripted(answer)
+    for i in range(2):
+        outbox.enqueue_complaint(complaint(f"老版本大厅的建议第{i}条"))
+    drain(make_sender(outbox, hall.client, clock), clock)
+    assert outbox.stats().pending == 0 and outbox.dead_items() == []
+    assert [path for path, _, _ in hall.requests] == paths
 
 
 def test_a_kiosk_the_hall_does_not_trust_waits_and_alerts_instead_of_killing_items(scripted, outbox,
