@@ -51,10 +51,11 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -726,6 +727,9 @@ class Outbox:
         return OutboxUnavailable(f"outbox {self.path} cannot {what} ({name}): {hint}")
 
     def _watch_levels(self, free: int) -> None:
+        if not self._active_alerts and self._bytes < self._alert_bytes and free >= 4 * self.min_free_bytes:
+            self._problem = None
+            return                                  # the common case, on every enqueue: nothing to raise or clear
         if self._bytes >= self._alert_bytes:
             self._queue_alert("warning", "outbox_filling", f"outbox holds {self._bytes // 1024} KiB of its"
                               f" {self.max_bytes // 1024} KiB limit: the hall has not taken delivery for a while")
@@ -751,6 +755,8 @@ class Outbox:
         self._pending_alerts.append(OutboxAlert(level, code, message))  # type: ignore[arg-type]
 
     def _flush_alerts(self) -> None:
+        if not self._pending_alerts:        # the common case; an alert queued meanwhile is flushed by its own call
+            return
         with self._lock:
             alerts, self._pending_alerts = self._pending_alerts, []
         for alert in alerts:
