@@ -187,8 +187,11 @@ def disk_line(data_dir: Path, *, usage: Callable[[Any], Any] = shutil.disk_usage
     return DiagnosticLine("disk", "ok", Verdict.OK, f"{megabytes / 1024:.1f} GB free under {data_dir}")
 
 
-def outbox_lines(outbox: Any) -> list[DiagnosticLine]:
+def outbox_lines(outbox: Any, *, in_use: bool = False) -> list[DiagnosticLine]:
     """Depth and oldest item, and the items the hall refused for good."""
+    if in_use:
+        return [DiagnosticLine("outbox", "in_use", Verdict.INFO, "held by the running kiosk app",
+                               "its maintenance screen and its heartbeat at the hall show the outbox")]
     if outbox is None:
         return [DiagnosticLine("outbox", "not_open", Verdict.INFO, "opens with the hall connection")]
     stats = outbox.stats()
@@ -245,7 +248,7 @@ def software_lines(settings: Settings, uptime_s: float | None) -> list[Diagnosti
 # --- all of it ---------------------------------------------------------------------------------------
 
 def collect(settings: Settings, *, printer: Any, reader_state: str | None, reader_detail: str = "",
-            client: Any, outbox: Any, uptime_s: float | None) -> list[DiagnosticLine]:
+            client: Any, outbox: Any, uptime_s: float | None, outbox_in_use: bool = False) -> list[DiagnosticLine]:
     """Every line, for the objects of a running kiosk. Blocking (status query, one hall round trip)."""
     return [
         reader_line(settings, reader_state, reader_detail),
@@ -253,7 +256,7 @@ def collect(settings: Settings, *, printer: Any, reader_state: str | None, reade
         network_line(settings),
         hall_line(settings, client),
         disk_line(settings.data_dir),
-        *outbox_lines(outbox),
+        *outbox_lines(outbox, in_use=outbox_in_use),
         *software_lines(settings, uptime_s),
     ]
 
@@ -263,6 +266,7 @@ def diagnose_headless(settings: Settings, secrets: Secrets) -> list[DiagnosticLi
     A kiosk that is running holds the serial ports: stop its service first for true device lines."""
     printer = reader = client = outbox = None
     reader_state, reader_detail = None, ""
+    outbox_in_use = False
     try:
         if settings.devices.printer.enabled:
             from drivers.printer import PrinterConfigError, open_printer
@@ -291,14 +295,16 @@ def diagnose_headless(settings: Settings, secrets: Secrets) -> list[DiagnosticLi
                                 client_cert=hall.client_cert or None)
         outbox_file = settings.data_dir / "outbox.sqlite3"
         if outbox_file.exists() and secrets.outbox_key:
-            from kiosk.outbox import Outbox, OutboxError, derive_key
+            from kiosk.outbox import Outbox, OutboxBusy, OutboxError, derive_key
 
             try:
-                outbox = Outbox(outbox_file, derive_key(secrets.outbox_key))
+                outbox = Outbox(outbox_file, derive_key(secrets.outbox_key), busy_timeout=0.5)
+            except OutboxBusy:
+                outbox_in_use = True
             except OutboxError:
                 outbox = None
         return collect(settings, printer=printer, reader_state=reader_state, reader_detail=reader_detail,
-                       client=client, outbox=outbox, uptime_s=None)
+                       client=client, outbox=outbox, uptime_s=None, outbox_in_use=outbox_in_use)
     finally:
         for thing in (printer, client, outbox):
             if thing is not None:

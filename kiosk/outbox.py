@@ -26,7 +26,8 @@ Bounds, and what may be dropped (nothing else ever is):
   falls below four times ``min_free_bytes``, and when the oldest undelivered item is older than
   ``alert_age``: long before anything has to be refused.
 
-One `Outbox` per file and process; it is thread-safe (one connection behind a lock). `stats()`
+One `Outbox` per file, in one process: it holds the file locked while open (another process gets
+`OutboxBusy`), and it is thread-safe (one connection behind a lock). `stats()`
 gives the counts, the oldest item's age and `problem` (the alert code while enqueue is refused),
 for the heartbeat and the technician screen. Kinds are a table (`DEFAULT_KINDS`); the gas terminal
 adds its confirmations as protected kinds on their own stream when the hall has their endpoints:
@@ -62,12 +63,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kiosk.outbox_errors import (OutboxAlert, OutboxCorrupt, OutboxError, OutboxFull, OutboxKeyError,
+from kiosk.outbox_errors import (OutboxAlert, OutboxBusy, OutboxCorrupt, OutboxError, OutboxFull, OutboxKeyError,
                                  OutboxUnavailable)
 
 __all__ = ["Outbox", "OutboxItem", "DeadItem", "OutboxStats", "ItemKind", "DEFAULT_KINDS", "BATCH_PATH",
-           "derive_key", "new_item_id", "OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxCorrupt",
-           "OutboxKeyError", "OutboxAlert"]
+           "derive_key", "new_item_id", "OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxBusy",
+           "OutboxCorrupt", "OutboxKeyError", "OutboxAlert"]
 
 log = logging.getLogger("kiosk.outbox")
 
@@ -242,7 +243,7 @@ class Outbox:
                  max_bytes: int = 256 * 1024 * 1024, min_free_bytes: int = 64 * 1024 * 1024,
                  alert_fraction: float = 0.5, alert_age: float = 24 * 3600.0,
                  max_droppable_age: float = 7 * 24 * 3600.0, file_size_limit: int | None = None,
-                 disk_check_interval: float = 1.0,
+                 disk_check_interval: float = 1.0, busy_timeout: float = 5.0,
                  on_alert: Callable[[OutboxAlert], None] | None = None,
                  disk_free: Callable[[], int] | None = None, clock: Callable[[], float] = time.time) -> None:
         if len(key) != 32:
@@ -270,18 +271,22 @@ class Outbox:
         self._problem: str | None = None
         self._stream_bases: dict[str, int] = {}
         self._next_seq: dict[str, int] = {}
-        self._conn = self._open(file_size_limit)
+        self._conn = self._open(file_size_limit, busy_timeout)
 
     # -- opening -----------------------------------------------------------------------------------
 
-    def _open(self, file_size_limit: int | None) -> sqlite3.Connection:
+    def _open(self, file_size_limit: int | None, busy_timeout: float) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(self.path, timeout=5.0, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
             raise self._translate(error, "open") from None
         try:
-            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            # This process keeps the file locked while it is open, so a second kiosk app (or a stray tool)
+            # cannot send the same items, and SQLite needs no shared-memory index and no file locking per
+            # commit: set before WAL mode is first used, as SQLite requires.
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 raise OutboxUnavailable(f"outbox {self.path}: the file system does not support SQLite's WAL mode")
             # FULL: a commit is on the disk before enqueue returns, power cut or not.
@@ -721,8 +726,10 @@ class Outbox:
             return OutboxCorrupt(f"outbox {self.path} is damaged ({name}) during {what}: move it aside with"
                                  " Outbox.quarantine() and keep it for recovery; a fresh outbox starts empty")
         self._queue_alert("critical", "outbox_unavailable", f"outbox {self.path}: {name} during {what}")
-        hint = {_SQLITE_BUSY: "another process holds the outbox: only one kiosk app may run",
-                _SQLITE_READONLY: "the data directory is read-only", _SQLITE_CANTOPEN: "check the data directory",
+        if primary == _SQLITE_BUSY:
+            return OutboxBusy(f"outbox {self.path} cannot {what}: another process holds it (only one kiosk app"
+                              " may run; a running kiosk shows its outbox on the maintenance screen)")
+        hint = {_SQLITE_READONLY: "the data directory is read-only", _SQLITE_CANTOPEN: "check the data directory",
                 _SQLITE_IOERR: "the disk reports I/O errors; check the storage"}.get(primary, "check the data disk")
         return OutboxUnavailable(f"outbox {self.path} cannot {what} ({name}): {hint}")
 

@@ -7,6 +7,7 @@ not personal data) and SQLite's own error names, nothing a citizen typed or a ca
     OutboxError          base class: the outbox could not do what was asked
     OutboxFull           the size budget is used up by items that may never be dropped
     OutboxUnavailable    the disk is full, read-only or failing: nothing new can be kept
+    OutboxBusy           (an OutboxUnavailable) another process has the outbox open
     OutboxCorrupt        the file (or one item in it) is damaged; move the file aside, keep it
     OutboxKeyError       the outbox key is missing, malformed, or not the one the file was made with
     ===================  ==========================================================================
@@ -20,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxCorrupt", "OutboxKeyError", "OutboxAlert"]
+__all__ = ["OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxBusy", "OutboxCorrupt", "OutboxKeyError",
+           "OutboxAlert"]
 
 
 class OutboxError(Exception):
@@ -33,6 +35,10 @@ class OutboxFull(OutboxError):
 
 class OutboxUnavailable(OutboxError):
     """The outbox cannot write to its disk (full, read-only, I/O error, locked by another process)."""
+
+
+class OutboxBusy(OutboxUnavailable):
+    """Another process (a second kiosk app, a tool) holds the outbox file: one process owns it at a time."""
 
 
 class OutboxCorrupt(OutboxError):

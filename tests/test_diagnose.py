@@ -56,3 +56,17 @@ def test_a_broken_profile_is_exit_2_with_the_one_line_message(tmp_path: Path) ->
     result = diagnose(profile)
     assert result.returncode == 2
     assert result.stderr.strip() == f"{profile}: devices.printer.paper_width: expected 58 or 80, got 76"
+
+
+def test_an_outbox_held_by_the_running_kiosk_is_reported_as_in_use(tmp_path: Path) -> None:
+    """The running kiosk keeps its outbox file locked; --diagnose says so instead of waiting or failing."""
+    from kiosk.outbox import Outbox, derive_key
+
+    running = Outbox(tmp_path / "data" / "outbox.sqlite3", derive_key("the-running-kiosk-outbox-key"))
+    try:
+        result = diagnose(write_profile(tmp_path))
+    finally:
+        running.close()
+    assert result.returncode == 0, result.stderr
+    assert "[INFO   ] outbox     in_use" in result.stdout
+    assert "held by the running kiosk app" in result.stdout

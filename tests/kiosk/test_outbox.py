@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from kiosk.citizen_id import check_digit
 from kiosk.outbox import Outbox, derive_key, new_item_id
-from kiosk.outbox_errors import OutboxAlert, OutboxCorrupt, OutboxFull, OutboxKeyError, OutboxUnavailable
+from kiosk.outbox_errors import OutboxAlert, OutboxBusy, OutboxCorrupt, OutboxFull, OutboxKeyError, OutboxUnavailable
 
 KEY = derive_key("test-outbox-key-not-for-production")
 FAKE_ID_NUMBER = "11010519491231002" + check_digit("11010519491231002")
@@ -47,16 +49,32 @@ def file_bytes(path: Path) -> bytes:
                     if Path(str(path) + suffix).exists())
 
 
-def test_an_enqueued_item_is_on_disk_when_enqueue_returns(tmp_path: Path) -> None:
-    """GIVEN an outbox WHEN a complaint is enqueued and the process's handle is dropped unclosed
-    THEN a fresh outbox on the same file holds it, with the same id and payload."""
+def test_an_enqueued_item_is_in_the_files_when_enqueue_returns(tmp_path: Path) -> None:
+    """GIVEN an outbox WHEN a complaint is enqueued THEN the database and WAL files as they are at that
+    moment (copied while the outbox is still open, as a power cut would leave them) hold it, with the
+    same id and payload. (SIGKILL at any point: tests/kiosk/test_outbox_crash.py.)"""
     first = Outbox(tmp_path / "o.sqlite3", KEY)
     reference = first.enqueue_complaint(complaint())
-    second = Outbox(tmp_path / "o.sqlite3", KEY)
+    (tmp_path / "copy").mkdir()
+    for suffix in ("", "-wal"):
+        shutil.copyfile(tmp_path / f"o.sqlite3{suffix}", tmp_path / "copy" / f"o.sqlite3{suffix}")
+    second = Outbox(tmp_path / "copy" / "o.sqlite3", KEY)
     [item] = second.pending("feedback", 10)
     assert (item.id, item.kind, item.payload) == (reference, "complaint", complaint())
     first.close()
     second.close()
+
+
+def test_one_process_owns_the_file_and_another_is_refused_with_a_typed_error(tmp_path: Path) -> None:
+    """A second kiosk app on the same data directory must not send the same items: it cannot open the outbox."""
+    owner = Outbox(tmp_path / "o.sqlite3", KEY)
+    with pytest.raises(OutboxBusy, match="another process holds it"):
+        Outbox(tmp_path / "o.sqlite3", KEY, busy_timeout=0.05)
+    owner.enqueue_complaint(complaint())
+    owner.close()
+    after = Outbox(tmp_path / "o.sqlite3", KEY, busy_timeout=0.05)
+    assert after.stats().pending == 1
+    after.close()
 
 
 def test_every_connection_is_wal_with_full_sync(outbox: Outbox) -> None:
@@ -104,8 +122,7 @@ def test_a_sealed_body_cannot_be_moved_to_another_item(outbox: Outbox, alerts: l
     THEN the second is parked as dead with an alert and the first is still delivered."""
     first = outbox.enqueue_complaint(complaint("第一条投诉内容"))
     second = outbox.enqueue_complaint(complaint("第二条投诉内容"))
-    with sqlite3.connect(outbox.path) as raw:
-        raw.execute("UPDATE items SET sealed = (SELECT sealed FROM items WHERE id = ?) WHERE id = ?", (first, second))
+    outbox._conn.execute("UPDATE items SET sealed = (SELECT sealed FROM items WHERE id = ?) WHERE id = ?", (first, second))
     assert [item.id for item in outbox.pending("feedback", 10)] == [first]
     [dead] = outbox.dead_items()
     assert dead.id == second and "decrypted" in dead.reason
@@ -118,8 +135,7 @@ def test_acknowledged_items_are_deleted(outbox: Outbox) -> None:
     assert outbox.acknowledge(delivered) == 2
     assert outbox.acknowledge(delivered) == 0
     assert [item.id for item in outbox.pending("feedback", 10)] == ids[2:]
-    with sqlite3.connect(outbox.path) as raw:
-        assert raw.execute("SELECT id FROM items").fetchall() == [(ids[2],)]
+    assert outbox._conn.execute("SELECT id FROM items").fetchall() == [(ids[2],)]
     assert outbox.stats().pending == 1
 
 
@@ -336,7 +352,7 @@ def test_an_outbox_written_by_schema_1_is_upgraded_in_place_without_losing_order
         box.enqueue_event("printer.paper_low", "warning", f"event {i}")
     box.park_dead(ids[0], "HTTP 422")
     box.close()
-    with sqlite3.connect(path) as raw:           # rewrite the file as schema 1 held it: one order for all
+    with closing(sqlite3.connect(path)) as raw, raw:     # rewrite the file as schema 1 held it: one order for all
         rows = raw.execute("SELECT seq, seq - base FROM items JOIN streams ON name = stream").fetchall()
         raw.execute("UPDATE items SET seq = -seq")
         for new_seq, (seq, _position) in enumerate(sorted(rows, key=lambda row: row[1]), start=1):
