@@ -16,10 +16,12 @@ open the technician's PIN pad, and maintenance mode has its own inactivity timeo
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterator
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -70,6 +72,24 @@ RESTART_TO_APPLY = {"services", "speech.enabled", "speech.volume"}
 class KioskRoot(BoxLayout):
     """The window's only child: a font warning (when fonts are broken) above the screen manager, and the
     offline banner below it, so neither ever covers a screen's own controls."""
+
+
+@contextmanager
+def _whole_app_change() -> Iterator[None]:
+    """Change a property that every kv rule watches (language, theme) with no garbage collection meanwhile.
+
+    Widgets a journey dropped die only when the cyclic collector runs; if it runs in the middle of the
+    change's dispatch, Kivy still calls the dead widget's rule and raises ReferenceError (seen once in a
+    full test run: the elder-mode button would crash the app). Not collecting during the dispatch closes
+    that window; an uncollected widget is still whole, so updating it does no harm.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class KioskApp(App):
@@ -364,13 +384,15 @@ class KioskApp(App):
 
     def _apply_language(self, language: str) -> None:
         self.session.language = language
-        self.language = language
+        with _whole_app_change():
+            self.language = language
         self._update_clock_texts()
 
     def _apply_elder_mode(self, elder_mode: bool) -> None:
         self.session.elder_mode = elder_mode
-        self.elder_mode = elder_mode
-        self.theme = theme_for(elder_mode)
+        with _whole_app_change():
+            self.elder_mode = elder_mode
+            self.theme = theme_for(elder_mode)
         self.idle_watch.set_idle_timeout(self._idle_timeout(), self._monotonic())
 
     def _idle_timeout(self) -> int:
