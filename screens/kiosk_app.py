@@ -137,7 +137,8 @@ class KioskApp(App):
                                        interval_s=settings.health.heartbeat_interval_s,
                                        backend_alert_after_s=settings.health.backend_alert_after_min * 60)
         self.audit_log = AuditLog(settings.data_dir / "audit", outbox=self._outbox)
-        self.pin_gate = PinGate(secrets.maintenance_pin_hash if secrets else "", clock=monotonic)
+        self.pin_gate = PinGate(secrets.maintenance_pin_hash if secrets else "", clock=monotonic,
+                                state_path=settings.data_dir / "maintenance_lockout.json")
         self.gesture = CornerGesture(settings.maintenance.gesture_taps, settings.maintenance.gesture_window_s)
         self.opening_hours = OpeningHours(settings.opening_hours)
         self.notifier = SystemdNotifier()

@@ -1,9 +1,11 @@
-"""Maintenance entry: the PIN hash, the lockout, the corner gesture, the set-pin command, the audit log."""
+"""Maintenance entry: the PIN hash, the lockout (in memory and across restarts), the corner gesture, the
+set-pin command, the audit log."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import stat
 import tomllib
@@ -13,8 +15,8 @@ import pytest
 
 from kiosk.audit import AuditLog
 from kiosk.citizen_id import check_digit
-from kiosk.maintenance import (BadPin, CornerGesture, EntryLocked, NoPinConfigured, PinGate, PinRejected,
-                               hash_pin, in_top_left, main, verify_pin)
+from kiosk.maintenance import (FREE_ATTEMPTS, BadPin, CornerGesture, EntryLocked, NoPinConfigured, PinGate,
+                               PinRejected, hash_pin, in_top_left, main, verify_pin)
 from kiosk.outbox import Outbox, derive_key
 
 PIN = "482916"
@@ -22,8 +24,8 @@ CHEAP = 10  # scrypt cost 2^10 for hashes made only to test the gate; the stored
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = 500.0
+    def __init__(self, now: float = 500.0) -> None:
+        self.now = now
 
     def __call__(self) -> float:
         return self.now
@@ -87,6 +89,152 @@ def test_five_wrong_pins_lock_entry_and_the_lock_grows_with_each_further_wrong_p
     clock.now += 200
     gate.check(PIN)
     assert gate.failures == 0 and gate.seconds_locked() == 0
+
+
+# --- the lockout across restarts ----------------------------------------------------------------------
+
+UNIX_NOW = 1_790_000_000.0
+
+
+class Restarts:
+    """One kiosk's lockout file and wall clock; each `gate()` is the PinGate of a fresh boot, whose
+    monotonic clock starts again near zero."""
+
+    def __init__(self, path: Path, pin_hash: str, max_lockout_s: float = 3600.0) -> None:
+        self.path = path
+        self.pin_hash = pin_hash
+        self.max_lockout_s = max_lockout_s
+        self.wall = Clock(UNIX_NOW)
+
+    def gate(self, monotonic: Clock | None = None) -> PinGate:
+        return PinGate(self.pin_hash, clock=monotonic or Clock(3.0), lockout_s=60,
+                       max_lockout_s=self.max_lockout_s, state_path=self.path, wall_clock=self.wall)
+
+    def state(self) -> dict:
+        return json.loads(self.path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def kiosk_boots(tmp_path: Path, pin_hash: str) -> Restarts:
+    return Restarts(tmp_path / "data" / "maintenance_lockout.json", pin_hash)
+
+
+def wrong_pins(gate: PinGate, count: int) -> None:
+    for _ in range(count):
+        with pytest.raises((PinRejected, EntryLocked)):
+            gate.check("111112")
+
+
+def test_a_lock_survives_a_restart_with_the_time_that_was_left(kiosk_boots: Restarts) -> None:
+    """GIVEN five wrong PINs  WHEN the kiosk restarts 20 s later  THEN entry is locked for the other 40 s."""
+    wrong_pins(kiosk_boots.gate(), FREE_ATTEMPTS)
+    assert kiosk_boots.state() == {"failures": 5, "locked_until": UNIX_NOW + 60}
+    kiosk_boots.wall.now += 20
+    after_restart = kiosk_boots.gate()
+    assert after_restart.failures == 5 and after_restart.seconds_locked() == 40
+    with pytest.raises(EntryLocked, match="40 s"):
+        after_restart.check(PIN)
+
+
+def test_wrong_pins_below_the_limit_count_across_a_restart(kiosk_boots: Restarts) -> None:
+    wrong_pins(kiosk_boots.gate(), 3)
+    with pytest.raises(PinRejected) as wrong:
+        kiosk_boots.gate().check("111112")
+    assert wrong.value.attempts_left == 1
+
+
+def test_the_right_pin_resets_the_file(kiosk_boots: Restarts) -> None:
+    gate = kiosk_boots.gate()
+    wrong_pins(gate, 3)
+    gate.check(PIN)
+    assert kiosk_boots.state() == {"failures": 0, "locked_until": 0}
+    with pytest.raises(PinRejected) as wrong:
+        kiosk_boots.gate().check("111112")
+    assert wrong.value.attempts_left == 4
+
+
+def test_the_lock_keeps_doubling_across_restarts(kiosk_boots: Restarts) -> None:
+    wrong_pins(kiosk_boots.gate(), FREE_ATTEMPTS)
+    for expected in (120, 240, 480):
+        kiosk_boots.wall.now += expected // 2  # the previous lock has run out
+        with pytest.raises(EntryLocked) as locked:
+            kiosk_boots.gate().check("111112")
+        assert locked.value.seconds_left == expected
+        assert kiosk_boots.state()["locked_until"] == kiosk_boots.wall.now + expected
+
+
+@pytest.mark.parametrize("damage", [b"\xff\xfe\x00garbage{", b"[5, 1790000060]", b"",
+                                    b'{"failures": -3, "locked_until": -1}',
+                                    b'{"failures": 2, "locked_until": NaN}',
+                                    b'{"failures": true, "locked_until": 0}'])
+def test_a_damaged_file_locks_on_the_next_wrong_pin_says_so_and_is_overwritten(
+        kiosk_boots: Restarts, damage: bytes, caplog) -> None:
+    """GIVEN a damaged lockout file  WHEN the kiosk starts and a wrong PIN is typed
+    THEN a warning names the file, entry locks at once, and the file holds a sound state again."""
+    kiosk_boots.path.parent.mkdir(parents=True)
+    kiosk_boots.path.write_bytes(damage)
+    with caplog.at_level(logging.WARNING, logger="kiosk.maintenance"):
+        gate = kiosk_boots.gate()
+    assert str(kiosk_boots.path) in caplog.text and "unreadable" in caplog.text
+    assert gate.failures == FREE_ATTEMPTS and gate.seconds_locked() == 0
+    with pytest.raises(EntryLocked) as locked:
+        gate.check("111112")
+    assert locked.value.seconds_left == 120
+    assert kiosk_boots.state() == {"failures": 6, "locked_until": UNIX_NOW + 120}
+
+
+def test_a_damaged_file_does_not_keep_the_technician_out(kiosk_boots: Restarts) -> None:
+    kiosk_boots.path.parent.mkdir(parents=True)
+    kiosk_boots.path.write_bytes(b"\x00" * 100_000)
+    kiosk_boots.gate().check(PIN)
+    assert kiosk_boots.state() == {"failures": 0, "locked_until": 0}
+
+
+def test_the_file_holds_neither_the_pin_nor_its_hash(kiosk_boots: Restarts) -> None:
+    gate = kiosk_boots.gate()
+    wrong_pins(gate, 2)
+    gate.check(PIN)
+    wrong_pins(gate, FREE_ATTEMPTS)
+    written = kiosk_boots.path.read_text(encoding="utf-8")
+    salt, digest = kiosk_boots.pin_hash.split("$")[-2:]
+    assert not any(secret in written for secret in (PIN, "111112", kiosk_boots.pin_hash, salt, digest))
+    assert set(json.loads(written)) == {"failures", "locked_until"}
+    assert [path.name for path in kiosk_boots.path.parent.iterdir()] == [kiosk_boots.path.name]  # no temp left
+
+
+def test_a_lock_far_in_the_future_is_capped_at_the_longest_lock(kiosk_boots: Restarts) -> None:
+    """GIVEN a lock ten days ahead in the file  WHEN the kiosk starts  THEN it waits max_lockout_s, no more."""
+    kiosk_boots.path.parent.mkdir(parents=True)
+    kiosk_boots.path.write_text(json.dumps({"failures": 7, "locked_until": UNIX_NOW + 10 * 86_400}))
+    monotonic = Clock(3.0)
+    gate = kiosk_boots.gate(monotonic)
+    assert gate.seconds_locked() == 3600
+    monotonic.now += 3600
+    gate.check(PIN)
+
+
+def test_a_wall_clock_set_back_a_day_does_not_add_the_day_to_the_lock(kiosk_boots: Restarts) -> None:
+    wrong_pins(kiosk_boots.gate(), FREE_ATTEMPTS)
+    kiosk_boots.wall.now -= 86_400
+    assert kiosk_boots.gate().seconds_locked() == 3600
+
+
+def test_a_lockout_file_that_cannot_be_written_leaves_the_old_one_whole_and_the_count_in_memory(
+        kiosk_boots: Restarts, monkeypatch, caplog) -> None:
+    gate = kiosk_boots.gate()
+    wrong_pins(gate, 2)
+    before = kiosk_boots.path.read_bytes()
+
+    def disk_full(source, target) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("kiosk.maintenance.os.replace", disk_full)
+    with caplog.at_level(logging.ERROR, logger="kiosk.maintenance"):
+        with pytest.raises(PinRejected) as wrong:
+            gate.check("111112")
+    assert wrong.value.attempts_left == 2
+    assert str(kiosk_boots.path) in caplog.text and "No space left" in caplog.text
+    assert kiosk_boots.path.read_bytes() == before
 
 
 def test_without_a_pin_hash_nobody_enters_and_the_message_says_how_to_set_one() -> None:
