@@ -60,6 +60,8 @@ PROBLEMS: dict[str, tuple[int, str, str, str]] = {
                               "No appointment with this id for this identity number."),
     "appointment_not_today": (409, "Appointment not today", "该预约不是今天的，无法签到。",
                               "Only today's appointments can be checked in."),
+    "appointment_past": (409, "Appointment past", "该预约日期已过，无法取消。",
+                         "An appointment of a past day cannot be cancelled."),
     "appointment_cancelled": (409, "Appointment cancelled", "该预约已取消。", "The appointment was cancelled."),
     "already_checked_in": (409, "Already checked in", "该预约已签到，请勿重复签到。",
                            "The appointment was already checked in."),

@@ -92,6 +92,11 @@ class IdentityOnly(Body):
     id_number: IdNumber
 
 
+class AppointmentLookup(Body):
+    id_number: IdNumber
+    upcoming: bool = False   # today's only unless asked: the answer older kiosks expect stays as it was
+
+
 class BookingRequest(Body):
     matter_code: Code
     date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]

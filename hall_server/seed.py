@@ -2,7 +2,8 @@
 
 Appointments, cases, 一证通办 records are seeded for the numbers in kiosk.demo_citizens, so that
 the simulated ID cards of the demo profile find something at every step of the demo journeys.
-Dates are relative to the day the database is seeded (`today`), so "today's appointments" exist.
+Dates are relative to the day the database is seeded (`today`), so "today's appointments" exist, and so
+does an upcoming one (a weekday a few days ahead) that the resident can see and cancel at the kiosk.
 """
 
 from __future__ import annotations
@@ -186,9 +187,13 @@ def seed_demo(conn: sqlite3.Connection, today: date) -> None:
         conn.executemany("INSERT INTO packages VALUES (?, ?, ?, ?, ?)",
                          [(p[0], p[1], p[2], json.dumps(p[3]), p[4]) for p in PACKAGES])
 
+        upcoming = today + timedelta(days=3)
+        while upcoming.isoweekday() > 5:  # the real-estate windows open on weekdays only
+            upcoming += timedelta(days=1)
         appointments = [("resident", "SB001", today, "10:00"), ("resident", "GJJ001", today, "14:30"),
                         ("elder", "MZ001", today, "09:30"), ("foreign-2017", "JJ001", today, "11:00"),
-                        ("hk-permit", "SB001", today + timedelta(days=1), "09:00")]
+                        ("hk-permit", "SB001", today + timedelta(days=1), "09:00"),
+                        ("resident", "BDC001", upcoming, "10:00")]
         for key, matter, day, start in appointments:
             end = (datetime.combine(day, time(*map(int, start.split(":")))) + timedelta(minutes=30)).strftime("%H:%M")
             citizen = demo_citizen(key)

@@ -235,6 +235,11 @@ class HallClient:
         return self._post(tuple[Appointment, ...], "/v1/appointments/lookup", {"id_number": id_number},
                           key="appointments")
 
+    def upcoming_appointments(self, id_number: str) -> tuple[Appointment, ...]:
+        """Today's and the coming days' (up to the hall's booking horizon), by date and time; not cancelled."""
+        return self._post(tuple[Appointment, ...], "/v1/appointments/lookup",
+                          {"id_number": id_number, "upcoming": True}, key="appointments")
+
     def check_in(self, appointment_id: str, id_number: str, *, idempotency_key: str | None = None) -> CheckIn:
         return self._post(CheckIn, f"/v1/appointments/{_segment(appointment_id)}/check-in",
                           {"id_number": id_number}, idempotency_key)

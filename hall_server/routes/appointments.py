@@ -1,4 +1,5 @@
-"""Appointments: today's by identity number, check-in (which issues a ticket), free slots, booking.
+"""Appointments: today's (or today's and the coming days') by identity number, check-in (which issues a
+ticket, today only), free slots, booking, cancelling (today or a coming day, never a past one).
 
 Slots are every half hour within the matter's queue hours, two citizens each. Identity numbers
 only ever arrive in JSON bodies; an appointment id alone is not enough to check in or cancel.
@@ -17,7 +18,7 @@ from hall_server import db, tickets
 from hall_server.context import hall_config, hall_now
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.problems import Problem
-from hall_server.schemas import BookingRequest, IdentityOnly, parse
+from hall_server.schemas import AppointmentLookup, BookingRequest, IdentityOnly, parse
 from hall_server.security import idempotent, require_idempotency_key
 
 blueprint = Blueprint("appointments", __name__)
@@ -63,10 +64,13 @@ def _slots(matter: sqlite3.Row, day: date, now: datetime) -> list[dict[str, Any]
 @blueprint.post("/v1/appointments/lookup")
 def lookup() -> dict:
     require_idempotency_key()
-    body = parse(IdentityOnly)
-    rows = g.conn.execute("SELECT * FROM appointments WHERE id_number = ? AND service_date = ?"
-                          " AND status != 'cancelled' ORDER BY slot_start",
-                          (body.id_number, hall_now().date().isoformat())).fetchall()
+    body = parse(AppointmentLookup)
+    today = hall_now().date()
+    # Upcoming: as far ahead as anyone can book, so a citizen sees (and can cancel) whatever they booked.
+    last = today + timedelta(days=BOOKING_DAYS_AHEAD if body.upcoming else 0)
+    rows = g.conn.execute("SELECT * FROM appointments WHERE id_number = ? AND service_date BETWEEN ? AND ?"
+                          " AND status != 'cancelled' ORDER BY service_date, slot_start",
+                          (body.id_number, today.isoformat(), last.isoformat())).fetchall()
     return {"appointments": [_view(row) for row in rows]}
 
 
@@ -157,5 +161,7 @@ def cancel(appointment_id: str) -> dict:
             raise Problem("appointment_cancelled")
         if row["status"] == "checked_in":
             raise Problem("already_checked_in", detail="A checked-in appointment cannot be cancelled.")
+        if row["service_date"] < hall_now().date().isoformat():
+            raise Problem("appointment_past")
         g.conn.execute("UPDATE appointments SET status = 'cancelled' WHERE id = ?", (appointment_id,))
     return _view(_owned(appointment_id, body.id_number))

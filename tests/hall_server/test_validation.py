@@ -69,6 +69,7 @@ def test_invalid_ticket_request_names_the_field_without_echoing_the_value(shared
     ("/v1/appointments", {"matter_code": "SB001", "date": "2026-11-24", "start": "25:00", "id_number": RESIDENT}),
     ("/v1/appointments", {"matter_code": "SB001", "date": "2026-11-24", "start": "09:00", "id_number": RESIDENT,
                           "phone": "12345"}),
+    ("/v1/appointments/lookup", {"id_number": RESIDENT, "upcoming": "yes"}),
     ("/v1/cases/lookup", {}),
     ("/v1/cases/lookup", {"id_number": RESIDENT, "case_number": "YT2026JJ000045"}),
     ("/v1/reviews", {"ticket_id": "t1", "level": "great"}),
