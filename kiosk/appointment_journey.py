@@ -1,18 +1,19 @@
-"""The 预约 journey: place the ID card → today's appointments → 签到 turns one into a printed queue ticket;
-or book a new slot: choose a matter → a day → a time from the free slots → confirm → booked, confirmation
+"""The 预约 journey: place the ID card → today's appointments, then those of the coming days → 签到 turns one
+of today's into a printed queue ticket; any of them can be cancelled (after a confirmation); or book a new slot: choose a matter → a day → a time from the free slots → confirm → booked, confirmation
 printed.
 
     journey = AppointmentJourney(hall=client, devices=devices, worker=worker, session=session,
                                  site=SiteLines(...), hall_name="…", on_change=screen.show)
     journey.begin()                          # WAITING_CARD
-    journey.card_read(identity)              # LOOKING_UP, then APPOINTMENTS
+    journey.card_read(identity)              # LOOKING_UP, then APPOINTMENTS (today's and upcoming)
     journey.check_in("ap1234")               # CHECKING_IN, PRINTING, then CHECKED_IN
     journey.start_booking()                  # LOADING, then CHOOSE_MATTER
     journey.choose_matter("SB001")           # LOADING (free slots of the coming days), then CHOOSE_DAY
     journey.choose_day(date(2026, 11, 24))   # CHOOSE_TIME
     journey.choose_time("09:00")             # CONFIRM
     journey.confirm()                        # BOOKING, PRINTING, then BOOKED
-    journey.ask_cancel("ap1234")             # CONFIRM_CANCEL; confirm_cancel() → CANCELLING → APPOINTMENTS
+    journey.ask_cancel("ap1234")             # today's or upcoming: CONFIRM_CANCEL; confirm_cancel() →
+                                             # CANCELLING → APPOINTMENTS
 
 Every hall and printer call runs on the worker. The identity stays in the session (wiped with it); the view
 holds only the masked name. A printer that cannot print leaves the number or the confirmation on screen
@@ -52,8 +53,8 @@ _SLOT_GONE = {"slot_full", "slot_not_available"}
 
 class AppointmentStep(enum.Enum):
     WAITING_CARD = "waiting_card"   # "请将身份证放在感应区"
-    LOOKING_UP = "looking_up"       # today's appointments of this citizen
-    APPOINTMENTS = "appointments"   # the list, 签到 on each, and "book a new one"
+    LOOKING_UP = "looking_up"       # today's and upcoming appointments of this citizen
+    APPOINTMENTS = "appointments"   # today's with 签到, the coming days' (cancel only), and "book a new one"
     CHECKING_IN = "checking_in"
     PRINTING = "printing"           # the ticket (check-in) or the confirmation (booking)
     CHECKED_IN = "checked_in"       # the number, big; printed or not
@@ -84,7 +85,8 @@ class BookableDay:
 class AppointmentView:
     step: AppointmentStep
     masked_name: str = ""
-    appointments: tuple[Appointment, ...] = ()
+    appointments: tuple[Appointment, ...] = ()  # today's: these can be checked in
+    upcoming: tuple[Appointment, ...] = ()      # the coming days', by date and time: only cancelled here
     checked_in: Appointment | None = None
     ticket: Ticket | None = None
     already_checked_in: bool = False   # the ticket shown was issued at an earlier check-in
@@ -150,19 +152,26 @@ class AppointmentJourney(Journey[AppointmentView]):
     def try_again(self) -> None:
         self._show(AppointmentView(AppointmentStep.WAITING_CARD))
 
-    # --- today's appointments, check-in ----------------------------------------------------------------
+    # --- the appointments, check-in (today's only) -------------------------------------------------------
 
     def show_appointments(self) -> None:
-        """(Re)load today's appointments: after the card, and from "back" in the booking steps."""
+        """(Re)load today's and upcoming appointments: after the card, and from "back" in the booking steps."""
         base = AppointmentView(AppointmentStep.LOOKING_UP, masked_name=self.view.masked_name)
         self._show(base)
         number = self._id_number()
         if number is None or not self._hall_reachable(base):
             return
-        self._worker.run(lambda: tuple(self._hall.todays_appointments(number)),
+        self._worker.run(lambda: self._hall.upcoming_appointments(number),
                          on_result=lambda found: self._show(replace(base, step=AppointmentStep.APPOINTMENTS,
-                                                                    appointments=found)),
+                                                                    **self._by_day(found))),
                          on_error=self._hall_failed)
+
+    def _by_day(self, found: tuple[Appointment, ...]) -> dict[str, tuple[Appointment, ...]]:
+        """Today's apart from the coming days'. An earlier date only comes from a kiosk clock behind the
+        hall's; it is the hall's today, so it goes with today's."""
+        today = self._today().isoformat()
+        return {"appointments": tuple(a for a in found if a.date <= today),
+                "upcoming": tuple(a for a in found if a.date > today)}
 
     def check_in(self, appointment_id: str) -> None:
         if self.view.step is not AppointmentStep.APPOINTMENTS:
@@ -219,11 +228,12 @@ class AppointmentJourney(Journey[AppointmentView]):
             return
         self._hall_failed(error, problem="appointment.check_in_down")
 
-    # --- cancelling one of today's appointments ------------------------------------------------------
+    # --- cancelling one of today's or the coming days' appointments -----------------------------------
 
     def ask_cancel(self, appointment_id: str) -> None:
         """Ask before cancelling: a mistaken tap must not lose an appointment."""
-        appointment = next((a for a in self.view.appointments if a.appointment_id == appointment_id), None)
+        appointment = next((a for a in self.view.appointments + self.view.upcoming
+                            if a.appointment_id == appointment_id), None)
         if self.view.step is AppointmentStep.APPOINTMENTS and appointment and appointment.status == "booked":
             self._show(replace(self.view, step=AppointmentStep.CONFIRM_CANCEL, cancelling=appointment, problem="",
                                notice=""))
@@ -238,11 +248,11 @@ class AppointmentJourney(Journey[AppointmentView]):
 
         def cancel() -> tuple[Appointment, ...]:
             self._hall.cancel_appointment(appointment.appointment_id, number, idempotency_key=idempotency_key)
-            return tuple(self._hall.todays_appointments(number))
+            return self._hall.upcoming_appointments(number)
 
         def cancelled(found: tuple[Appointment, ...]) -> None:
-            self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, appointments=found, cancelling=None,
-                               notice="appointment.cancel_done"))
+            self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, cancelling=None,
+                               notice="appointment.cancel_done", **self._by_day(found)))
 
         def refused(error: BaseException) -> None:
             if isinstance(error, HallRejected):  # checked in or cancelled meanwhile, e.g. at the desk
@@ -313,7 +323,7 @@ class AppointmentJourney(Journey[AppointmentView]):
             self._show(replace(self.view, step=AppointmentStep.CONFIRM, slot=slot, problem=""))
 
     def back(self) -> None:
-        """One step back: time → day → matter → today's appointments; "keep it" when asked to cancel."""
+        """One step back: time → day → matter → the appointments; "keep it" when asked to cancel."""
         step = self.view.step
         if step is AppointmentStep.CONFIRM_CANCEL:
             self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, cancelling=None))

@@ -1,4 +1,5 @@
-"""预约: the citizen places the ID card and sees today's appointments; 签到 turns one into a ticket with the
+"""预约: the citizen places the ID card and sees today's appointments, then those of the coming days (with
+their date, 取消预约 only: check-in is on the day); 签到 turns one of today's into a ticket with the
 number big on screen; or books a new time (matter → day → time → confirm), the confirmation printed.
 Logic in kiosk.appointment_journey.AppointmentJourney; this screen renders its view and passes on taps."""
 
@@ -27,8 +28,8 @@ _BUSY_TEXTS = {"looking_up": "appointment.looking_up", "checking_in": "appointme
 
 
 class AppointmentRow(BoxLayout):
-    """One of today's appointments: when, what, where, and its buttons (签到, or 查看号码 once checked in;
-    取消预约 while it can still be cancelled)."""
+    """One appointment: when, what, where, and its buttons (签到, or 查看号码 once checked in, for today's
+    only; 取消预约 while it can still be cancelled)."""
 
     line = StringProperty("")
     action = StringProperty("")
@@ -85,8 +86,10 @@ class AppointmentScreen(JourneyScreen):
                                  days=days, day=days[0], slot=slots[0])
         booking = changed(DEMO_APPOINTMENT, appointment_id="ap1a2b3c4d5e6", matter=MatterRef(code="GJJ001",
                           name="公积金提取"), date="2026-11-24", start="09:00", end="09:30")
+        thursday = changed(DEMO_APPOINTMENT, appointment_id="demo-upcoming", matter=MatterRef(code="BDC001",
+                           name="不动产登记"), date="2026-11-26", location="三楼E区 12-14号窗口")
         person = AppointmentView(AppointmentStep.APPOINTMENTS, masked_name="张**",
-                                 appointments=(DEMO_APPOINTMENT, checked))
+                                 appointments=(DEMO_APPOINTMENT, checked), upcoming=(thursday,))
         ticket = changed(person, step=AppointmentStep.CHECKED_IN, checked_in=DEMO_APPOINTMENT, ticket=DEMO_TICKET)
         return [
             ("waiting_card", AppointmentView(AppointmentStep.WAITING_CARD)),
@@ -122,6 +125,12 @@ class AppointmentScreen(JourneyScreen):
     def day_words(self, day: date, language: str) -> dict:
         """The day as the top bar writes dates (2026年11月24日 星期二 / Tuesday, 24 November 2026)."""
         return {"date": format_date(day, language, App.get_running_app().catalogue)}
+
+    def short_day(self, day: date, language: str) -> str:
+        """The day in a list row, without the year: 11月26日 星期四 / Thursday 26/11."""
+        app = App.get_running_app()
+        return app.tr("appointment.day_short", language, month=day.month, day=day.day,
+                      weekday=app.tr(f"weekday.{day.weekday()}", language))
 
     def summary(self, view: AppointmentView, language: str) -> str:
         """What is being (or was) booked: from the booking once made, else from the choices."""
@@ -167,22 +176,24 @@ class AppointmentScreen(JourneyScreen):
     def _fill(self, view: AppointmentView) -> None:
         app = App.get_running_app()
         language = app.language
-        for grid in (self.ids.appointments, self.ids.matters, self.ids.days, self.ids.times):
+        for grid in (self.ids.appointments, self.ids.upcoming, self.ids.matters, self.ids.days, self.ids.times):
             grid.clear_widgets()
         journey = self.journey
         if view.step is AppointmentStep.APPOINTMENTS:
             for appointment in view.appointments:
                 checked_in = appointment.status == "checked_in"
-                row = AppointmentRow(
-                    appointment_id=appointment.appointment_id,
-                    line=app.tr("appointment.line_checked_in" if checked_in else "appointment.line", language,
-                                start=appointment.start, end=appointment.end, matter=appointment.matter.name,
-                                location=appointment.location),
+                self._add_row(self.ids.appointments, appointment, app.tr(
+                    "appointment.line_checked_in" if checked_in else "appointment.line", language,
+                    start=appointment.start, end=appointment.end, matter=appointment.matter.name,
+                    location=appointment.location),
                     action=app.tr("appointment.show_number" if checked_in else "appointment.check_in", language),
                     cancel_text="" if checked_in else app.tr("appointment.cancel", language))
-                row.ids.action_button.bind(on_release=lambda _b, row=row: self._row_tapped(row, "check_in"))
-                row.ids.cancel_button.bind(on_release=lambda _b, row=row: self._row_tapped(row, "ask_cancel"))
-                self.ids.appointments.add_widget(row)
+            for appointment in view.upcoming:  # check-in is on the day: cancelling is all there is to do here
+                self._add_row(self.ids.upcoming, appointment, app.tr(
+                    "appointment.line_upcoming", language, start=appointment.start, end=appointment.end,
+                    matter=appointment.matter.name, location=appointment.location,
+                    date=self.short_day(date.fromisoformat(appointment.date), language)),
+                    action="", cancel_text=app.tr("appointment.cancel", language))
         elif view.step is AppointmentStep.CHOOSE_MATTER:
             for matter in view.matters:
                 self._choice(self.ids.matters, matter.name, lambda code=matter.code: journey.choose_matter(code),
@@ -195,6 +206,13 @@ class AppointmentScreen(JourneyScreen):
             for slot in view.day.slots:
                 text = app.tr("appointment.time_button", language, start=slot.start, end=slot.end, free=slot.free)
                 self._choice(self.ids.times, text, lambda start=slot.start: journey.choose_time(start), key=slot.start)
+
+    def _add_row(self, grid, appointment, line: str, action: str, cancel_text: str) -> None:
+        row = AppointmentRow(appointment_id=appointment.appointment_id, line=line, action=action,
+                             cancel_text=cancel_text)
+        row.ids.action_button.bind(on_release=lambda _b: self._row_tapped(row, "check_in"))
+        row.ids.cancel_button.bind(on_release=lambda _b: self._row_tapped(row, "ask_cancel"))
+        grid.add_widget(row)
 
     def _row_tapped(self, row: AppointmentRow, choice: str) -> None:
         if self.journey is not None:
@@ -212,7 +230,9 @@ class AppointmentScreen(JourneyScreen):
         return next(button for button in self.ids[grid_id].children if button.choice == key)
 
     def row(self, appointment_id: str) -> AppointmentRow:
-        return next(row for row in self.ids.appointments.children if row.appointment_id == appointment_id)
+        """The row of one appointment, today's or upcoming."""
+        return next(row for row in self.ids.appointments.children + self.ids.upcoming.children
+                    if row.appointment_id == appointment_id)
 
     def on_kv_post(self, *_args) -> None:
         app = App.get_running_app()

@@ -13,6 +13,7 @@ from drivers.printer.escpos_reader import printed_text
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, BOOKING_DAYS
 from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.demo_citizens import demo_citizen
+from kiosk.hall_errors import HallRejected
 from kiosk.maintenance_actions import RememberingDeviceHub
 from kiosk.printouts import SiteLines
 from tests.kiosk.conftest import identity_of
@@ -187,6 +188,33 @@ def test_cancel_asks_first_then_the_hall_forgets_the_appointment(journey, views,
     assert view.notice == "appointment.cancel_done" and view.appointments == listed[:1]
     id_number = demo_citizen("resident").id_number
     assert [a.appointment_id for a in hall_client.todays_appointments(id_number)] == [listed[0].appointment_id]
+
+
+def test_an_upcoming_appointment_is_listed_apart_offers_no_check_in_and_is_cancelled_after_asking(
+        journey, views, hall_client):
+    """GIVEN the resident's appointment on Thursday WHEN the card is placed THEN it is listed after today's,
+    apart from them; a check-in of it is not started; cancelling it asks first, and the hall then has it
+    cancelled while today's stay as they were."""
+    view = card_placed(journey, views)
+    assert [(a.date, a.matter.code) for a in view.upcoming] == [("2026-11-26", "BDC001")]
+    assert [a.date for a in view.appointments] == ["2026-11-23", "2026-11-23"]
+    thursday = view.upcoming[0]
+
+    journey.check_in(thursday.appointment_id)
+    assert views.steps[-1] is AppointmentStep.APPOINTMENTS and AppointmentStep.CHECKING_IN not in views.steps
+
+    journey.ask_cancel(thursday.appointment_id)
+    assert views.until(AppointmentStep.CONFIRM_CANCEL).cancelling == thursday
+    journey.confirm_cancel()
+    done = views.until(AppointmentStep.APPOINTMENTS)
+    assert done.notice == "appointment.cancel_done" and done.upcoming == ()
+    assert done.appointments == view.appointments
+
+    id_number = demo_citizen("resident").id_number
+    assert thursday.appointment_id not in [a.appointment_id for a in hall_client.upcoming_appointments(id_number)]
+    with pytest.raises(HallRejected) as again:
+        hall_client.cancel_appointment(thursday.appointment_id, id_number)
+    assert again.value.code == "appointment_cancelled"
 
 
 def test_a_checked_in_appointment_cannot_be_cancelled(journey, views, hall_client):

@@ -102,6 +102,35 @@ def test_a_checked_in_appointment_shows_its_number_another_is_cancelled_then_the
     assert_nothing_personal_left(app, "张**", citizen.name, citizen.id_number, earlier.ticket.number)
 
 
+def test_an_upcoming_appointment_shows_its_date_offers_only_cancel_and_is_cancelled_after_confirming(kiosk):
+    """GIVEN the resident's appointment on Thursday WHEN the card is placed THEN it is listed below today's with
+    its date, the check-in hint and only 取消预约; WHEN cancelled and confirmed THEN it is gone, here and at the
+    hall, and today's still offer 签到."""
+    app, screen = kiosk
+    citizen = demo_citizen("resident")
+    card_placed(app, screen)
+    thursday = screen.view.upcoming[0]
+    row = screen.row(thursday.appointment_id)
+    assert row in screen.ids.upcoming.children
+    assert row.ids.line_label.text.startswith("11月26日 星期四  10:00–10:30  不动产登记")
+    assert row.ids.cancel_button.text == "取消预约" and not row.ids.cancel_button.disabled
+    assert row.ids.action_button.disabled and row.ids.action_button.opacity == 0  # check-in is on the day
+    assert screen.ids.upcoming_heading.text == "以后几天的预约"
+    assert screen.ids.upcoming_hint.text.startswith("请在预约当天来签到")
+
+    tap(row.ids.cancel_button)
+    assert screen.step == "confirm_cancel" and "不动产登记" in screen.ids.cancel_summary.text
+    assert "2026年11月26日" in screen.ids.cancel_summary.text
+    tap(screen.ids.cancel_yes)
+    wait_for(lambda: screen.step == "appointments", lambda: f"appointments, step {screen.step}")
+    assert screen.ids.appointments_problem.text == "预约已取消。"
+    assert screen.ids.upcoming.children == [] and screen.ids.upcoming_heading.text == ""
+    assert thursday.appointment_id not in [
+        a.appointment_id for a in app.hall.client.upcoming_appointments(citizen.id_number)]
+    today = screen.view.appointments
+    assert len(today) == 2 and all(screen.row(a.appointment_id).ids.action_button.text == "签到" for a in today)
+
+
 def test_book_a_new_time_in_english_and_elder_mode_with_the_confirmation_printed(kiosk):
     app, screen = kiosk
     citizen = demo_citizen("elder")
