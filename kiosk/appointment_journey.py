@@ -1,6 +1,6 @@
 """The 预约 journey: place the ID card → today's appointments, then those of the coming days → 签到 turns one
-of today's into a printed queue ticket; any of them can be cancelled (after a confirmation); or book a new slot: choose a matter → a day → a time from the free slots → confirm → booked, confirmation
-printed.
+of today's into a printed queue ticket; any of them can be cancelled (after a confirmation); or book a new
+slot: choose a matter → a day → a time from the free slots → confirm → booked, confirmation printed.
 
     journey = AppointmentJourney(hall=client, devices=devices, worker=worker, session=session,
                                  site=SiteLines(...), hall_name="…", on_change=screen.show)

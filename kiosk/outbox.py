@@ -282,7 +282,6 @@ class Outbox:
         except sqlite3.Error as error:
             raise self._translate(error, "open") from None
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             # This process keeps the file locked while it is open, so a second kiosk app (or a stray tool)
             # cannot send the same items, and SQLite needs no shared-memory index and no file locking per
             # commit: set before WAL mode is first used, as SQLite requires.
