@@ -19,7 +19,14 @@ from datetime import date
 from enum import Enum
 
 from kiosk.citizen_id import is_valid_id_number
-from kiosk.privacy import SensitiveValues, mask_address, mask_id_number, mask_name, sensitive_values
+from kiosk.privacy import (
+    SensitiveValues,
+    mask_address,
+    mask_id_number,
+    mask_name,
+    mask_pass_number,
+    sensitive_values,
+)
 
 __all__ = ["CardType", "Gender", "IdentityCard", "NATIONS", "nation_name"]
 
@@ -192,10 +199,17 @@ class IdentityCard:
     def masked_address(self) -> str:
         return mask_address(self.current_address)
 
+    @property
+    def masked_pass_number(self) -> str:
+        """The HK/Macao/Taiwan permit's travel permit number, first and last characters only."""
+        return mask_pass_number(self.pass_number)
+
     def register_sensitive(self, registry: SensitiveValues = sensitive_values) -> None:
-        """Tell the log filter the free-text values (names, addresses) it must redact."""
+        """Tell the log filter the values without a shape of their own (names, addresses, the permit
+        number) that it must redact."""
         registry.register(self.name, mask_name(self.name))
         registry.register(self.english_name, mask_name(self.english_name))
+        registry.register(self.pass_number, self.masked_pass_number)
         for address in (self.address, *self.appended_addresses):
             registry.register(address, mask_address(address))
 
@@ -222,7 +236,7 @@ class IdentityCard:
             "valid_from": day(self.valid_from),
             "valid_until": day(self.valid_until) if self.valid_until else ("长期" if self.long_term else None),
             "nationality": self.nationality,
-            "pass_number": shown(self.pass_number, mask_id_number),
+            "pass_number": shown(self.pass_number, mask_pass_number),
             "issue_count": self.issue_count,
             "renewal_count": self.renewal_count,
             "card_version": self.card_version,

@@ -8,6 +8,8 @@ and exception texts are built from masked values only.
     '6101**********1234'
     >>> mask_name("张三")
     '张*'
+    >>> mask_pass_number("H87654321")
+    'H*******1'
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 
 __all__ = [
     "mask_id_number",
+    "mask_pass_number",
     "mask_name",
     "mask_phone",
     "mask_address",
@@ -34,6 +37,18 @@ def mask_id_number(number: str) -> str:
     if len(number) <= 8:
         return MASK * len(number)
     return number[:4] + MASK * (len(number) - 8) + number[-4:]
+
+
+def mask_pass_number(number: str) -> str:
+    """Keep only the first and last characters of a permit (通行证) number: H87654321 → H*******1.
+
+    Nine or eleven characters are too few for the ID number's 4+4: that would show most of it. A number
+    of four characters or fewer is masked whole.
+    """
+    number = number.strip()
+    if len(number) <= 4:
+        return MASK * len(number)
+    return number[0] + MASK * (len(number) - 2) + number[-1]
 
 
 def mask_name(name: str) -> str:

@@ -1,7 +1,15 @@
 """Masking keeps enough to recognise a value and never enough to reuse it."""
 
 from kiosk.citizen_id import check_digit, is_valid_id_number
-from kiosk.privacy import SensitiveValues, mask_address, mask_id_number, mask_name, mask_phone, redact
+from kiosk.privacy import (
+    SensitiveValues,
+    mask_address,
+    mask_id_number,
+    mask_name,
+    mask_pass_number,
+    mask_phone,
+    redact,
+)
 
 ID_NUMBER = "61011319850312004" + check_digit("61011319850312004")
 
@@ -9,6 +17,13 @@ ID_NUMBER = "61011319850312004" + check_digit("61011319850312004")
 def test_id_number_keeps_region_and_last_four():
     assert mask_id_number(ID_NUMBER) == "6101**********" + ID_NUMBER[-4:]
     assert mask_id_number("610113850312004") == "6101*******2004"
+
+
+def test_permit_numbers_keep_only_their_first_and_last_characters():
+    """A 9- or 11-character permit number is too short for the ID number's first-four-last-four."""
+    assert mask_pass_number("H87654321") == "H*******1"
+    assert mask_pass_number("M1234567890") == "M*********0"
+    assert mask_pass_number("H123") == "****" and mask_pass_number("") == ""
 
 
 def test_names_keep_only_the_first_character():

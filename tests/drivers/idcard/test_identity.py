@@ -92,3 +92,16 @@ def test_register_sensitive_lets_the_log_filter_redact_names_and_addresses():
     make_card(english_name="TEST PERSON ONE").register_sensitive(registry)
     text = redact("张测试 / TEST PERSON ONE / 陕西省西安市雁塔区示例路100号", registry)
     assert text == "张** / T*** ****** *** / 陕西省西安市********"
+
+
+def test_a_permits_pass_number_shows_only_its_first_and_last_characters_wherever_it_is_masked():
+    """GIVEN an HK/Macao/Taiwan residence permit WHEN its pass number is shown masked (property, JSON,
+    log filter) THEN only H and the last digit remain; the technician's --reveal still shows it."""
+    permit = make_card(card_type=CardType.HK_MACAO_TAIWAN, pass_number="H87654321")
+    registry = SensitiveValues()
+    permit.register_sensitive(registry)
+    assert permit.masked_pass_number == "H*******1"
+    assert permit.to_dict()["pass_number"] == "H*******1"
+    assert redact("permit H87654321 read", registry) == "permit H*******1 read"
+    assert "H87654321" not in repr(permit)
+    assert permit.to_dict(reveal=True)["pass_number"] == "H87654321"
