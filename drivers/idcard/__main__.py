@@ -8,25 +8,39 @@
 Output is JSON on stdout, personal data masked unless --reveal. `simulate` prints the pty path (one
 JSON line per message) and then takes keyboard commands: place <key>, remove, fault <name> [on <COMMAND>] [status <hex>],
 clear, unplug, replug, quit. Exit status: 0 done, 1 reader or card error, 2 bad usage or input.
+
+`decode` judges a capture the way `read` judges the card on the reader: a number failing its check
+digit is `invalid_id_number` (status 1) in both. A file that holds no response frame at all (empty,
+not hex, an odd number of hex digits, random bytes) is bad input (status 2, UnreadableCapture).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
 from drivers.idcard import BACKENDS, open_reader
-from drivers.idcard.cardtext import identity_from_reply, parse_appended_addresses, parse_base_reply
-from drivers.idcard.errors import CardDataError, IdCardError, InvalidIdNumber, status_error
+from drivers.idcard.cardtext import (
+    checked_identity,
+    identity_from_reply,
+    parse_appended_addresses,
+    parse_captured_reply,
+)
+from drivers.idcard.errors import IdCardError, InvalidIdNumber, status_error
 from drivers.idcard.protocol import FrameDecoder
 from drivers.idcard.reader import format_sam_id
 from kiosk.identity import IdentityCard
 
 POLL_INTERVAL = 0.3
+
+
+class UnreadableCapture(ValueError):
+    """The file given to `decode` holds no response frame: empty, not hex, or no frame in its bytes."""
 
 
 def _print(data: object, out: TextIO, *, compact: bool = False) -> None:
@@ -35,6 +49,10 @@ def _print(data: object, out: TextIO, *, compact: bool = False) -> None:
 
 def _card_json(identity: IdentityCard, reveal: bool) -> dict[str, object]:
     return {"result": "card", **identity.to_dict(reveal=reveal)}
+
+
+def _refused_json(error: InvalidIdNumber, reveal: bool) -> dict[str, object]:
+    return {"result": "invalid_id_number", "error": str(error), **error.identity.to_dict(reveal=reveal)}
 
 
 def _open(args: argparse.Namespace):
@@ -48,8 +66,8 @@ def command_read(args: argparse.Namespace, out: TextIO) -> int:
             try:
                 identity = reader.read_present_card(fingerprint=args.fingerprint)
             except InvalidIdNumber as error:
-                _print({"result": "invalid_id_number", "error": str(error),
-                        **error.identity.to_dict(reveal=args.reveal)}, out)
+                _print(_refused_json(error, args.reveal), out)
+                error.identity.wipe()
                 return 1
             if identity is not None:
                 _print(_card_json(identity, args.reveal), out)
@@ -69,13 +87,34 @@ def command_sam(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+# Separators a hex dump may use between bytes; replaced by spaces of the same length, so that a
+# complaint can point at the character where it is.
+_HEX_SEPARATORS = re.compile(r"0[xX]|[\s,]")
+_NOT_HEX = re.compile(r"[^0-9A-Fa-f ]")
+
+
 def _read_capture(path: str) -> bytes:
+    """The bytes of a capture: hex text (any ASCII file) or the raw bytes (a binary frame starts AA)."""
     raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("ascii")
-        return bytes.fromhex("".join(text.replace(",", " ").replace("0x", " ").split()))
-    except (UnicodeDecodeError, ValueError):
+    if not raw:
+        raise UnreadableCapture(f"{path} is empty: expected a response frame, as hex text or binary")
+    if not raw.isascii():
         return raw
+    spaced = _HEX_SEPARATORS.sub(lambda m: " " * len(m.group()), raw.decode("ascii"))
+    stray = _NOT_HEX.search(spaced)
+    if stray:
+        raise UnreadableCapture(
+            f"{path} is not hex: {stray.group()!r} at character {stray.start() + 1}; "
+            "expected hex bytes such as 'AA AA AA 96 69 ...' (spaces, commas and 0x allowed) or a binary capture"
+        )
+    digits = spaced.replace(" ", "")
+    if not digits:
+        raise UnreadableCapture(f"{path} has no hex digits, only spaces: expected a response frame")
+    if len(digits) % 2:
+        raise UnreadableCapture(
+            f"{path} has an odd number of hex digits ({len(digits)}): a digit was lost or added in copying"
+        )
+    return bytes.fromhex(digits)
 
 
 def command_decode(args: argparse.Namespace, out: TextIO) -> int:
@@ -83,7 +122,9 @@ def command_decode(args: argparse.Namespace, out: TextIO) -> int:
     decoder.feed(_read_capture(args.file))
     response = decoder.next_response()
     if response is None:
-        raise CardDataError("no complete response frame in the file (need AA AA AA 96 69, length, body, XOR)")
+        raise UnreadableCapture(
+            f"no complete response frame in {args.file} (need AA AA AA 96 69, length, body, XOR)"
+        )
     if response.sw3 not in (0x90, 0x9F, 0x91):
         raise status_error(response.sw3)
     data = response.data
@@ -96,10 +137,11 @@ def command_decode(args: argparse.Namespace, out: TextIO) -> int:
                 "count": len(parse_appended_addresses(data))}, out)
     else:
         try:
-            reply = parse_base_reply(data, with_fingerprint=False)
-        except CardDataError:
-            reply = parse_base_reply(data, with_fingerprint=True)
-        identity = identity_from_reply(reply)
+            identity = checked_identity(identity_from_reply(parse_captured_reply(data)))
+        except InvalidIdNumber as error:
+            _print(_refused_json(error, args.reveal), out)
+            error.identity.wipe()
+            return 1
         _print(_card_json(identity, args.reveal), out)
         identity.wipe()
     return 0

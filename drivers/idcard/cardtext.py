@@ -3,8 +3,10 @@
 One layout table per card type, with the byte offsets of the standard; the type is the flag at
 byte 248. `parse_text_block` turns a block into fields, `encode_text_block` is its inverse (the
 simulator builds its cards with it). `parse_base_reply` splits a READ_BASE / READ_WITH_FINGERPRINT
-reply using the lengths the frame announces, never assumed ones. Values are UTF-16LE; trailing
-spaces and NULs are padding, inner spaces (English names) are kept.
+reply using the lengths the frame announces, never assumed ones; `parse_captured_reply` does so for a
+capture whose command is unknown. Values are UTF-16LE; trailing spaces and NULs are padding, inner
+spaces (English names) are kept. A block of padding alone is not a card, and `checked_identity` is
+the one place that refuses a number failing its check digit.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from drivers.idcard.errors import CardDataError
+from drivers.idcard.errors import CardDataError, InvalidIdNumber
 from kiosk.identity import CardType, Gender, IdentityCard
 
 __all__ = [
@@ -23,9 +25,11 @@ __all__ = [
     "parse_text_block",
     "encode_text_block",
     "parse_base_reply",
+    "parse_captured_reply",
     "parse_appended_addresses",
     "encode_appended_addresses",
     "identity_from_reply",
+    "checked_identity",
 ]
 
 TEXT_BLOCK_SIZE = 256
@@ -100,6 +104,11 @@ def parse_text_block(block: bytes) -> tuple[CardType, dict[str, object]]:
     card_type = _card_type(block)
     raw = {field: _text(block[offset : offset + size], field) for field, offset, size in LAYOUTS[card_type]}
     raw.pop("flag", None)
+    if not (raw["name"] or raw.get("english_name") or raw["id_number"]):
+        raise CardDataError(
+            "text block is blank (no name and no ID number, only padding): not a card's data; "
+            "the module answered an empty read, or the capture is not a card read"
+        )
     if "english_name_more" in raw:
         # 2023 cards continue a long English name in a second field.
         more = raw.pop("english_name_more")
@@ -160,6 +169,29 @@ def parse_base_reply(data: bytes, *, with_fingerprint: bool) -> CardReply:
     return CardReply(data[header:text_end], data[text_end:photo_end], data[photo_end:])
 
 
+def parse_captured_reply(data: bytes) -> CardReply:
+    """Split a read reply whose command is unknown (a capture): the layout whose lengths fit the data.
+
+    Bytes 4-5 are a fingerprint length only in a READ_WITH_FINGERPRINT reply; in a READ_BASE reply
+    they are the first text characters. So when neither layout fits, the error quotes only the text
+    and photo lengths that both layouts announce in the same place.
+    """
+    for with_fingerprint in (False, True):
+        try:
+            return parse_base_reply(data, with_fingerprint=with_fingerprint)
+        except CardDataError:
+            continue
+    if len(data) < 4:
+        raise CardDataError(f"read reply has {len(data)} data bytes, too short for its length fields")
+    text_length = int.from_bytes(data[0:2], "big")
+    photo_length = int.from_bytes(data[2:4], "big")
+    raise CardDataError(
+        f"read reply announces {text_length} text and {photo_length} photo bytes but carries "
+        f"{len(data)} data bytes in all, which fits neither a base nor a fingerprint read: "
+        "the frame was cut short, or it is not a card read"
+    )
+
+
 def parse_appended_addresses(data: bytes) -> tuple[str, ...]:
     """A READ_APPENDED_ADDRESS reply: one or more 70-byte UTF-16LE entries, blanks skipped."""
     if len(data) % APPENDED_ADDRESS_SIZE:
@@ -187,4 +219,15 @@ def identity_from_reply(reply: CardReply, appended_addresses: tuple[str, ...] = 
         **fields,
     )
     identity.register_sensitive()
+    return identity
+
+
+def checked_identity(identity: IdentityCard) -> IdentityCard:
+    """The identity, or InvalidIdNumber (carrying it) when its number fails its check (GB 11643)."""
+    if not identity.id_number_valid:
+        raise InvalidIdNumber(
+            f"card number {identity.masked_id_number} fails its check digit: a misread or a forged "
+            "card; ask the citizen to replace the card, and check the card if it repeats",
+            identity,
+        )
     return identity

@@ -15,8 +15,13 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 
-from drivers.idcard.cardtext import identity_from_reply, parse_appended_addresses, parse_base_reply
-from drivers.idcard.errors import CardDataError, CardNotFound, InvalidIdNumber, ModuleStatus, status_error
+from drivers.idcard.cardtext import (
+    checked_identity,
+    identity_from_reply,
+    parse_appended_addresses,
+    parse_base_reply,
+)
+from drivers.idcard.errors import CardDataError, CardNotFound, ModuleStatus, status_error
 from drivers.idcard.protocol import BAUD_RATES, Command, Response
 from kiosk.identity import IdentityCard
 
@@ -135,13 +140,7 @@ class CardReader(ABC):
             command = Command.READ_WITH_FINGERPRINT if fingerprint else Command.READ_BASE
             reply = parse_base_reply(self._call(command).data, with_fingerprint=fingerprint)
             addresses = self.read_appended_addresses()
-        identity = identity_from_reply(reply, addresses)
-        if not identity.id_number_valid:
-            raise InvalidIdNumber(
-                f"card number {identity.masked_id_number} fails its check digit: a misread or a forged "
-                "card; ask the citizen to replace the card, and check the card if it repeats",
-                identity,
-            )
+        identity = checked_identity(identity_from_reply(reply, addresses))
         log.info("read %r", identity)
         return identity
 

@@ -28,12 +28,11 @@ from drivers.idcard.errors import (
     CommandRejected,
     FrameError,
     IdCardError,
-    InvalidIdNumber,
     LibraryUnavailable,
     ReaderTimeout,
     ReaderUnavailable,
 )
-from drivers.idcard.cardtext import LONG_TERM
+from drivers.idcard.cardtext import LONG_TERM, checked_identity
 from drivers.idcard.protocol import BAUD_RATES, Command, Response
 from drivers.idcard.reader import CardReader
 from kiosk.identity import NATIONS, CardType, Gender, IdentityCard
@@ -304,9 +303,7 @@ class TermbCardReader(CardReader):
             identity = _identity_from_termb(self._read_values())
             self._last_card = self._card_key(identity.id_number)
         identity.register_sensitive()
-        if not identity.id_number_valid:
-            raise InvalidIdNumber(f"card number {identity.masked_id_number} fails its check digit", identity)
-        return identity
+        return checked_identity(identity)
 
     def _card_key(self, number: str) -> bytes:
         return hmac.new(self._key, number.encode(), hashlib.sha256).digest()

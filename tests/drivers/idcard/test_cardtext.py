@@ -10,6 +10,7 @@ from drivers.idcard.cardtext import (
     identity_from_reply,
     parse_appended_addresses,
     parse_base_reply,
+    parse_captured_reply,
     parse_text_block,
 )
 from drivers.idcard.errors import CardDataError
@@ -152,6 +153,22 @@ def test_a_reply_shorter_than_it_announces_is_rejected():
     data = b"\x01\x00\x04\x00" + resident_block() + bytes(1000)
     with pytest.raises(CardDataError, match="announces 256\\+1024\\+0 bytes but carries 1256"):
         parse_base_reply(data, with_fingerprint=False)
+
+
+@pytest.mark.parametrize("padding", [" ", "\x00"], ids=["spaces", "nuls"])
+def test_a_block_of_padding_alone_is_not_a_card(padding):
+    """GIVEN a text block with no name and no number (padding only) WHEN parsed THEN it is not taken
+    for a resident card with empty fields: CardDataError, on the reader's path and decode's alike."""
+    with pytest.raises(CardDataError, match="blank"):
+        parse_text_block(text_block({}, padding))
+
+
+def test_a_captured_reply_is_split_by_whichever_layout_its_lengths_fit():
+    fingerprint = bytes(range(256)) * 2
+    base = b"\x01\x00\x04\x00" + resident_block() + b"W" * 1024
+    assert parse_captured_reply(base).fingerprint == b""
+    with_fingerprint = b"\x01\x00\x04\x00\x02\x00" + resident_block() + b"W" * 1024 + fingerprint
+    assert parse_captured_reply(with_fingerprint).fingerprint == fingerprint
 
 
 def test_appended_addresses_are_split_in_70_byte_entries_and_blanks_skipped():
