@@ -7,7 +7,9 @@
 
 python-escpos's own defaults can hang a kiosk (Usb write timeout 0 = forever, Network 60 s, File none), so
 every call here takes its own deadline. A transport opens lazily and reopens after a failure: a printer
-plugged in after start-up just works. Opening failures are PrinterOffline, with the reason.
+plugged in after start-up just works. Opening failures are PrinterOffline, with the reason. Each transport
+says in `what_to_check` what a technician should check when the device at its address does not answer
+like a printer: the baud rate means nothing on a network printer, nor a host and port on a serial one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from drivers.printer.errors import PrinterConfigError, PrinterOffline, PrinterWriteFailed
+from drivers.printer.status import CHECK_THE_DEVICE
 
 __all__ = [
     "Transport",
@@ -36,6 +39,7 @@ class Transport(abc.ABC):
     """Bytes to and from one printer. `write` raises PrinterWriteFailed; `read` returns what came in time."""
 
     description = "printer"
+    what_to_check = CHECK_THE_DEVICE
     can_read = True
 
     def __init__(self) -> None:
@@ -128,6 +132,10 @@ class UsbTransport(Transport):
     def __init__(self, vendor_id: int, product_id: int, in_ep: int = 0x82, out_ep: int = 0x01) -> None:
         super().__init__()
         self.description = f"USB printer {vendor_id:04x}:{product_id:04x}"
+        self.what_to_check = (
+            f"check the USB id {vendor_id:04x}:{product_id:04x} (VID:PID) in the printer URL against `lsusb`, "
+            "the cable, and the udev rule that lets the kiosk user open the device"
+        )
         self._ids = (vendor_id, product_id)
         self._endpoints = (in_ep, out_ep)
         self._printer = None
@@ -186,6 +194,10 @@ class SerialTransport(Transport):
     def __init__(self, devfile: str, baudrate: int = 9600, dsrdtr: bool = True) -> None:
         super().__init__()
         self.description = f"serial printer on {devfile} at {baudrate} baud"
+        self.what_to_check = (
+            f"check that the printer is set to {baudrate} baud like the URL's baudrate, "
+            "the serial cable, and that the port is the printer's"
+        )
         self.baudrate = baudrate
         self._args = dict(devfile=devfile, baudrate=baudrate, dsrdtr=dsrdtr)
         self._printer = None
@@ -232,6 +244,10 @@ class NetworkTransport(Transport):
     def __init__(self, host: str, port: int = 9100, connect_timeout: float = 2.0) -> None:
         super().__init__()
         self.description = f"network printer {host}:{port}"
+        self.what_to_check = (
+            f"check the host and port in the printer URL ({host}:{port}): it must be the printer's raw ESC/POS "
+            "port (usually 9100), and the device at that address must be a receipt printer, not another service"
+        )
         self._address = (host, port)
         self._connect_timeout = connect_timeout
         self._printer = None
@@ -274,6 +290,10 @@ class FileTransport(Transport):
     def __init__(self, devfile: str) -> None:
         super().__init__()
         self.description = f"printer device {devfile}"
+        self.what_to_check = (
+            f"check that {devfile} is the printer's device file (e.g. /dev/usb/lp0, `ls -l /dev/usb`) "
+            "and that the printer is on"
+        )
         self._devfile = devfile
         self._printer = None
 

@@ -122,9 +122,9 @@ class TicketPrinter:
         if not replies:
             return no_answer(
                 f"{self.transport.description} did not answer the status query within "
-                f"{self.status_timeout:.1f} s: check power, cable and port settings"
+                f"{self.status_timeout:.1f} s: {self.transport.what_to_check}"
             )
-        return parse_status(replies)
+        return parse_status(replies, self.transport.what_to_check)
 
     def print_bytes(self, job: bytes) -> PrintResult:
         with self._lock:

@@ -1,7 +1,8 @@
 """Printer status: the four real-time status bytes (DLE EOT 1-4) turned into one typed state.
 
 The rule this module exists for: no answer is never "paper OK". python-escpos 3.1 reports paper present
-when the printer is silent; here a missing or malformed byte is OFFLINE, and the job is refused.
+when the printer is silent; here a missing or malformed byte is OFFLINE, and the job is refused, with the
+advice the caller's transport gives (`Transport.what_to_check`): what to check depends on how it is connected.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["PrinterState", "PrinterStatus", "parse_status", "no_answer", "status_replies"]
+__all__ = ["PrinterState", "PrinterStatus", "parse_status", "no_answer", "status_replies", "CHECK_THE_DEVICE"]
 
 
 class PrinterState(enum.Enum):
@@ -20,6 +21,9 @@ class PrinterState(enum.Enum):
     OFFLINE = "offline"
     CUTTER_ERROR = "cutter_error"
 
+
+# The advice when nothing more is known about how the printer is connected.
+CHECK_THE_DEVICE = "check that the device is an ESC/POS printer, that it is on, and how it is connected"
 
 # DLE EOT replies always have bits 1 and 4 set and bits 0 and 7 clear (base value 0x12).
 _FIXED_MASK, _FIXED_VALUE = 0x93, 0x12
@@ -64,18 +68,15 @@ def no_answer(reason: str, replies: bytes = b"") -> PrinterStatus:
     return PrinterStatus(PrinterState.OFFLINE, reason, replies)
 
 
-def parse_status(replies: bytes) -> PrinterStatus:
-    """The state from the answers to DLE EOT 1, 2, 3 and 4, in that order."""
+def parse_status(replies: bytes, what_to_check: str = CHECK_THE_DEVICE) -> PrinterStatus:
+    """The state from the answers to DLE EOT 1, 2, 3 and 4, in that order; `what_to_check` ends the message
+    when they are missing or are no status bytes."""
     if len(replies) < 4:
-        return no_answer(
-            f"printer answered {len(replies)} of 4 status queries: check power, cable and port settings",
-            replies,
-        )
+        return no_answer(f"printer answered {len(replies)} of 4 status queries: {what_to_check}", replies)
     printer, offline_cause, error_cause, paper = replies[:4]
     if any(b & _FIXED_MASK != _FIXED_VALUE for b in replies[:4]):
         return no_answer(
-            f"status replies {replies[:4].hex(' ')} are not ESC/POS status bytes: check the baud rate",
-            replies,
+            f"status replies {replies[:4].hex(' ')} are not ESC/POS status bytes: {what_to_check}", replies
         )
     if offline_cause & _COVER_OPEN:
         state = PrinterState.COVER_OPEN

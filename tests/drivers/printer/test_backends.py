@@ -27,6 +27,24 @@ def test_config_urls_choose_their_transport_without_touching_the_device(url, kin
 
 
 @pytest.mark.parametrize(
+    "url, advice, not_advised",
+    [
+        ("usb://0x0416:0x5011", ["0416:5011", "VID:PID", "udev"], ["baud", "9100"]),
+        ("serial:///dev/ttyS0?baudrate=19200", ["19200 baud", "serial cable"], ["9100", "udev"]),
+        ("tcp://192.0.2.50:9101", ["192.0.2.50:9101", "raw ESC/POS port", "9100", "receipt printer"],
+         ["baud", "cable", "udev"]),
+        ("file:///dev/usb/lp1", ["/dev/usb/lp1", "device file"], ["baud", "9100"]),
+    ],
+)
+def test_each_transport_advises_what_applies_to_how_the_printer_is_connected(url, advice, not_advised):
+    """GIVEN a device that does not answer like a printer WHEN the technician reads what to check THEN
+    it names the transport's own settings, and none of another transport's."""
+    what_to_check = transport_for_url(url).what_to_check
+    assert all(part in what_to_check for part in advice), what_to_check
+    assert not any(part in what_to_check for part in not_advised), what_to_check
+
+
+@pytest.mark.parametrize(
     "url, hint",
     [
         ("usb://0x0416", "usb://VENDOR:PRODUCT"),

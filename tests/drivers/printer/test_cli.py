@@ -1,9 +1,12 @@
 """`python -m drivers.printer`: what a technician runs, as a real process against the simulator."""
 
+import socketserver
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from drivers.printer.demo import DEMO_REVIEW_URL
@@ -55,3 +58,38 @@ def test_unreachable_printer_exits_3():
     done = _run("status", "--printer", "serial:///dev/ttyNOSUCHPORT")
     assert done.returncode == 3
     assert "offline" in done.stdout
+
+
+class _NotAPrinter(socketserver.BaseRequestHandler):
+    """A TCP service that is no printer: it takes the status queries and answers `server.answer`."""
+
+    def handle(self) -> None:
+        self.request.recv(64)
+        self.request.sendall(self.server.answer)
+        self.request.recv(64)   # holds the connection until the client goes
+
+
+@pytest.fixture(params=[b"HTTP/1.1 400 Bad Request\r\n\r\n", b""], ids=["answers-http", "answers-nothing"])
+def not_a_printer(request):
+    """A real listener on loopback, e.g. a web server at the address configured for the printer."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _NotAPrinter)
+    server.daemon_threads = True
+    server.answer = request.param
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_status_of_a_tcp_device_that_is_no_printer_advises_what_applies_to_tcp(not_a_printer):
+    """GIVEN tcp://HOST:PORT pointing at a service that is not a printer WHEN the technician asks for
+    the status THEN the printer is offline (status 3) and the advice is about the host, the port and
+    the raw ESC/POS port 9100, never the serial baud rate or cable."""
+    host, port = not_a_printer
+    done = _run("status", "--printer", f"tcp://{host}:{port}")
+    assert done.returncode == 3
+    assert done.stdout.startswith("offline: ")
+    assert f"{host}:{port}" in done.stdout and "raw ESC/POS port" in done.stdout and "9100" in done.stdout
+    assert "baud" not in done.stdout and "cable" not in done.stdout

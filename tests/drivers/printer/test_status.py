@@ -29,10 +29,13 @@ def test_missing_answers_are_offline_never_paper_ok(replies):
     assert f"{len(replies)} of 4" in status.message
 
 
-def test_garbage_is_offline_with_a_hint_about_the_baud_rate():
-    status = parse_status(b"\xff\x00\x12\x12")
+def test_garbage_is_offline_with_the_advice_of_the_printers_transport():
+    """GIVEN replies that are no status bytes WHEN parsed for a transport THEN offline, and the message
+    ends with what that transport says to check (the baud rate only makes sense on a serial line)."""
+    status = parse_status(b"\xff\x00\x12\x12", "check the baud rate")
     assert status.state is PrinterState.OFFLINE
-    assert "baud" in status.message
+    assert status.message == "status replies ff 00 12 12 are not ESC/POS status bytes: check the baud rate"
+    assert "baud" not in parse_status(b"\xff\x00\x12\x12").message
 
 
 def test_only_ready_and_near_end_may_print():
