@@ -5,12 +5,14 @@
     python -m drivers.printer ticket --demo --printer sim://80mm --save out/ticket   (sim: also .bin/.png)
     python -m drivers.printer preview --demo OUT.png [--document receipt] [--paper 58]
 
-Exit status: 0 done, 2 bad settings, 3 printer not ready (nothing printed), 4 job failed or unconfirmed.
+Exit status: 0 done, 2 bad settings or arguments (printer URL, paper, profile, a file that cannot be written,
+--save without a sim:// printer), 3 printer not ready (nothing printed), 4 job failed or unconfirmed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime
 
@@ -53,14 +55,32 @@ def _paper(args: argparse.Namespace) -> dict:
     return {} if args.paper is None else {"paper_width_mm": args.paper}
 
 
+def _check_save(stem: str | None, printer_url: str) -> None:
+    """--save records what a simulated printer received: refuse it before printing where it cannot work."""
+    if stem is None:
+        return
+    if not printer_url.startswith("sim://"):
+        raise PrinterConfigError(f"--save records what a simulated printer received; {printer_url} is not sim://")
+    folder = os.path.dirname(os.path.abspath(stem))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise PrinterConfigError(f"--save {stem}: cannot create the folder {folder}: {e.strerror}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "preview":
             image = render_preview(_DEMOS[args.document](), paper_width_mm=args.paper or 80, profile=args.profile)
-            image.save(args.output)
+            try:
+                image.save(args.output)
+            except (OSError, ValueError) as e:   # no such folder, no permission, not a known image extension
+                print(f"cannot write {args.output}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+                return 2
             print(f"wrote {args.output} ({image.width}x{image.height})")
             return 0
+        _check_save(args.save, args.printer)
         printer = open_printer(args.printer, profile=args.profile, profiles_file=args.profiles_file, **_paper(args))
     except PrinterConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)

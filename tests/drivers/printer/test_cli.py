@@ -60,6 +60,31 @@ def test_unreachable_printer_exits_3():
     assert "offline" in done.stdout
 
 
+def test_a_preview_that_cannot_be_written_exits_2_with_the_reason(tmp_path):
+    """GIVEN an output path in a folder that does not exist WHEN previewing THEN exit status 2 (bad
+    settings or arguments, per the help) and the path named, not a traceback."""
+    done = _run("preview", "--demo", str(tmp_path / "no-such-folder" / "ticket.png"))
+    assert done.returncode == 2
+    assert "cannot write" in done.stderr and "no-such-folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_save_with_a_printer_that_is_not_simulated_exits_2():
+    """GIVEN --save, which records what a simulated printer received, WHEN the printer is a real port
+    THEN it is a bad argument (status 2) before anything is sent, not silently ignored."""
+    done = _run("status", "--printer", "serial:///dev/ttyNOSUCHPORT", "--save", "out/ticket")
+    assert done.returncode == 2
+    assert "--save" in done.stderr and "sim://" in done.stderr
+
+
+def test_save_where_its_files_cannot_be_written_exits_2_before_printing(tmp_path):
+    """GIVEN --save under a path whose "folder" is a file WHEN printing on the simulator THEN status 2
+    with the reason, and no ticket printed only to end in a traceback."""
+    (tmp_path / "a-file").write_text("")
+    done = _run("ticket", "--demo", "--printer", "sim://80mm", "--save", str(tmp_path / "a-file" / "ticket"))
+    assert done.returncode == 2
+    assert "cannot create the folder" in done.stderr and "printed" not in done.stdout
+
+
 class _NotAPrinter(socketserver.BaseRequestHandler):
     """A TCP service that is no printer: it takes the status queries and answers `server.answer`."""
 
