@@ -2,7 +2,8 @@
 
 Sites change what tickets say through `SiteLines` (header and footer); the order and sizes here are the
 project's. Every line is wrapped to the paper so that nothing ever overflows 58 or 80 mm. Names and
-identity numbers are masked here, at the last point before paper.
+identity numbers are masked here, at the last point before paper. A printout asks the citizen to keep it
+once: a document's own "keep this" line gives way to a site line that already asks (`_Page.keep_line`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from drivers.printer.profiles import Paper
 __all__ = ["layout_document", "qr_module_dots", "REVIEW_CAPTION"]
 
 REVIEW_CAPTION = "扫码评价本次服务"
+# What every "keep this printout" line says, in whatever words a site chose (请妥善保管此凭条, 请保管好凭条).
+_KEEP_WORD = "保管"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
@@ -113,6 +116,11 @@ class _Page:
         if caption:
             self.centered(caption)
 
+    def keep_line(self, text: str, site: SiteLines) -> None:
+        """The document's request to keep it, unless the site's header or footer already makes one."""
+        if not any(_KEEP_WORD in line for line in site.header + site.footer):
+            self.centered(text)
+
     def header(self, site: SiteLines) -> None:
         for line in site.header:
             self.centered(line)
@@ -166,7 +174,7 @@ def _receipt(page: _Page, r: PaymentReceipt) -> None:
         page.amount(line.label, format_fen(line.amount_fen))
     page.rule()
     page.amount("合计", format_fen(r.total_fen), bold=True)
-    page.centered("请妥善保管本凭条")
+    page.keep_line("请妥善保管本凭条", r.site)
     page.footer(r.site)
 
 

@@ -1,6 +1,9 @@
 """Layouts fit the paper: no line on 58 or 80 mm paper is ever wider than the printer can print."""
 
+import tomllib
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -9,10 +12,13 @@ from hypothesis import strategies as st
 from kiosk.printouts import QueueTicket, SiteLines, TestPage
 
 from drivers.printer.blocks import QrCode, TextLine, wrap_text
-from drivers.printer.demo import demo_materials, demo_proof, demo_receipt, demo_ticket
-from drivers.printer.escpos_render import qr_image
+from drivers.printer.demo import DEMO_SITE, demo_materials, demo_proof, demo_receipt, demo_ticket
+from drivers.printer.escpos_reader import printed_text
+from drivers.printer.escpos_render import qr_image, render_escpos
 from drivers.printer.layout import layout_document
-from drivers.printer.profiles import paper_for_width
+from drivers.printer.profiles import BUILTIN_PROFILES, paper_for_width
+
+ROOT = Path(__file__).resolve().parents[3]
 
 PAPERS = [paper_for_width(58), paper_for_width(80)]
 DOCUMENTS = [
@@ -91,3 +97,33 @@ def test_ticket_without_review_link_has_no_qr_and_no_caption():
     blocks = layout_document(demo_ticket(review_url=None), PAPERS[1])
     assert not any(isinstance(b, QrCode) for b in blocks)
     assert not any(isinstance(b, TextLine) and "扫码" in b.text for b in blocks)
+
+
+def _site_of_profile(name: str) -> SiteLines:
+    """The header and footer lines a shipped profile configures for its printer."""
+    with open(ROOT / "config" / name, "rb") as f:
+        printer = tomllib.load(f)["devices"]["printer"]
+    return SiteLines(header=tuple(printer.get("header_lines", ())), footer=tuple(printer.get("footer_lines", ())))
+
+
+SITES = {"demo-site": DEMO_SITE, "config-demo.toml": _site_of_profile("demo.toml"), "no-site-lines": SiteLines()}
+DOCUMENT_KINDS = {"ticket": demo_ticket, "receipt": demo_receipt, "proof": demo_proof, "materials": demo_materials}
+
+
+@pytest.mark.parametrize("site_name", SITES)
+@pytest.mark.parametrize("kind", DOCUMENT_KINDS)
+def test_a_printout_asks_the_citizen_to_keep_it_exactly_once(kind, site_name):
+    """GIVEN every kind of document, with the demo site, config/demo.toml's site lines or none WHEN printed
+    THEN "keep it" (保管) is on the paper once where the site's lines or the document ask for it: a site
+    line that already asks replaces the document's own (the receipt's 请妥善保管本凭条), never adds to it."""
+    site = SITES[site_name]
+    document = replace(DOCUMENT_KINDS[kind](), site=site)
+    data = render_escpos(layout_document(document, PAPERS[1]), BUILTIN_PROFILES["default"], PAPERS[1])
+    keep_lines = [line for line in printed_text(data).splitlines() if "保管" in line]
+    site_keep_lines = [line for line in site.header + site.footer if "保管" in line]
+    if site_keep_lines:
+        assert keep_lines == site_keep_lines
+    elif kind == "receipt":
+        assert keep_lines == ["请妥善保管本凭条"]
+    else:
+        assert keep_lines == []
