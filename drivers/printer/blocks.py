@@ -16,6 +16,7 @@ __all__ = ["Align", "TextLine", "QrCode", "Feed", "Raster", "Cut", "Block", "tex
 
 COLUMN_DOTS = 12
 LINE_DOTS = 24
+LINE_PITCH = 30        # what one fed line (ESC d 1) advances the paper at least: ESC 2's default spacing
 
 
 class Align(enum.IntEnum):

@@ -8,6 +8,7 @@ once: a document's own "keep this" line gives way to a site line that already as
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from kiosk.printouts import (
@@ -22,12 +23,14 @@ from kiosk.printouts import (
 )
 from kiosk.privacy import mask_id_number, mask_name
 
-from drivers.printer.blocks import Align, Block, Feed, QrCode, TextLine, text_columns, wrap_text
+from drivers.printer.blocks import LINE_PITCH, Align, Block, Feed, QrCode, TextLine, text_columns, wrap_text
 from drivers.printer.profiles import Paper
 
-__all__ = ["layout_document", "qr_module_dots", "REVIEW_CAPTION"]
+__all__ = ["layout_document", "qr_module_dots", "qr_quiet_zone_lines", "REVIEW_CAPTION"]
 
 REVIEW_CAPTION = "扫码评价本次服务"
+# ISO/IEC 18004: a QR symbol needs four modules of blank all round to be found by a scanner.
+QR_QUIET_ZONE_MODULES = 4
 # What every "keep this printout" line says, in whatever words a site chose (请妥善保管此凭条, 请保管好凭条).
 _KEEP_WORD = "保管"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -38,6 +41,11 @@ def qr_module_dots(paper: Paper, override: int = 0) -> int:
     if override:
         return override
     return 6 if paper.width_mm >= 80 else 5
+
+
+def qr_quiet_zone_lines(module_dots: int) -> int:
+    """Blank lines to feed above and below a QR code: its quiet zone, rounded up to whole lines."""
+    return math.ceil(QR_QUIET_ZONE_MODULES * module_dots / LINE_PITCH)
 
 
 def layout_document(document: Printout, paper: Paper, qr_module_override: int = 0) -> tuple[Block, ...]:
@@ -112,7 +120,12 @@ class _Page:
         self.blocks.append(Feed(lines))
 
     def qr(self, payload: str, caption: str = "") -> None:
+        """The code between blank lines as high as its quiet zone, so that neither the line above nor the
+        caption touches it (left and right, centring on the paper leaves the room)."""
+        quiet_zone = qr_quiet_zone_lines(self.module_dots)
+        self.feed(quiet_zone)
         self.blocks.append(QrCode(payload, self.module_dots))
+        self.feed(quiet_zone)
         if caption:
             self.centered(caption)
 

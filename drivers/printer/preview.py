@@ -10,14 +10,13 @@ from collections.abc import Iterable
 
 from PIL import Image, ImageDraw
 
-from drivers.printer.blocks import Align, Block, Cut, Feed, QrCode, Raster, TextLine
+from drivers.printer.blocks import LINE_PITCH, Align, Block, Cut, Feed, QrCode, Raster, TextLine
 from drivers.printer.escpos_render import qr_image
 from drivers.printer.glyphs import render_text
 from drivers.printer.profiles import Paper
 
 __all__ = ["render_blocks", "png_bytes"]
 
-LINE_PITCH = 30        # ESC 2 default line spacing: 1/6 inch at 203 dpi
 MARGIN = {58: 24, 80: 32}
 TOP = 24
 

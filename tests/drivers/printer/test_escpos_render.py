@@ -114,10 +114,47 @@ def test_profile_without_native_qr_prints_the_qr_as_an_image_that_decodes(decode
     assert decode_qr(with_quiet_zone) == [DEMO_REVIEW_URL]
 
 
-def test_review_caption_follows_the_qr_code():
+def test_review_caption_follows_the_qr_code_after_a_blank_line():
+    """GIVEN a ticket with a review link WHEN laid out THEN a blank line (30 dots, at least the four
+    modules of quiet zone a QR code needs) separates the code from the line above and from its caption."""
     blocks = layout_document(demo_ticket(), PAPER_80)
     qr_at = next(i for i, b in enumerate(blocks) if isinstance(b, QrCode))
-    assert blocks[qr_at + 1] == TextLine(REVIEW_CAPTION, Align.CENTER)
+    assert blocks[qr_at - 1 : qr_at + 3] == (Feed(1), QrCode(DEMO_REVIEW_URL, 6), Feed(1),
+                                             TextLine(REVIEW_CAPTION, Align.CENTER))
+
+
+_CAPTION_LINE = REVIEW_CAPTION.encode("gb18030") + b"\n"
+_FEED_ONE_LINE = b"\x1bd\x01"                            # ESC d 1
+
+
+def test_the_printer_feeds_a_blank_line_between_the_native_qr_code_and_its_caption():
+    """GIVEN the demo ticket on a printer with native QR WHEN rendered THEN the bytes after GS ( k's print
+    function are exactly ESC d 1 and then the caption: the caption never touches the code."""
+    data = _bytes(layout_document(demo_ticket(), PAPER_80))
+    qr_print = b"\x1d(k\x03\x001Q0"
+    after_qr = data[data.index(qr_print) + len(qr_print):]
+    assert after_qr.startswith(_FEED_ONE_LINE + _CAPTION_LINE)
+    before_qr = data[: data.index(b"\x1d(k")]
+    assert before_qr.endswith(_FEED_ONE_LINE + b"\x1ba\x01")  # a blank line, then centred for the code
+
+
+def test_the_printer_feeds_a_blank_line_between_an_image_qr_code_and_its_caption():
+    """GIVEN a printer without native QR WHEN the ticket is rendered THEN the QR image (GS v 0) is followed
+    by exactly ESC d 1 and the caption."""
+    data = _bytes(layout_document(demo_ticket(), PAPER_80), profile=NO_QR)
+    commands = read_commands(data)
+    raster_at = next(i for i, c in enumerate(commands) if c.name == "GS v 0")
+    assert [(c.name, c.arg) for c in commands[raster_at + 1 : raster_at + 3]] == [("ESC d", 1), ("TEXT", 0)]
+    assert commands[raster_at + 2].data + b"\n" == _CAPTION_LINE
+
+
+@pytest.mark.parametrize("module_dots, lines", [(5, 1), (6, 1), (7, 1), (8, 2), (16, 3)])
+def test_the_blank_lines_around_a_qr_code_cover_its_four_module_quiet_zone(module_dots, lines):
+    """GIVEN a larger module size from a printer profile WHEN the QR is laid out THEN as many 30-dot lines
+    are fed above and below as the four-module quiet zone (ISO/IEC 18004) needs, and no more."""
+    blocks = layout_document(demo_ticket(), PAPER_80, qr_module_override=module_dots)
+    qr_at = next(i for i, b in enumerate(blocks) if isinstance(b, QrCode))
+    assert blocks[qr_at - 1] == blocks[qr_at + 1] == Feed(lines)
 
 
 @pytest.mark.parametrize(
