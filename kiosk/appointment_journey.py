@@ -31,9 +31,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
+from kiosk.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
-from kiosk.hall_models import Appointment, MatterSummary, Slot, Ticket
+from kiosk.hall_models import Appointment, MatterSummary, Slot, Ticket, UpcomingAppointments
 from kiosk.journey import Journey
 from kiosk.one_card import card_problem_key
 from kiosk.printouts import Material, MaterialList, QueueTicket, SiteLines
@@ -105,7 +106,7 @@ class AppointmentView:
 class AppointmentJourney(Journey[AppointmentView]):
     def __init__(self, *, hall: Any, devices: Any, worker: BackgroundWorker, session: Session, site: SiteLines,
                  hall_name: str, on_change: Callable[[AppointmentView], None],
-                 today: Callable[[], date] = date.today, now: Callable[[], datetime] = datetime.now) -> None:
+                 clock: WallClock) -> None:
         super().__init__(AppointmentView(AppointmentStep.WAITING_CARD), on_change)
         self._hall = hall
         self._devices = devices
@@ -113,8 +114,7 @@ class AppointmentJourney(Journey[AppointmentView]):
         self._session = session
         self._site = site
         self._hall_name = hall_name
-        self._today = today
-        self._now = now
+        self._clock = clock
         self._review_url: str | None = None
         self._materials: tuple[Material, ...] = ()
 
@@ -139,7 +139,7 @@ class AppointmentJourney(Journey[AppointmentView]):
             identity.wipe()  # a second card mid-journey is not used, so it is not kept either
             return
         remember_identity(self._session, identity)
-        if not identity.is_valid_on(self._today()):
+        if not identity.is_valid_on(self._clock.today()):
             self._show(AppointmentView(AppointmentStep.CARD_PROBLEM, problem="card.expired"))
             return
         self._show(AppointmentView(AppointmentStep.LOOKING_UP, masked_name=identity.masked_name))
@@ -166,12 +166,13 @@ class AppointmentJourney(Journey[AppointmentView]):
                                                                     **self._by_day(found))),
                          on_error=self._hall_failed)
 
-    def _by_day(self, found: tuple[Appointment, ...]) -> dict[str, tuple[Appointment, ...]]:
-        """Today's apart from the coming days'. An earlier date only comes from a kiosk clock behind the
-        hall's; it is the hall's today, so it goes with today's."""
-        today = self._today().isoformat()
-        return {"appointments": tuple(a for a in found if a.date <= today),
-                "upcoming": tuple(a for a in found if a.date > today)}
+    def _by_day(self, found: UpcomingAppointments) -> dict[str, tuple[Appointment, ...]]:
+        """Today's apart from the coming days', by the hall's date (the site's when the hall does not say):
+        never by the machine's. An earlier date than today can only be a hall behind the site's clock; it is
+        the hall's today, so it goes with today's."""
+        today = found.today or self._clock.today().isoformat()
+        return {"appointments": tuple(a for a in found.appointments if a.date <= today),
+                "upcoming": tuple(a for a in found.appointments if a.date > today)}
 
     def check_in(self, appointment_id: str) -> None:
         if self.view.step is not AppointmentStep.APPOINTMENTS:
@@ -246,11 +247,11 @@ class AppointmentJourney(Journey[AppointmentView]):
         idempotency_key = str(uuid.uuid4())
         self._show(replace(self.view, step=AppointmentStep.CANCELLING))
 
-        def cancel() -> tuple[Appointment, ...]:
+        def cancel() -> UpcomingAppointments:
             self._hall.cancel_appointment(appointment.appointment_id, number, idempotency_key=idempotency_key)
             return self._hall.upcoming_appointments(number)
 
-        def cancelled(found: tuple[Appointment, ...]) -> None:
+        def cancelled(found: UpcomingAppointments) -> None:
             self._show(replace(self.view, step=AppointmentStep.APPOINTMENTS, cancelling=None,
                                notice="appointment.cancel_done", **self._by_day(found)))
 
@@ -290,7 +291,7 @@ class AppointmentJourney(Journey[AppointmentView]):
         base = replace(self.view, step=AppointmentStep.LOADING, matter=matter, days=(), day=None, slot=None,
                        problem="")
         self._show(base)
-        first = self._today()
+        first = self._clock.today()
 
         def free_days() -> tuple[BookableDay, ...]:
             days = []
@@ -384,7 +385,7 @@ class AppointmentJourney(Journey[AppointmentView]):
             notes=("预约成功", f"预约时间：{booking.date} {booking.start}-{booking.end}",
                    f"办理地点：{booking.location}", f"预约编号：{booking.appointment_id}",
                    "请按时到大厅，在自助终端刷身份证签到取号"),
-            printed_at=self._now(), site=self._site)
+            printed_at=self._clock.now(), site=self._site)
 
     # --- printing ---------------------------------------------------------------------------------------
 
@@ -418,7 +419,7 @@ class AppointmentJourney(Journey[AppointmentView]):
         return QueueTicket(
             hall_name=self._hall_name, queue_name=ticket.queue.name, number=ticket.number,
             people_ahead=ticket.people_ahead, estimated_wait_minutes=ticket.estimated_wait_minutes,
-            issued_at=datetime.fromisoformat(ticket.issued_at), matter=appointment.matter.name,
+            issued_at=self._clock.local(datetime.fromisoformat(ticket.issued_at)), matter=appointment.matter.name,
             # Already masked: the printer masks it again (a no-op), and the document, which the maintenance
             # preview keeps after the session, never holds the full name.
             holder_name=identity.masked_name if identity is not None else None,

@@ -22,7 +22,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kiosk.clock import DEFAULT_TIMEZONE, zone_named
 
 __all__ = [
     "ConfigError",
@@ -67,6 +69,14 @@ class SiteSettings(_Section):
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     notices: Annotated[tuple[Notice, ...], Field(strict=False)] = ()
+    # The site's wall clock (kiosk.clock): never the machine's zone, which kiosk images often leave at UTC.
+    timezone: str = DEFAULT_TIMEZONE
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zone_named(name)
+        return name
 
 
 class UiSettings(_Section):

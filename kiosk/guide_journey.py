@@ -24,9 +24,9 @@ import functools
 import logging
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, Callable
 
+from kiosk.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.catalogue_cache import Cached, CatalogueUnavailable
 from kiosk.guide_search import MatterIndex
@@ -129,7 +129,7 @@ def time_limit_text(texts: Catalogue, language: str, matter: Matter) -> str:
 class GuideJourney(Journey[GuideView]):
     def __init__(self, *, guides: Any, worker: BackgroundWorker, devices: Any, site: SiteLines, texts: Catalogue,
                  on_change: Callable[[GuideView], None], page_size: int = 6,
-                 now: Callable[[], datetime] = datetime.now) -> None:
+                 clock: WallClock) -> None:
         super().__init__(GuideView(GuideStep.LOADING, page_size=page_size), on_change)
         self._guides = guides       # kiosk.catalogue_cache.CatalogueCache, or None before the hall is set up
         self._worker = worker
@@ -137,7 +137,7 @@ class GuideJourney(Journey[GuideView]):
         self._site = site
         self._texts = texts
         self._page_size = page_size
-        self._now = now
+        self._clock = clock
         self._catalogue: _Catalogue | None = None
         self._history: list[GuideView] = []
 
@@ -276,7 +276,7 @@ class GuideJourney(Journey[GuideView]):
         notes.append(text("guide.slip.bring_all", zh))
         materials = tuple(Material(name=m.name, copies=copies_text(self._texts, zh, m), note=m.note)
                           for m in matter.materials)
-        return MaterialList(matter=matter.name, materials=materials, notes=tuple(notes), printed_at=self._now(),
+        return MaterialList(matter=matter.name, materials=materials, notes=tuple(notes), printed_at=self._clock.now(),
                             site=self._site)
 
     def _printed(self, result: Any) -> None:

@@ -36,7 +36,7 @@ from urllib3.util.retry import Retry
 from kiosk.hall_errors import HallError, HallProtocolError, HallRejected, HallUnavailable
 from kiosk.hall_models import (Appointment, Case, Category, CheckIn, CitizenRecords, ComplaintReceipt, EventsAck,
                                HallInfo, HeartbeatAck, Matter, MatterSummary, Proof, Queue, ReviewLink,
-                               ReviewReceipt, ServicePackage, SlotList, Ticket)
+                               ReviewReceipt, ServicePackage, SlotList, Ticket, UpcomingAppointments)
 from kiosk.hall_signing import sign_request
 
 __all__ = ["HallClient", "HallSignature", "HallError", "HallUnavailable", "HallRejected", "HallProtocolError"]
@@ -235,10 +235,10 @@ class HallClient:
         return self._post(tuple[Appointment, ...], "/v1/appointments/lookup", {"id_number": id_number},
                           key="appointments")
 
-    def upcoming_appointments(self, id_number: str) -> tuple[Appointment, ...]:
-        """Today's and the coming days' (up to the hall's booking horizon), by date and time; not cancelled."""
-        return self._post(tuple[Appointment, ...], "/v1/appointments/lookup",
-                          {"id_number": id_number, "upcoming": True}, key="appointments")
+    def upcoming_appointments(self, id_number: str) -> UpcomingAppointments:
+        """Today's and the coming days' (up to the hall's booking horizon), by date and time; not cancelled;
+        with the hall's date, which says which of them are today's."""
+        return self._post(UpcomingAppointments, "/v1/appointments/lookup", {"id_number": id_number, "upcoming": True})
 
     def check_in(self, appointment_id: str, id_number: str, *, idempotency_key: str | None = None) -> CheckIn:
         return self._post(CheckIn, f"/v1/appointments/{_segment(appointment_id)}/check-in",

@@ -15,7 +15,8 @@ from pydantic.dataclasses import dataclass
 
 __all__ = [
     "HallInfo", "Category", "Material", "MatterSummary", "Matter", "PackageMatter", "ServicePackage",
-    "Queue", "QueueRef", "Ticket", "Appointment", "MatterRef", "CheckIn", "Slot", "SlotList", "CaseStep",
+    "Queue", "QueueRef", "Ticket", "Appointment", "UpcomingAppointments", "MatterRef", "CheckIn", "Slot",
+    "SlotList", "CaseStep",
     "Case", "RecordField", "CitizenRecord", "ProofKind", "CitizenRecords", "Proof", "ReviewLink", "ReviewReceipt",
     "ComplaintReceipt", "HeartbeatAck", "EventsAck", "ReviewLevel", "REVIEW_LEVELS", "REVIEW_REASONS",
 ]
@@ -160,6 +161,15 @@ class Appointment:
     status: Literal["booked", "checked_in", "cancelled"]
     location: str
     ticket_id: str | None
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class UpcomingAppointments:
+    """Today's and the coming days' appointments, with the hall's own date: the hall decides which are
+    today's (a hall that does not say leaves it to the site's clock)."""
+
+    appointments: tuple[Appointment, ...]
+    today: str | None = None
 
 
 @dataclass(frozen=True, config=_CONFIG)

@@ -3,9 +3,9 @@ masked result, the last printout kept for a preview, and the masked diagnostics 
 
     hub = RememberingDeviceHub(settings, worker, deliver, on_reader_event=...)   # the app's DeviceHub
     hub.last_printout                                   # the last document sent to the printer, or None
-    test_page(settings, datetime.now())                 # a TestPage for the configured printer
+    test_page(settings, clock.now())                    # a TestPage for the configured printer
     reader_test_result(event)                           # "读卡成功 张* 1101**********0012" (and wipes the card)
-    export_bundle(settings, lines, audit, usb_targets()[0])  # → Path of the .zip
+    export_bundle(settings, lines, audit, usb_targets()[0], clock.now())  # → Path of the .zip
 
 Nothing here writes a secret or an unmasked identity: the bundle holds the diagnostics lines, the
 profile as loaded (secrets live in their own file, which is never read here), the audit log and the
@@ -92,9 +92,8 @@ def usb_targets(roots: Iterable[str] = USB_ROOTS) -> list[Path]:
 
 
 def export_bundle(settings: Settings, lines: list[DiagnosticLine], audit: AuditLog, target: Path,
-                  *, now: datetime | None = None) -> Path:
-    """Write `kiosk-<id>-<time>.zip` into `target`: diagnostics, profile, audit log, logs — all masked."""
-    now = now or datetime.now()
+                  now: datetime) -> Path:
+    """Write `kiosk-<id>-<site time>.zip` into `target`: diagnostics, profile, audit log, logs — all masked."""
     name = f"kiosk-{settings.hall.kiosk_id}-{now:%Y%m%d-%H%M%S}.zip"
     path = target / name
     profile = settings.model_dump(mode="json")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Callable
 
+from kiosk.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_models import Appointment, CitizenRecord, ProofKind
 from kiosk.journey import Journey
@@ -60,12 +60,12 @@ def card_problem_key(error: BaseException) -> str:
 
 class OneCardJourney(Journey[OneCardView]):
     def __init__(self, *, hall: Any, worker: BackgroundWorker, session: Session,
-                 on_change: Callable[[OneCardView], None], today: Callable[[], date] = date.today) -> None:
+                 on_change: Callable[[OneCardView], None], clock: WallClock) -> None:
         super().__init__(OneCardView(OneCardStep.WAITING_CARD), on_change)
         self._hall = hall
         self._worker = worker
         self._session = session
-        self._today = today
+        self._clock = clock
 
     def begin(self) -> None:
         self._show(OneCardView(OneCardStep.WAITING_CARD))
@@ -76,7 +76,7 @@ class OneCardJourney(Journey[OneCardView]):
             return
         self._session.remember("identity", identity)
         identity.register_sensitive()
-        if not identity.is_valid_on(self._today()):
+        if not identity.is_valid_on(self._clock.today()):
             self._show(OneCardView(OneCardStep.CARD_PROBLEM, problem="card.expired"))
             return
         who = OneCardView(OneCardStep.LOOKING_UP, masked_name=identity.masked_name,

@@ -1,11 +1,11 @@
 """Opening hours: is the kiosk serving citizens now, and when does it open next?
 
 The periods come from the profile's ``[opening_hours]`` (per weekday, "08:30-12:00"; a day without periods
-is closed; by default always open). Times are the kiosk's local wall clock, passed in, so tests choose it.
+is closed; by default always open). Times are the site's wall clock (kiosk.clock), passed in, so tests choose it.
 
     hours = OpeningHours(settings.opening_hours)
-    hours.is_open(datetime.now())             # False at 12:30 between two periods
-    hours.next_opening(datetime.now())        # datetime(2026, 11, 23, 13, 30), or None if never
+    hours.is_open(clock.now())                # False at 12:30 between two periods
+    hours.next_opening(clock.now())           # datetime(2026, 11, 23, 13, 30, tzinfo=…), or None if never
 """
 
 from __future__ import annotations

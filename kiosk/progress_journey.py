@@ -18,9 +18,10 @@ import enum
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Callable
 
+from kiosk.clock import WallClock
 from kiosk.appointment_journey import remember_identity
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallRejected
@@ -57,24 +58,25 @@ class ProgressView:
     problem: str = ""               # catalogue key of the plain sentence
 
 
-def step_time(at: str | None) -> str:
-    """A case step's time as shown on the timeline ("2026-11-22 10:12"), or "" for a step not reached."""
+def step_time(at: str | None, clock: WallClock) -> str:
+    """A case step's time as shown on the timeline, in the site's zone ("2026-11-22 10:12"), or "" for a
+    step not reached."""
     if not at:
         return ""
     try:
-        return datetime.fromisoformat(at).strftime("%Y-%m-%d %H:%M")
+        return clock.local(datetime.fromisoformat(at)).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return at  # shown as the hall sent it rather than hidden
 
 
 class ProgressJourney(Journey[ProgressView]):
     def __init__(self, *, hall: Any, worker: BackgroundWorker, session: Session,
-                 on_change: Callable[[ProgressView], None], today: Callable[[], date] = date.today) -> None:
+                 on_change: Callable[[ProgressView], None], clock: WallClock) -> None:
         super().__init__(ProgressView(ProgressStep.CHOOSE), on_change)
         self._hall = hall
         self._worker = worker
         self._session = session
-        self._today = today
+        self._clock = clock
 
     def begin(self) -> None:
         self._show(ProgressView(ProgressStep.CHOOSE))
@@ -86,7 +88,7 @@ class ProgressJourney(Journey[ProgressView]):
             identity.wipe()  # a second card mid-journey is not used, so it is not kept either
             return
         remember_identity(self._session, identity)
-        if not identity.is_valid_on(self._today()):
+        if not identity.is_valid_on(self._clock.today()):
             self._show(ProgressView(ProgressStep.CARD_PROBLEM, by_card=True, problem="card.expired"))
             return
         masked_name = identity.masked_name

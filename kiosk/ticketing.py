@@ -18,9 +18,10 @@ import enum
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Callable
 
+from kiosk.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
 from kiosk.hall_models import Queue, Ticket
@@ -69,7 +70,7 @@ def print_problem_key(error: BaseException) -> str:
 class TicketJourney(Journey[TicketView]):
     def __init__(self, *, hall: Any, devices: Any, worker: BackgroundWorker, site: SiteLines, hall_name: str,
                  on_change: Callable[[TicketView], None], session: Any = None,
-                 elderly_priority_age: int = 0, today: Callable[[], date] = date.today) -> None:
+                 elderly_priority_age: int = 0, clock: WallClock) -> None:
         super().__init__(TicketView(TicketStep.LOADING), on_change)
         self._hall = hall
         self._devices = devices
@@ -78,7 +79,7 @@ class TicketJourney(Journey[TicketView]):
         self._hall_name = hall_name
         self._session = session
         self._elderly_priority_age = elderly_priority_age
-        self._today = today
+        self._clock = clock
         self._id_number: str | None = None
         self._review_url: str | None = None
 
@@ -104,7 +105,7 @@ class TicketJourney(Journey[TicketView]):
         self._id_number = identity.id_number
         priority = "none"
         if self._elderly_priority_age and identity.birth_date is not None:
-            today = self._today()
+            today = self._clock.today()
             age = today.year - identity.birth_date.year - (
                 (today.month, today.day) < (identity.birth_date.month, identity.birth_date.day))
             priority = "elderly" if age >= self._elderly_priority_age else "none"
@@ -145,7 +146,7 @@ class TicketJourney(Journey[TicketView]):
         return QueueTicket(
             hall_name=self._hall_name, queue_name=ticket.queue.name, number=ticket.number,
             people_ahead=ticket.people_ahead, estimated_wait_minutes=ticket.estimated_wait_minutes,
-            issued_at=datetime.fromisoformat(ticket.issued_at), holder_name=self.view.holder or None,
+            issued_at=self._clock.local(datetime.fromisoformat(ticket.issued_at)), holder_name=self.view.holder or None,
             review_url=self._review_url, site=self._site,
         )
 

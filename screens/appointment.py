@@ -43,7 +43,7 @@ class AppointmentScreen(JourneyScreen):
         return AppointmentJourney(
             hall=app.live_hall, devices=app.devices, worker=app.worker, session=app.session,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
-            hall_name=app.site_name("zh"), on_change=self.show)
+            hall_name=app.site_name("zh"), on_change=self.show, clock=app.clock)
 
     def blank_view(self) -> AppointmentView:
         return AppointmentView(AppointmentStep.WAITING_CARD)

@@ -61,7 +61,7 @@ class GuideScreen(JourneyScreen):
         return GuideJourney(
             guides=app.hall.catalogue if app.hall is not None else None, worker=app.worker, devices=app.devices,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines), texts=app.catalogue,
-            on_change=self.show, page_size=page_size_for(app.elder_mode),
+            on_change=self.show, page_size=page_size_for(app.elder_mode), clock=app.clock,
         )
 
     def blank_view(self) -> GuideView:

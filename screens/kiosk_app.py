@@ -20,7 +20,6 @@ import gc
 import logging
 import time
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Callable, Iterator
 
 from kivy.app import App
@@ -32,6 +31,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.audit import AuditLog
 from kiosk.background import BackgroundWorker
+from kiosk.clock import SiteClock
 from kiosk.config import Secrets, Settings
 from kiosk.diagnostics import app_version, collect
 from kiosk.fonts import FontSet
@@ -119,8 +119,7 @@ class KioskApp(App):
                  font_problem: str = "", *, windowed: bool = False, secrets: Secrets | None = None,
                  hall_connector: Callable | None = None, start_devices: bool = False,
                  speaker: Speaker | None = None,
-                 monotonic: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], datetime] = datetime.now) -> None:
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.secrets = secrets
         self._hall_connector = hall_connector
@@ -152,7 +151,7 @@ class KioskApp(App):
         self.font_problem = font_problem
         self.windowed = windowed
         self._monotonic = monotonic
-        self._wall_clock = wall_clock
+        self.clock = SiteClock(settings.site.timezone)  # every wall time shown, printed or compared
         self.session = Session(settings.ui.default_language, settings.ui.elder_mode_default)
         self.language = self.session.language
         self.elder_mode = self.session.elder_mode
@@ -327,7 +326,7 @@ class KioskApp(App):
         return self.settings.site.name if language == "zh" else self.settings.site.name_en
 
     def _update_clock_texts(self) -> None:
-        now = self._wall_clock()
+        now = self.clock.now()
         self.date_text = format_date(now, self.language, self.catalogue)
         self.time_text = now.strftime("%H:%M")
         closed = not self.opening_hours.is_open(now)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
 
 from kivy.app import App
 from kivy.core.image import Image as CoreImage
@@ -100,7 +99,7 @@ class MaintenanceScreen(Screen):
             app.audit("test_page", f"test page printed ({result.status.state.value})")
             self.run_diagnostics()
 
-        app.worker.run(lambda: printer.print_document(test_page(app.settings, datetime.now())),
+        app.worker.run(lambda: printer.print_document(test_page(app.settings, app.clock.now())),
                        on_result=printed, on_error=self._failed("test_page"))
 
     def start_reader_test(self) -> None:
@@ -158,7 +157,7 @@ class MaintenanceScreen(Screen):
             if not items:
                 box.add_widget(DiagnosticRow(line_text=app.tr("maintenance.outbox_empty", app.language)))
             for item in items:
-                when = datetime.fromtimestamp(item.created_at).strftime("%m-%d %H:%M")
+                when = app.clock.at(item.created_at).strftime("%m-%d %H:%M")
                 box.add_widget(DeadItemRow(item_id=item.id, description=f"{item.kind} {when} ×{item.attempts}: "
                                                                         f"{item.reason}"))
 
@@ -210,7 +209,7 @@ class MaintenanceScreen(Screen):
         def work():
             targets = usb_targets()
             target = targets[0] if targets else app.settings.data_dir / "exports"
-            return export_bundle(app.settings, app.collect_diagnostics(), app.audit_log, target)
+            return export_bundle(app.settings, app.collect_diagnostics(), app.audit_log, target, app.clock.now())
 
         def done(path) -> None:
             self._say("maintenance.exported", path=str(path))

@@ -17,7 +17,8 @@ __all__ = ["OneCardScreen"]
 
 class OneCardScreen(JourneyScreen):
     def make_journey(self, app) -> OneCardJourney:
-        return OneCardJourney(hall=app.live_hall, worker=app.worker, session=app.session, on_change=self.show)
+        return OneCardJourney(hall=app.live_hall, worker=app.worker, session=app.session, on_change=self.show,
+                              clock=app.clock)
 
     def blank_view(self) -> OneCardView:
         return OneCardView(OneCardStep.WAITING_CARD)

@@ -31,7 +31,8 @@ class CaseCard(BoxLayout):
 
 class ProgressScreen(JourneyScreen):
     def make_journey(self, app) -> ProgressJourney:
-        return ProgressJourney(hall=app.live_hall, worker=app.worker, session=app.session, on_change=self.show)
+        return ProgressJourney(hall=app.live_hall, worker=app.worker, session=app.session, on_change=self.show,
+                               clock=app.clock)
 
     def blank_view(self) -> ProgressView:
         return ProgressView(ProgressStep.CHOOSE)
@@ -101,7 +102,7 @@ class ProgressScreen(JourneyScreen):
                 "case_progress.case_lines", language, number=case.case_number, due=case.due_date,
                 status=app.tr(f"case_progress.status.{case.status}", language)))
             for step in case.steps:
-                when = step_time(step.at)
+                when = step_time(step.at, app.clock)
                 card.ids.steps.add_widget(TimelineStep(
                     status=step.status,
                     heading=app.tr("case_progress.timeline_line", language,

@@ -26,7 +26,7 @@ class TicketScreen(JourneyScreen):
             hall=app.live_hall, devices=app.devices, worker=app.worker,
             site=SiteLines(header=printer.header_lines, footer=printer.footer_lines),
             hall_name=app.site_name("zh"), on_change=self.show, session=app.session,
-            elderly_priority_age=app.settings.ui.elderly_priority_age,
+            elderly_priority_age=app.settings.ui.elderly_priority_age, clock=app.clock,
         )
 
     def blank_view(self) -> TicketView:

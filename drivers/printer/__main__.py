@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime
 
+from kiosk.clock import DEFAULT_TIMEZONE, SiteClock, zone_named
 from kiosk.printouts import TestPage
 
 from drivers.printer import (
@@ -30,6 +30,14 @@ from drivers.printer.demo import demo_materials, demo_proof, demo_receipt, demo_
 _DEMOS = {"ticket": demo_ticket, "receipt": demo_receipt, "proof": demo_proof, "materials": demo_materials}
 
 
+def _site_clock(name: str) -> SiteClock:
+    try:
+        zone_named(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return SiteClock(name)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m drivers.printer", description="ESC/POS ticket printer tool")
     common = argparse.ArgumentParser(add_help=False)
@@ -37,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--paper", type=int, default=None, help="paper width in mm: 58 or 80 (default 80)")
     common.add_argument("--profile", default="default", help="printer profile name")
     common.add_argument("--profiles-file", default=None, help="TOML file with the site's own profiles")
+    common.add_argument("--timezone", dest="clock", metavar="ZONE", type=_site_clock,
+                        default=SiteClock(DEFAULT_TIMEZONE),
+                        help=f"the site's time zone for printed times (default {DEFAULT_TIMEZONE})")
     common.add_argument("--save", metavar="STEM", help="sim:// only: write what the simulator received to STEM.bin/.png")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("status", parents=[common], help="query the printer's real-time status")
@@ -91,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{status.state.value}: {status.message}")
             return 0 if status.can_print else 3
         if args.command == "test-page":
-            document = TestPage(args.printer, printer.profile.name, printer.paper.width_mm, datetime.now())
+            document = TestPage(args.printer, printer.profile.name, printer.paper.width_mm, args.clock.now())
         else:
             document = _DEMOS[args.document]()
         result = printer.print_document(document)

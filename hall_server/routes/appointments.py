@@ -71,7 +71,7 @@ def lookup() -> dict:
     rows = g.conn.execute("SELECT * FROM appointments WHERE id_number = ? AND service_date BETWEEN ? AND ?"
                           " AND status != 'cancelled' ORDER BY service_date, slot_start",
                           (body.id_number, today.isoformat(), last.isoformat())).fetchall()
-    return {"appointments": [_view(row) for row in rows]}
+    return {"appointments": [_view(row) for row in rows], "today": today.isoformat()}
 
 
 def _owned(appointment_id: str, id_number: str) -> sqlite3.Row:

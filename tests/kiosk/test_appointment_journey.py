@@ -10,6 +10,7 @@ import pytest
 
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
+from kiosk.clock import SiteClock
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, BOOKING_DAYS
 from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.demo_citizens import demo_citizen
@@ -17,6 +18,7 @@ from kiosk.hall_errors import HallRejected
 from kiosk.maintenance_actions import RememberingDeviceHub
 from kiosk.printouts import SiteLines
 from tests.kiosk.conftest import identity_of
+from tests.fixtures.hall import HALL_MONDAY_10AM
 from tests.kiosk.test_progress_journey import HALL_TODAY
 
 HALL_NAME = "示例市政务服务中心（测试）"
@@ -35,10 +37,11 @@ def devices(worker, tmp_path):
 
 
 @pytest.fixture
-def journey(hall_client, devices, worker, session, views):  # noqa: F811
+def journey(hall_client, devices, worker, session, views, frozen_clock):  # noqa: F811
+    frozen_clock(HALL_MONDAY_10AM)  # the hall fixture's day, at the site
     journey = AppointmentJourney(hall=hall_client, devices=devices, worker=worker, session=session,
                                  site=SiteLines(footer=("咨询电话：12345",)), hall_name=HALL_NAME, on_change=views,
-                                 today=lambda: HALL_TODAY, now=lambda: datetime(2026, 11, 23, 10, 0))
+                                 clock=SiteClock())
     journey.begin()
     assert views.until(AppointmentStep.WAITING_CARD)
     return journey
@@ -211,7 +214,8 @@ def test_an_upcoming_appointment_is_listed_apart_offers_no_check_in_and_is_cance
     assert done.appointments == view.appointments
 
     id_number = demo_citizen("resident").id_number
-    assert thursday.appointment_id not in [a.appointment_id for a in hall_client.upcoming_appointments(id_number)]
+    assert thursday.appointment_id not in [
+        a.appointment_id for a in hall_client.upcoming_appointments(id_number).appointments]
     with pytest.raises(HallRejected) as again:
         hall_client.cancel_appointment(thursday.appointment_id, id_number)
     assert again.value.code == "appointment_cancelled"

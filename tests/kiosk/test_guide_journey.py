@@ -5,7 +5,6 @@ the saved copy when the hall cannot be reached."""
 from __future__ import annotations
 
 import socket
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
 from kiosk.catalogue_cache import CatalogueCache
+from kiosk.clock import SiteClock
 from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.devices import DeviceHub
 from kiosk.guide_journey import GuideJourney, GuideStep
@@ -21,10 +21,10 @@ from kiosk.hall_client import HallClient
 from kiosk.hall_models import MatterSummary
 from kiosk.i18n import Catalogue
 from kiosk.printouts import SiteLines
+from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS
 from tests.kiosk.conftest import Clock
 
 TEXTS = Catalogue.load()
-PRINTED_AT = datetime(2026, 11, 23, 10, 0)
 
 # A port bound but never listening: every connection is refused at once (the hall is away).
 _REFUSING = socket.socket()
@@ -50,7 +50,7 @@ def clock():
 
 def start(guides, worker, views, devices=None, page_size=6):  # noqa: F811
     journey = GuideJourney(guides=guides, worker=worker, devices=devices, site=SiteLines(footer=("咨询电话：12345",)),
-                           texts=TEXTS, on_change=views, page_size=page_size, now=lambda: PRINTED_AT)
+                           texts=TEXTS, on_change=views, page_size=page_size, clock=SiteClock())
     journey.begin()
     return journey
 
@@ -155,7 +155,13 @@ def test_a_matters_guide_has_everything_a_citizen_needs(journey, views):
     assert journey.back() and journey.view.step is GuideStep.SEARCH and journey.view.query == "hljdc"
 
 
-def test_the_material_list_is_printed_with_every_material_and_where_to_go(journey, views, devices):
+@pytest.mark.parametrize("machine_zone", MACHINE_ZONES)
+def test_the_material_list_is_printed_with_every_material_where_to_go_and_the_site_time(
+        journey, views, devices, frozen_clock, machine_zone):
+    """GIVEN the last evening of 2026 in UTC, already New Year's Day at the site, on a machine in any zone
+    WHEN the material list is printed THEN it carries the site's time."""
+    instant = TRICKY_INSTANTS["year-end"]
+    frozen_clock(instant, machine_zone=machine_zone)
     journey.open_category("social")
     views.until(GuideStep.MATTERS)
     journey.open_matter("SB001")
@@ -169,7 +175,7 @@ def test_the_material_list_is_printed_with_every_material_and_where_to_go(journe
     for line in ("办事材料清单", "社保参保登记", "1. 居民身份证", "原件 1 份", "2. 劳动合同或就业证明",
                  "复印件 1 份", "灵活就业人员免交", "办理地点：一楼A区 1-4号窗口", "收费：不收费",
                  "办理时限：法定 10 个工作日，材料齐全当场办结", "本事项支持一证通办", "本事项支持跨区通办",
-                 "打印时间", "咨询电话：12345"):
+                 "打印时间：2027-01-01 00:30", "咨询电话：12345"):
         assert line in paper, line
 
 

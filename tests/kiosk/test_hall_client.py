@@ -146,12 +146,15 @@ def test_todays_appointments_are_found_by_identity_number(hall_client):
     assert hall_client.todays_appointments(demo_citizen("hk-permit").id_number) == ()
 
 
-def test_upcoming_appointments_add_the_coming_days_in_date_order(hall_client):
-    upcoming = hall_client.upcoming_appointments(RESIDENT)
+def test_upcoming_appointments_add_the_coming_days_in_date_order_with_the_halls_date(hall_client):
+    found = hall_client.upcoming_appointments(RESIDENT)
+    upcoming = found.appointments
+    assert found.today == "2026-11-23"  # the hall fixture's Monday, whatever the machine's zone
     assert [(a.date, a.start) for a in upcoming] == [("2026-11-23", "10:00"), ("2026-11-23", "14:30"),
                                                      ("2026-11-26", "10:00")]
     assert upcoming[:2] == hall_client.todays_appointments(RESIDENT)
-    assert [a.date for a in hall_client.upcoming_appointments(demo_citizen("hk-permit").id_number)] == ["2026-11-24"]
+    permit = demo_citizen("hk-permit").id_number
+    assert [a.date for a in hall_client.upcoming_appointments(permit).appointments] == ["2026-11-24"]
 
 
 def test_foreign_permanent_residence_card_holder_is_found_too(hall_client):

@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 
 from drivers.idcard.errors import ChecksumMismatch
+from kiosk.clock import SiteClock
 from kiosk.demo_citizens import demo_citizen
 from kiosk.privacy import redact
 from kiosk.progress_journey import ProgressJourney, ProgressStep, step_time
+from tests.fixtures.hall import HALL_MONDAY_10AM
 from tests.kiosk.conftest import identity_of
 
 HALL_TODAY = date(2026, 11, 23)  # the hall fixture's clock: Monday 10:00 CST
@@ -19,9 +21,10 @@ DEADLINE_S = 20
 
 
 @pytest.fixture
-def journey(hall_client, worker, session, views):
+def journey(hall_client, worker, session, views, frozen_clock):
+    frozen_clock(HALL_MONDAY_10AM)
     journey = ProgressJourney(hall=hall_client, worker=worker, session=session, on_change=views,
-                              today=lambda: HALL_TODAY)
+                              clock=SiteClock())
     journey.begin()
     assert views.until(ProgressStep.CHOOSE)
     return journey
@@ -38,8 +41,8 @@ def test_the_card_finds_every_case_of_the_citizen_newest_first_with_their_timeli
     approving = view.cases[0]
     assert [(s.name, s.status) for s in approving.steps] == [
         ("受理", "done"), ("审批", "done"), ("办结", "current"), ("送达", "pending")]
-    assert step_time(approving.steps[0].at) == "2026-11-22 10:12"
-    assert step_time(approving.steps[2].at) == ""
+    assert step_time(approving.steps[0].at, SiteClock()) == "2026-11-22 10:12"
+    assert step_time(approving.steps[2].at, SiteClock()) == ""
     assert session.recall("identity") is not None
     assert redact(citizen.name) != citizen.name  # the log filter knows the name until the session ends
 
@@ -108,7 +111,7 @@ def test_hall_down_mid_journey_says_so_and_keeps_nothing_personal_in_the_view(jo
 
 
 def test_no_hall_at_all_is_unavailable_at_once(worker, session, views):
-    journey = ProgressJourney(hall=None, worker=worker, session=session, on_change=views)
+    journey = ProgressJourney(hall=None, worker=worker, session=session, on_change=views, clock=SiteClock())
     journey.begin()
     journey.enter_number()
     journey.look_up_number("YT2026SC000123")

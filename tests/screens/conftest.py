@@ -7,6 +7,7 @@ with `frames()` and drive a fake monotonic clock, so nothing depends on wall tim
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.fonts import find_fonts
 from kiosk.i18n import Catalogue
+from tests.fixtures.hall import HALL_MONDAY_10AM
 
 
 class FakeClock:
@@ -129,12 +131,18 @@ def make_app(kivy_window, fake_clock):
 
 
 @pytest.fixture
-def make_demo_kiosk(make_app, tmp_path):
+def make_demo_kiosk(make_app, tmp_path, frozen_clock):
     """The demo kiosk as a citizen meets it: the embedded reference hall over loopback HTTP, and the
-    simulated reader and printer over pseudo-terminals, started as the app starts them; online."""
+    simulated reader and printer over pseudo-terminals, started as the app starts them; online.
+
+    Real time is moved to `at` (by default Monday 2026-11-23 10:00 at the site, then ticking on) before
+    the embedded hall seeds its day, so what the demo hall holds and what the tests expect never depend
+    on when the suite runs; `tick=False` freezes it there (for instants next to midnight)."""
     from kiosk.hall_connection import connect_hall
 
-    def make(*, idcard: bool = True, printer: bool = True, speaker=None):
+    def make(*, idcard: bool = True, printer: bool = True, speaker=None, at: datetime = HALL_MONDAY_10AM,
+             machine_zone: str | None = None, tick: bool = True):
+        frozen_clock(at, machine_zone=machine_zone, tick=tick)
         demo = load_settings(PROFILE_DIR / "demo.toml")
         devices = demo.devices.model_copy(update={
             "idcard": demo.devices.idcard.model_copy(update={"enabled": idcard}),

@@ -2,12 +2,15 @@
 embedded reference hall over HTTP, the printer simulator over a pty. Check-in ends with the number on screen
 and on paper; a booking ends with its confirmation printed; nothing personal stays behind."""
 
+from datetime import date
+
 import pytest
 
 from drivers.idcard.simulator import Fault
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
 from kiosk.demo_citizens import demo_citizen
+from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_day
 from tests.screens.conftest import all_texts, frames, tap, wait_for
 from tests.screens.test_progress_journey import assert_accessible
 
@@ -126,9 +129,33 @@ def test_an_upcoming_appointment_shows_its_date_offers_only_cancel_and_is_cancel
     assert screen.ids.appointments_problem.text == "预约已取消。"
     assert screen.ids.upcoming.children == [] and screen.ids.upcoming_heading.text == ""
     assert thursday.appointment_id not in [
-        a.appointment_id for a in app.hall.client.upcoming_appointments(citizen.id_number)]
+        a.appointment_id for a in app.hall.client.upcoming_appointments(citizen.id_number).appointments]
     today = screen.view.appointments
     assert len(today) == 2 and all(screen.row(a.appointment_id).ids.action_button.text == "签到" for a in today)
+
+
+AROUND_MIDNIGHT = {name: TRICKY_INSTANTS[name] for name in ("utc-16:00", "year-end")}
+
+
+@pytest.mark.parametrize("instant", AROUND_MIDNIGHT.values(), ids=AROUND_MIDNIGHT)
+@pytest.mark.parametrize("machine_zone", MACHINE_ZONES)
+def test_just_after_midnight_at_the_site_todays_appointments_offer_check_in_on_a_machine_in_any_zone(
+        make_demo_kiosk, machine_zone, instant):
+    """GIVEN the first minutes of a day at the site, still the day before on the machine WHEN the resident's
+    card is placed THEN today's two appointments offer 签到 and the coming one shows its own date."""
+    app = make_demo_kiosk(at=instant, machine_zone=machine_zone, tick=False)
+    app.start_session()
+    frames()
+    tap(app.screen_manager.get_screen("home").tile("appointment"))
+    screen = app.screen_manager.get_screen("appointment")
+    card_placed(app, screen)
+    today = site_day(instant).isoformat()
+    assert [a.date for a in screen.view.appointments] == [today, today]
+    assert [screen.row(a.appointment_id).ids.action_button.text for a in screen.view.appointments] == ["签到"] * 2
+    coming = date.fromisoformat(screen.view.upcoming[0].date)
+    assert coming > site_day(instant)
+    assert screen.row(screen.view.upcoming[0].appointment_id).ids.line_label.text.startswith(
+        f"{coming.month}月{coming.day}日 星期{'一二三四五六日'[coming.weekday()]}  10:00–10:30  不动产登记")
 
 
 def test_book_a_new_time_in_english_and_elder_mode_with_the_confirmation_printed(kiosk):

@@ -12,6 +12,7 @@ import pytest
 from drivers.printer import PrinterState
 from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.hall_connection import connect_hall
+from tests.fixtures.clock import CHINA, MACHINE_ZONES
 from tests.screens.conftest import all_texts, frames, kiosk_secrets, wait_for
 
 PRINTS = ("ticket", "appointment")
@@ -140,20 +141,23 @@ def test_the_technicians_pause_shows_the_out_of_service_screen_with_the_notice(m
     assert app.current_screen == "attract"
 
 
-def test_outside_opening_hours_the_closed_notice_names_the_next_opening(make_app, tmp_path):
+@pytest.mark.parametrize("machine_zone", MACHINE_ZONES)
+def test_outside_opening_hours_the_closed_notice_names_the_next_opening(make_app, tmp_path, frozen_clock,
+                                                                        machine_zone):
+    """GIVEN Monday's lunch break at the site (04:15 UTC) on a machine in any zone THEN the closed notice
+    names 13:30, site time; AT 13:30 the kiosk opens."""
     demo = load_settings(PROFILE_DIR / "demo.toml")
     weekdays = {day: ("08:30-12:00", "13:30-17:30") for day in ("mon", "tue", "wed", "thu", "fri")}
     hours = demo.opening_hours.model_copy(update={**weekdays, "sat": (), "sun": ()})
+    frozen_clock(datetime(2026, 11, 23, 12, 15, tzinfo=CHINA), machine_zone=machine_zone)  # Monday lunch break
     app = make_app(settings=demo.model_copy(update={"data_dir": tmp_path, "opening_hours": hours}))
-    now = [datetime(2026, 11, 23, 12, 15)]           # Monday lunch break
-    app._wall_clock = lambda: now[0]
     app._update_clock_texts()
     frames()
     assert app.current_screen == "out_of_service"
     screen = app.screen_manager.get_screen("out_of_service")
     assert screen.ids.title.text == "非办公时间"
     assert screen.ids.reason.text == "现在是非办公时间。下次开放：2026-11-23 13:30"
-    now[0] = datetime(2026, 11, 23, 13, 30)
+    frozen_clock(datetime(2026, 11, 23, 13, 30, tzinfo=CHINA), machine_zone=machine_zone)
     app._update_clock_texts()
     assert app.current_screen == "attract"
 

@@ -9,6 +9,7 @@ from kivy.uix.label import Label
 
 from kiosk.config import PROFILE_DIR
 from kiosk.privacy import redact, sensitive_values
+from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_time
 from tests.screens.conftest import frames, tap
 
 
@@ -28,6 +29,22 @@ def test_attract_screen_shows_site_clock_and_invitation(make_app):
     attract.next_notice()
     frames(1)
     assert attract.ids.notice.text == notices[(shown + 1) % len(notices)]
+
+
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+@pytest.mark.parametrize("instant", TRICKY_INSTANTS.values(), ids=TRICKY_INSTANTS)
+@pytest.mark.parametrize("machine_zone", MACHINE_ZONES)
+def test_the_attract_clock_shows_the_sites_date_and_time_on_a_machine_in_any_zone(make_app, frozen_clock,
+                                                                                   machine_zone, instant):
+    frozen_clock(instant, machine_zone=machine_zone)
+    app = make_app()
+    attract = app.screen_manager.get_screen("attract")
+    at_site = site_time(instant)
+    assert attract.ids.clock.text == f"{at_site:%H:%M}"
+    assert attract.ids.date.text == (f"{at_site.year}年{at_site.month}月{at_site.day}日 "
+                                     f"星期{WEEKDAYS_ZH[at_site.weekday()]}")
 
 
 def test_touching_the_attract_screen_opens_home_with_one_tile_per_enabled_service(make_app):
@@ -117,6 +134,26 @@ def test_inactivity_counts_down_then_returns_to_attract_and_wipes_the_session(ma
     assert not app.session.active and not app.session.holds_personal_data()
     assert redact("张测试") == "张测试"
     assert app.language == "zh"  # the next citizen starts in the default language
+
+
+@pytest.mark.parametrize("machine_zone", MACHINE_ZONES)
+def test_the_idle_countdown_follows_elapsed_time_not_the_wall_clock_across_midnight(make_app, fake_clock,
+                                                                                   frozen_clock, machine_zone):
+    """GIVEN a session started at 23:59 at the site WHEN the wall clock passes midnight, or is stepped back
+    a minute (an NTP correction) THEN nothing happens; WHEN the idle time passes
+    THEN the countdown opens, whatever the wall clock says."""
+    frozen_clock(TRICKY_INSTANTS["china-23:59"], machine_zone=machine_zone)
+    app = make_app()
+    app.start_session()
+    frozen_clock(TRICKY_INSTANTS["china-00:01"], machine_zone=machine_zone)
+    app.check_idle()
+    frozen_clock(TRICKY_INSTANTS["utc-16:00"], machine_zone=machine_zone)
+    app.check_idle()
+    assert app.session.active and not app.idle_dialog.is_open
+    fake_clock.advance(app.settings.ui.idle_timeout_s)
+    app.check_idle()
+    frames()
+    assert app.idle_dialog.is_open and app.session.active
 
 
 def test_a_touch_during_the_countdown_continues_the_session(make_app, fake_clock):
