@@ -12,6 +12,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from kivy.base import EventLoop
+from kivy.clock import Clock
 from kivy.core.window import Window
 
 from screens.kiosk_app import KioskApp
@@ -58,16 +59,26 @@ def all_shots(app: KioskApp) -> list[Shot]:
     ]
 
 
-def settle(frames: int = SETTLE_FRAMES) -> None:
+def settle(frames: int = SETTLE_FRAMES, *, draw: bool = True) -> None:
+    """Step the app `frames` frames. Without `draw` a frame is only what Kivy does before it draws (what
+    is due on the next frame, then layout and text), with no drawing and no waiting for the frame time:
+    the clock stands still, so nothing timed (the top bar's clock, the idle countdown) runs meanwhile.
+    Layout is the same either way; only a picture needs the drawn frames."""
     for _ in range(frames):
-        EventLoop.idle()
+        if draw:
+            EventLoop.idle()
+        else:
+            Clock.pre_idle()
+            Clock.post_idle(Clock.get_time(), Clock.get_time())
+            Clock.tick_draw()
 
 
-def stage(app: KioskApp, shot: Shot) -> None:
-    """Put the app in the shot's orientation, language, mode, screen and step (no picture taken)."""
+def stage(app: KioskApp, shot: Shot, *, draw: bool = True) -> None:
+    """Put the app in the shot's orientation, language, mode, screen and step (no picture taken).
+    `draw`: whether the frames it steps meanwhile are drawn (see settle)."""
     if tuple(Window.size) != WINDOW_SIZES[shot.orientation]:
         Window.size = WINDOW_SIZES[shot.orientation]
-        settle(RESIZE_SETTLE_FRAMES)
+        settle(RESIZE_SETTLE_FRAMES)  # drawn: the window's size arrives through its own events
     if app.language != shot.language:
         app.toggle_language()
     if app.elder_mode != shot.elder_mode:
@@ -76,7 +87,7 @@ def stage(app: KioskApp, shot: Shot) -> None:
     hall_state = "offline" if shot.step == "offline" else "online"
     if app.hall_state != hall_state:
         app.hall_state = hall_state
-        settle(RESIZE_SETTLE_FRAMES)  # the banner takes room: the screen below it resizes a frame later
+        settle(RESIZE_SETTLE_FRAMES, draw=draw)  # the banner takes room: the screen below it resizes later
     if shot.screen == "attract":
         app.show("attract")
     elif shot.screen == "idle-dialog":
@@ -87,7 +98,7 @@ def stage(app: KioskApp, shot: Shot) -> None:
         app.show(shot.screen)
         if shot.step and shot.screen != "home":
             screen = app.screen_manager.get_screen(shot.screen)
-            settle(1)  # let the screen's own on_enter run first, then draw the staged step over it
+            settle(1, draw=draw)  # let the screen's own on_enter run first, then draw the staged step over it
             screen.show(dict(screen.screenshot_views())[shot.step])
 
 
