@@ -73,6 +73,23 @@ def worker():
 
 
 @pytest.fixture
+def devices(worker, tmp_path):
+    """The app's device hub with the demo profile's printer simulator (over a real pseudo-terminal) and no
+    card reader: journeys are handed identities directly."""
+    from kiosk.config import PROFILE_DIR, load_settings
+    from kiosk.maintenance_actions import RememberingDeviceHub
+
+    demo = load_settings(PROFILE_DIR / "demo.toml")
+    settings = demo.model_copy(update={"data_dir": tmp_path, "devices": demo.devices.model_copy(update={
+        "idcard": demo.devices.idcard.model_copy(update={"enabled": False})})})
+    hub = RememberingDeviceHub(settings, worker, deliver=lambda callback: callback(),
+                               on_reader_event=lambda event: None)
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
 def session():
     session = Session("zh", False)
     session.start()

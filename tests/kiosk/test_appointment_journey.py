@@ -4,7 +4,7 @@ the printer simulator over a real pseudo-terminal (through the app's DeviceHub).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,28 +12,14 @@ from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
 from kiosk.clock import SiteClock
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, BOOKING_DAYS
-from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.demo_citizens import demo_citizen
 from kiosk.hall_errors import HallRejected
-from kiosk.maintenance_actions import RememberingDeviceHub
 from kiosk.printouts import SiteLines
 from tests.kiosk.conftest import identity_of
 from tests.fixtures.hall import HALL_MONDAY_10AM
 from tests.kiosk.test_progress_journey import HALL_TODAY
 
 HALL_NAME = "示例市政务服务中心（测试）"
-
-
-@pytest.fixture
-def devices(worker, tmp_path):
-    demo = load_settings(PROFILE_DIR / "demo.toml")
-    settings = demo.model_copy(update={"data_dir": tmp_path, "devices": demo.devices.model_copy(update={
-        "idcard": demo.devices.idcard.model_copy(update={"enabled": False})})})
-    hub = RememberingDeviceHub(settings, worker, deliver=lambda callback: callback(),
-                               on_reader_event=lambda event: None)
-    hub.start()
-    yield hub
-    hub.stop()
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
 from kiosk.catalogue_cache import CatalogueCache
 from kiosk.clock import SiteClock
-from kiosk.config import PROFILE_DIR, load_settings
-from kiosk.devices import DeviceHub
 from kiosk.guide_journey import GuideJourney, GuideStep
 from kiosk.guide_search import MatterIndex
 from kiosk.hall_client import HallClient
@@ -30,17 +28,6 @@ TEXTS = Catalogue.load()
 _REFUSING = socket.socket()
 _REFUSING.bind(("127.0.0.1", 0))
 REFUSING_URL = f"http://127.0.0.1:{_REFUSING.getsockname()[1]}"
-
-
-@pytest.fixture
-def devices(worker, tmp_path):  # noqa: F811
-    demo = load_settings(PROFILE_DIR / "demo.toml")
-    settings = demo.model_copy(update={"data_dir": tmp_path, "devices": demo.devices.model_copy(update={
-        "idcard": demo.devices.idcard.model_copy(update={"enabled": False})})})
-    hub = DeviceHub(settings, worker, deliver=lambda callback: callback(), on_reader_event=lambda event: None)
-    hub.start()
-    yield hub
-    hub.stop()
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ import pytest
 from drivers.printer.escpos_reader import printed_text
 from kiosk.appointment_journey import BOOKING_DAYS, AppointmentJourney, AppointmentStep
 from kiosk.clock import SiteClock
-from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.demo_citizens import demo_citizen
-from kiosk.maintenance_actions import RememberingDeviceHub
 from kiosk.one_card import OneCardJourney, OneCardStep
 from kiosk.printouts import SiteLines
 from kiosk.ticketing import TicketJourney, TicketStep
@@ -26,18 +24,6 @@ INSTANTS = pytest.mark.parametrize("instant", TRICKY_INSTANTS.values(), ids=TRIC
 ZONES = pytest.mark.parametrize("machine_zone", MACHINE_ZONES)
 SITE = SiteLines(footer=("咨询电话：12345",))
 LAST_SLOT = time(16, 30)  # the demo hall's queues close at 17:00, in half-hour slots
-
-
-@pytest.fixture
-def devices(worker, tmp_path):
-    demo = load_settings(PROFILE_DIR / "demo.toml")
-    settings = demo.model_copy(update={"data_dir": tmp_path, "devices": demo.devices.model_copy(update={
-        "idcard": demo.devices.idcard.model_copy(update={"enabled": False})})})
-    hub = RememberingDeviceHub(settings, worker, deliver=lambda callback: callback(),
-                               on_reader_event=lambda event: None)
-    hub.start()
-    yield hub
-    hub.stop()
 
 
 @pytest.fixture
