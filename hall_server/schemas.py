@@ -14,7 +14,7 @@ from flask import request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hall_server.problems import Problem
-from kiosk.citizen_id import is_valid_id_number
+from domain.citizen_id import is_valid_id_number
 
 __all__ = ["parse", "validate", "invalid_request", "is_idempotency_key", "REVIEW_LEVELS", "UNSATISFIED_LEVELS",
            "REVIEW_REASONS", "PRIORITIES", "BATCH_MAX_MEMBERS"]

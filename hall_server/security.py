@@ -1,7 +1,7 @@
 """Who may call the API and how often a request may take effect: signatures, replays, idempotency.
 
 `verify_request` runs before every /v1 handler: it checks the kiosk's HMAC signature (see
-kiosk.hall_signing), refuses a timestamp outside the window and a nonce already seen in it.
+domain.hall_signing), refuses a timestamp outside the window and a nonce already seen in it.
 `idempotent` wraps every effectful POST: the first request with an Idempotency-Key claims it, a
 repeat gets the stored answer, the same key with another body gets 422, and a repeat while the
 first is still running gets 409. So a retried "issue ticket" can never produce two tickets.
@@ -26,7 +26,7 @@ from hall_server import db
 from hall_server.context import hall_config
 from hall_server.problems import Problem
 from hall_server.schemas import is_idempotency_key
-from kiosk.hall_signing import (HEADER_KIOSK_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+from domain.hall_signing import (HEADER_KIOSK_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
                                 signature, signatures_match)
 
 __all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",

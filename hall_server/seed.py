@@ -1,6 +1,6 @@
 """Demo data: a fictitious hall in Xi'an, its matters, queues and the demo citizens' affairs.
 
-Appointments, cases, 一证通办 records are seeded for the numbers in kiosk.demo_citizens, so that
+Appointments, cases, 一证通办 records are seeded for the numbers in domain.demo_citizens, so that
 the simulated ID cards of the demo profile find something at every step of the demo journeys.
 Dates are relative to the day the database is seeded (`today`), so "today's appointments" exist, and so
 does an upcoming one (a weekday a few days ahead) that the resident can see and cancel at the kiosk.
@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from hall_server import db, tickets
 from hall_server.clock import CHINA_STANDARD_TIME
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 
 __all__ = ["seed_demo", "seed_waiting_walk_ins", "HALL_INFO", "DEMO_WAITING"]
 

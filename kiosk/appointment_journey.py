@@ -31,13 +31,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from kiosk.clock import WallClock
+from domain.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
 from kiosk.hall_models import Appointment, MatterSummary, Slot, Ticket, UpcomingAppointments
 from kiosk.journey import Journey
 from kiosk.one_card import card_problem_key
-from kiosk.printouts import Material, MaterialList, QueueTicket, SiteLines
+from domain.printouts import Material, MaterialList, QueueTicket, SiteLines
 from kiosk.session import Session
 from kiosk.ticketing import print_problem_key
 

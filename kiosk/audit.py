@@ -2,7 +2,7 @@
 
 Each record is one JSON line in `<data_dir>/audit/audit.log` (appended, flushed and synced: an action the
 technician saw confirmed is on disk) and a device event in the outbox (``maintenance.<action>``), so the hall
-keeps its own copy. Details pass through `kiosk.privacy.redact` first: a card test's result, a path or a
+keeps its own copy. Details pass through `domain.privacy.redact` first: a card test's result, a path or a
 setting never carries an unmasked identity number or name. A full outbox or a missing hall connection never
 loses the local line; the line says it was not queued.
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.outbox_errors import OutboxError
-from kiosk.privacy import redact
+from domain.privacy import redact
 
 __all__ = ["AuditLog", "AuditRecord", "mask_personal"]
 

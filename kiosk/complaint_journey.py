@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 
 from kiosk.background import BackgroundWorker
 from kiosk.journey import Journey
-from kiosk.privacy import mask_phone
+from domain.privacy import mask_phone
 from kiosk.review_journey import is_mobile_number
 from kiosk.session import Session
 

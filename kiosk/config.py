@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kiosk.clock import DEFAULT_TIMEZONE, zone_named
+from domain.clock import DEFAULT_TIMEZONE, zone_named
 
 __all__ = [
     "ConfigError",
@@ -69,7 +69,7 @@ class SiteSettings(_Section):
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     notices: Annotated[tuple[Notice, ...], Field(strict=False)] = ()
-    # The site's wall clock (kiosk.clock): never the machine's zone, which kiosk images often leave at UTC.
+    # The site's wall clock (domain.clock): never the machine's zone, which kiosk images often leave at UTC.
     timezone: str = DEFAULT_TIMEZONE
 
     @field_validator("timezone")

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from kiosk.background import BackgroundWorker
 from kiosk.config import Settings
-from kiosk.printouts import Printout
+from domain.printouts import Printout
 
 __all__ = ["DeviceHub"]
 

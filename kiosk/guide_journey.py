@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from kiosk.clock import WallClock
+from domain.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.catalogue_cache import Cached, CatalogueUnavailable
 from kiosk.guide_search import MatterIndex
@@ -34,7 +34,7 @@ from kiosk.hall_errors import HallError
 from kiosk.hall_models import Category, Matter, MatterSummary, ServicePackage
 from kiosk.i18n import Catalogue
 from kiosk.journey import Journey
-from kiosk.printouts import Material, MaterialList, SiteLines
+from domain.printouts import Material, MaterialList, SiteLines
 from kiosk.ticketing import print_problem_key
 
 __all__ = ["GuideStep", "GuideView", "GuideJourney", "time_limit_text", "copies_text"]

@@ -1,7 +1,7 @@
 """The kiosk's client of the hall API (hall_server/openapi.yaml): signed, bounded, typed.
 
 One `requests.Session` with pooled keep-alive connections; every request is signed (see
-kiosk.hall_signing) and bounded by a connect and a read timeout. urllib3's `Retry` retries, with
+domain.hall_signing) and bounded by a connect and a read timeout. urllib3's `Retry` retries, with
 backoff, only what cannot have taken effect: a connection that could not be made, or a 503 the
 hall sent before doing anything. Every POST carries an Idempotency-Key, so a caller that got
 `HallUnavailable` may repeat the call with the same `idempotency_key` and still get one ticket.
@@ -37,7 +37,7 @@ from kiosk.hall_errors import HallError, HallProtocolError, HallRejected, HallUn
 from kiosk.hall_models import (Appointment, Case, Category, CheckIn, CitizenRecords, ComplaintReceipt, EventsAck,
                                HallInfo, HeartbeatAck, Matter, MatterSummary, Proof, Queue, ReviewLink,
                                ReviewReceipt, ServicePackage, SlotList, Ticket, UpcomingAppointments)
-from kiosk.hall_signing import sign_request
+from domain.hall_signing import sign_request
 
 __all__ = ["HallClient", "HallSignature", "HallError", "HallUnavailable", "HallRejected", "HallProtocolError"]
 

@@ -13,7 +13,7 @@ from request bodies, so no identity number, name or phone number can reach a log
 
 from __future__ import annotations
 
-from kiosk.privacy import redact
+from domain.privacy import redact
 
 __all__ = ["HallError", "HallUnavailable", "HallRejected", "HallProtocolError"]
 

@@ -11,7 +11,7 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-from kiosk.privacy import redact
+from domain.privacy import redact
 
 __all__ = ["MaskingFilter", "configure_logging", "LOG_FORMAT"]
 

@@ -25,7 +25,7 @@ from kiosk.audit import AuditLog, mask_personal
 from kiosk.config import Settings
 from kiosk.devices import DeviceHub
 from kiosk.diagnostics import DiagnosticLine, report_text
-from kiosk.printouts import Printout, TestPage
+from domain.printouts import Printout, TestPage
 
 __all__ = ["RememberingDeviceHub", "test_page", "reader_test_result", "export_bundle", "usb_targets",
            "ExportFailed"]

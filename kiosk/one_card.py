@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from kiosk.clock import WallClock
+from domain.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_models import Appointment, CitizenRecord, ProofKind
 from kiosk.journey import Journey

@@ -1,7 +1,7 @@
 """Opening hours: is the kiosk serving citizens now, and when does it open next?
 
 The periods come from the profile's ``[opening_hours]`` (per weekday, "08:30-12:00"; a day without periods
-is closed; by default always open). Times are the site's wall clock (kiosk.clock), passed in, so tests choose it.
+is closed; by default always open). Times are the site's wall clock (domain.clock), passed in, so tests choose it.
 
     hours = OpeningHours(settings.opening_hours)
     hours.is_open(clock.now())                # False at 12:30 between two periods

@@ -51,7 +51,7 @@ from typing import Any, Callable, Protocol, Sequence
 from kiosk.hall_errors import HallError, HallProtocolError, HallRejected, HallUnavailable
 from kiosk.outbox import BATCH_PATH, ItemKind, Outbox, OutboxItem
 from kiosk.outbox_errors import OutboxAlert, OutboxError
-from kiosk.privacy import redact
+from domain.privacy import redact
 
 __all__ = ["OutboxSender", "SendRound", "HallPoster"]
 

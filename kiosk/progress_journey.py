@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from kiosk.clock import WallClock
+from domain.clock import WallClock
 from kiosk.appointment_journey import remember_identity
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallRejected

@@ -32,7 +32,7 @@ from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
 from kiosk.one_card import card_problem_key
 from kiosk.journey import Journey
-from kiosk.privacy import mask_phone
+from domain.privacy import mask_phone
 from kiosk.session import Session
 
 __all__ = ["ReviewStep", "ReviewView", "ReviewJourney", "LEVELS", "UNSATISFIED", "INDICATORS", "REASONS",

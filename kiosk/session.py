@@ -13,7 +13,7 @@ import enum
 import math
 from typing import Any, Callable
 
-from kiosk.privacy import sensitive_values
+from domain.privacy import sensitive_values
 
 __all__ = ["IdlePhase", "IdleWatch", "Session"]
 

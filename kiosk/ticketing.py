@@ -21,12 +21,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable
 
-from kiosk.clock import WallClock
+from domain.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
 from kiosk.hall_models import Queue, Ticket
 from kiosk.journey import Journey
-from kiosk.printouts import QueueTicket, SiteLines
+from domain.printouts import QueueTicket, SiteLines
 
 __all__ = ["TicketStep", "TicketView", "TicketJourney", "print_problem_key"]
 

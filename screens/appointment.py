@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, AppointmentView
 from kiosk.hall_models import MatterRef
 from kiosk.i18n import format_date
-from kiosk.printouts import SiteLines
+from domain.printouts import SiteLines
 from screens import one_card  # noqa: F401  (the CardPlacement rule)
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside

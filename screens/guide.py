@@ -17,7 +17,7 @@ from kivy.utils import escape_markup
 from kiosk.catalogue_cache import describe_age
 from kiosk.guide_journey import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
 from kiosk.hall_models import Category, Matter, ServicePackage
-from kiosk.printouts import SiteLines
+from domain.printouts import SiteLines
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, letter_keyboard, top_bar  # noqa: F401

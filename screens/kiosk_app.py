@@ -31,7 +31,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.audit import AuditLog
 from kiosk.background import BackgroundWorker
-from kiosk.clock import SiteClock
+from domain.clock import SiteClock
 from kiosk.config import Secrets, Settings
 from kiosk.diagnostics import app_version, collect
 from kiosk.fonts import FontSet
@@ -249,7 +249,7 @@ class KioskApp(App):
 
     def place_next_demo_card(self) -> None:
         """Demo profile: put the next fictitious citizen's card on the simulated reader."""
-        from kiosk.demo_citizens import DEMO_CITIZENS
+        from domain.demo_citizens import DEMO_CITIZENS
 
         simulator = self.devices.demo_reader
         if simulator is None:

@@ -6,7 +6,7 @@ from kivy.properties import ObjectProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.printouts import SiteLines
+from domain.printouts import SiteLines
 from kiosk.ticketing import TicketJourney, TicketStep, TicketView
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside

@@ -30,7 +30,7 @@ from drivers.idcard.poller import (
 )
 from drivers.idcard.reader import CardReader, CommandTimeouts
 from drivers.idcard.serial_reader import SerialCardReader
-from kiosk.identity import CardType, Gender, IdentityCard
+from domain.identity import CardType, Gender, IdentityCard
 
 __all__ = [
     "open_reader",
@@ -96,7 +96,7 @@ def _sdk_port(port: str) -> int:
 
 def _open_simulated(card_key: str, baud: int, timeouts: CommandTimeouts | None) -> CardReader:
     from drivers.idcard.simulator import Simulator
-    from kiosk.demo_citizens import demo_citizen
+    from domain.demo_citizens import demo_citizen
 
     citizen = None if card_key in ("", "none") else demo_citizen(card_key)
     simulator = Simulator(baud=baud).start()

@@ -34,7 +34,7 @@ from drivers.idcard.cardtext import (
 from drivers.idcard.errors import IdCardError, InvalidIdNumber, status_error
 from drivers.idcard.protocol import FrameDecoder
 from drivers.idcard.reader import format_sam_id
-from kiosk.identity import IdentityCard
+from domain.identity import IdentityCard
 
 POLL_INTERVAL = 0.3
 
@@ -150,7 +150,7 @@ def command_decode(args: argparse.Namespace, out: TextIO) -> int:
 def command_simulate(args: argparse.Namespace, out: TextIO, commands: TextIO = sys.stdin) -> int:
     from drivers.idcard.protocol import Command
     from drivers.idcard.simulator import Fault, Simulator
-    from kiosk.demo_citizens import demo_citizen
+    from domain.demo_citizens import demo_citizen
 
     with Simulator(baud=args.baud) as simulator:
         if args.card != "none":

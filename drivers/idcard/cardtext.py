@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from drivers.idcard.errors import CardDataError, InvalidIdNumber
-from kiosk.identity import CardType, Gender, IdentityCard
+from domain.identity import CardType, Gender, IdentityCard
 
 __all__ = [
     "TEXT_BLOCK_SIZE",

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kiosk.identity import IdentityCard
+    from domain.identity import IdentityCard
 
 __all__ = [
     "IdCardError",

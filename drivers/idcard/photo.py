@@ -21,7 +21,7 @@ from PIL import Image
 
 from drivers.idcard.errors import IdCardError
 from drivers.idcard.sdk import load_library
-from kiosk.identity import IdentityCard
+from domain.identity import IdentityCard
 
 __all__ = ["PhotoDecoder", "PhotoDecodeError", "WltUnpackDecoder", "decode_photo", "PHOTO_SIZE"]
 

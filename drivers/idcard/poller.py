@@ -22,7 +22,7 @@ from typing import Callable, Union
 
 from drivers.idcard.errors import IdCardError, ReaderTimeout, ReaderUnavailable, SamFault
 from drivers.idcard.reader import CardReader
-from kiosk.identity import IdentityCard
+from domain.identity import IdentityCard
 
 __all__ = [
     "MIN_POLL_INTERVAL",

@@ -23,7 +23,7 @@ from drivers.idcard.cardtext import (
 )
 from drivers.idcard.errors import CardDataError, CardNotFound, ModuleStatus, status_error
 from drivers.idcard.protocol import BAUD_RATES, Command, Response
-from kiosk.identity import IdentityCard
+from domain.identity import IdentityCard
 
 __all__ = ["CommandTimeouts", "CardReader", "format_sam_id"]
 

@@ -35,7 +35,7 @@ from drivers.idcard.errors import (
 from drivers.idcard.cardtext import LONG_TERM, checked_identity
 from drivers.idcard.protocol import BAUD_RATES, Command, Response
 from drivers.idcard.reader import CardReader
-from kiosk.identity import NATIONS, CardType, Gender, IdentityCard
+from domain.identity import NATIONS, CardType, Gender, IdentityCard
 
 __all__ = ["SdtapiCardReader", "TermbCardReader", "load_library"]
 

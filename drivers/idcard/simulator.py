@@ -42,8 +42,8 @@ from drivers.idcard.protocol import (
     encode_response,
     wire_time,
 )
-from kiosk.demo_citizens import DemoCitizen
-from kiosk.identity import CardType, Gender
+from domain.demo_citizens import DemoCitizen
+from domain.identity import CardType, Gender
 
 __all__ = ["SimulatedCard", "card_from_citizen", "SamModule", "Fault", "Simulator"]
 

@@ -5,7 +5,7 @@ The app opens the printer named in config and calls it from a worker thread (eve
     from drivers.printer import open_printer, PrinterNotReady
     printer = open_printer("serial:///dev/ttyS0?baudrate=115200", paper_width_mm=80, profile="default")
     try:
-        result = printer.print_document(ticket)        # a kiosk.printouts.QueueTicket
+        result = printer.print_document(ticket)        # a domain.printouts.QueueTicket
         if result.maintenance_alert: ...                 # paper near end: tell staff
     except PrinterNotReady as e:                          # paper out, cover open, offline: nothing printed
         show(e.citizen_message)                           # keep the number on screen, offer a reprint
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image
 
-from kiosk.printouts import Printout
+from domain.printouts import Printout
 
 from drivers.printer.backends import NetworkTransport, SerialTransport, Transport, transport_for_url
 from drivers.printer.errors import (

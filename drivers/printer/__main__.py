@@ -15,8 +15,8 @@ import argparse
 import os
 import sys
 
-from kiosk.clock import DEFAULT_TIMEZONE, SiteClock, zone_named
-from kiosk.printouts import TestPage
+from domain.clock import DEFAULT_TIMEZONE, SiteClock, zone_named
+from domain.printouts import TestPage
 
 from drivers.printer import (
     PrinterConfigError,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kiosk.citizen_id import check_digit
-from kiosk.printouts import (
+from domain.citizen_id import check_digit
+from domain.printouts import (
     Material,
     MaterialList,
     PaymentReceipt,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from kiosk.printouts import (
+from domain.printouts import (
     MaterialList,
     PaymentReceipt,
     Printout,
@@ -21,7 +21,7 @@ from kiosk.printouts import (
     TestPage,
     format_fen,
 )
-from kiosk.privacy import mask_id_number, mask_name
+from domain.privacy import mask_id_number, mask_name
 
 from drivers.printer.blocks import LINE_PITCH, Align, Block, Feed, QrCode, TextLine, text_columns, wrap_text
 from drivers.printer.profiles import Paper

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from kiosk.printouts import Printout
+from domain.printouts import Printout
 
 from drivers.printer import commands as cmd
 from drivers.printer.backends import Transport

@@ -20,7 +20,7 @@ from hall_server.problems import Problem
 from hall_server.schemas import CaseLookup, IdentityOnly, ProofRequest, parse
 from hall_server.security import idempotent, require_idempotency_key
 from hall_server.seed import PROOF_KINDS
-from kiosk.privacy import mask_id_number, mask_name
+from domain.privacy import mask_id_number, mask_name
 
 blueprint = Blueprint("citizens", __name__)
 

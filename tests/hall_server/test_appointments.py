@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from kiosk.hall_client import HallRejected
 
 RESIDENT = demo_citizen("resident").id_number

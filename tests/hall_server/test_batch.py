@@ -14,7 +14,7 @@ import requests
 
 from hall_server.security import request_digest
 from kiosk.hall_client import HallRejected
-from kiosk.hall_signing import sign_request
+from domain.hall_signing import sign_request
 from tests.fixtures.hall import hall_rows
 
 SUGGESTION = {"kind": "suggestion", "content": "建议增加老年人座椅"}

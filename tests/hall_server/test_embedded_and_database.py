@@ -16,7 +16,7 @@ from hall_server.app import HallConfig
 from hall_server.embedded import start_embedded
 from hall_server.seed import DEMO_WAITING, MATTERS, QUEUES
 from hall_server.server import prepare_database
-from kiosk.demo_citizens import DEMO_CITIZENS, demo_citizen
+from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
 from kiosk.hall_client import HallClient, HallUnavailable
 from tests.fixtures.hall import start_live_hall
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from hall_server.security import request_digest
-from kiosk.demo_citizens import demo_citizen
-from kiosk.hall_signing import sign_request
+from domain.demo_citizens import demo_citizen
+from domain.hall_signing import sign_request
 from tests.fixtures.hall import start_live_hall
 
 

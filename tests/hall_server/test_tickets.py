@@ -11,7 +11,7 @@ import pytest
 
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.simulation import QueueSimulation
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from kiosk.hall_client import HallRejected
 
 

@@ -10,8 +10,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.demo_citizens import demo_citizen
-from kiosk.hall_signing import sign_request
+from domain.demo_citizens import demo_citizen
+from domain.hall_signing import sign_request
 
 RESIDENT = demo_citizen("resident").id_number
 POST_PATHS = ["/v1/tickets", "/v1/appointments/lookup", "/v1/appointments", "/v1/appointments/apx/check-in",

@@ -9,8 +9,8 @@ import random
 import pytest
 
 from kiosk.background import BackgroundWorker
-from kiosk.demo_citizens import DemoCitizen
-from kiosk.identity import CardType, IdentityCard
+from domain.demo_citizens import DemoCitizen
+from domain.identity import CardType, IdentityCard
 from kiosk.session import Session
 
 DEADLINE_S = 20

@@ -10,11 +10,11 @@ import pytest
 
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
-from kiosk.clock import SiteClock
+from domain.clock import SiteClock
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, BOOKING_DAYS
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from kiosk.hall_errors import HallRejected
-from kiosk.printouts import SiteLines
+from domain.printouts import SiteLines
 from tests.kiosk.conftest import identity_of
 from tests.fixtures.hall import HALL_MONDAY_10AM
 from tests.kiosk.test_progress_journey import HALL_TODAY

@@ -4,7 +4,7 @@
 import pytest
 
 from kiosk.config import PROFILE_DIR, load_settings
-from kiosk.demo_citizens import DEMO_CITIZENS
+from domain.demo_citizens import DEMO_CITIZENS
 from kiosk.fonts import FontMissing, find_fonts
 from kiosk.i18n import Catalogue
 

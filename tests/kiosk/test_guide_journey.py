@@ -12,13 +12,13 @@ import pytest
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
 from kiosk.catalogue_cache import CatalogueCache
-from kiosk.clock import SiteClock
+from domain.clock import SiteClock
 from kiosk.guide_journey import GuideJourney, GuideStep
 from kiosk.guide_search import MatterIndex
 from kiosk.hall_client import HallClient
 from kiosk.hall_models import MatterSummary
 from kiosk.i18n import Catalogue
-from kiosk.printouts import SiteLines
+from domain.printouts import SiteLines
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS
 from tests.kiosk.conftest import Clock
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from pydantic import TypeAdapter
 
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from kiosk.hall_client import HallRejected
 from kiosk.hall_models import Case, Matter, Ticket
 

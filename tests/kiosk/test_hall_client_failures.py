@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from kiosk.hall_client import HallClient, HallError, HallProtocolError, HallRejected, HallUnavailable
 
 RESIDENT = demo_citizen("resident").id_number

@@ -4,9 +4,9 @@ import logging
 
 import pytest
 
-from kiosk.citizen_id import check_digit
+from domain.citizen_id import check_digit
 from kiosk.logging_setup import configure_logging
-from kiosk.privacy import sensitive_values
+from domain.privacy import sensitive_values
 
 ID_NUMBER = "61010219480706002" + check_digit("61010219480706002")
 OLD_ID_NUMBER = "610102480706002"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.audit import AuditLog
-from kiosk.citizen_id import check_digit
+from domain.citizen_id import check_digit
 from kiosk.maintenance import (FREE_ATTEMPTS, BadPin, CornerGesture, EntryLocked, NoPinConfigured, PinGate,
                                PinRejected, hash_pin, in_top_left, main, verify_pin)
 from kiosk.outbox import Outbox, derive_key

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.citizen_id import check_digit
+from domain.citizen_id import check_digit
 from kiosk.outbox import Outbox, derive_key, new_item_id
 from kiosk.outbox_errors import OutboxAlert, OutboxBusy, OutboxCorrupt, OutboxFull, OutboxKeyError, OutboxUnavailable
 

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from kiosk.citizen_id import check_digit
+from domain.citizen_id import check_digit
 from kiosk.hall_client import HallClient
 from kiosk.hall_errors import HallUnavailable
 from kiosk.outbox import Outbox, derive_key

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from drivers.idcard.errors import ChecksumMismatch
-from kiosk.clock import SiteClock
-from kiosk.demo_citizens import demo_citizen
-from kiosk.privacy import redact
+from domain.clock import SiteClock
+from domain.demo_citizens import demo_citizen
+from domain.privacy import redact
 from kiosk.progress_journey import ProgressJourney, ProgressStep, step_time
 from tests.fixtures.hall import HALL_MONDAY_10AM
 from tests.kiosk.conftest import identity_of

@@ -12,7 +12,7 @@ import pytest
 
 from hall_server.schemas import ReviewRequest
 from kiosk.hall_client import HallClient
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from kiosk.outbox import Outbox, derive_key
 from kiosk.outbox_sender import OutboxSender
 from kiosk.review_journey import INDICATORS, LEVELS, REASONS, ReviewJourney, ReviewStep, review_body

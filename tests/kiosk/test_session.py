@@ -1,6 +1,6 @@
 """The inactivity watch and the session wipe, with time passed in (no sleeping, no real clock)."""
 
-from kiosk.privacy import redact, sensitive_values
+from domain.privacy import redact, sensitive_values
 from kiosk.session import IdlePhase, IdleWatch, Session
 
 

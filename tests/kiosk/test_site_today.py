@@ -12,10 +12,10 @@ import pytest
 
 from drivers.printer.escpos_reader import printed_text
 from kiosk.appointment_journey import BOOKING_DAYS, AppointmentJourney, AppointmentStep
-from kiosk.clock import SiteClock
-from kiosk.demo_citizens import demo_citizen
+from domain.clock import SiteClock
+from domain.demo_citizens import demo_citizen
 from kiosk.one_card import OneCardJourney, OneCardStep
-from kiosk.printouts import SiteLines
+from domain.printouts import SiteLines
 from kiosk.ticketing import TicketJourney, TicketStep
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_day, site_time
 from tests.kiosk.conftest import identity_of

@@ -9,7 +9,7 @@ import pytest
 from drivers.idcard.simulator import Fault
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_day
 from tests.screens.conftest import all_texts, frames, tap, wait_for
 from tests.screens.test_progress_journey import assert_accessible

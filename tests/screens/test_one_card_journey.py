@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from kiosk.demo_citizens import demo_citizen
-from kiosk.privacy import redact
+from domain.demo_citizens import demo_citizen
+from domain.privacy import redact
 from tests.screens.conftest import all_texts, frames, tap, wait_for
 
 

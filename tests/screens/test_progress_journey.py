@@ -8,7 +8,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from drivers.idcard.simulator import Fault
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from tests.screens.conftest import all_texts, frames, tap, wait_for
 
 

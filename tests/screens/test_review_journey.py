@@ -3,7 +3,7 @@ pseudo-terminal, the app's own outbox and sender; the citizen's taps. What was r
 and nothing personal stays on screen."""
 
 
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 from tests.screens.conftest import all_texts, embedded_hall_rows, frames, tap, wait_for
 
 PHONE = "13800000001"

@@ -8,7 +8,7 @@ from kivy.metrics import dp
 from kivy.uix.label import Label
 
 from kiosk.config import PROFILE_DIR
-from kiosk.privacy import redact, sensitive_values
+from domain.privacy import redact, sensitive_values
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_time
 from tests.screens.conftest import frames, tap
 

@@ -77,7 +77,7 @@ def test_hall_down_says_so_and_where_to_go_instead(ticket_kiosk):
 
 
 def test_an_elderly_citizen_who_places_the_card_gets_a_priority_ticket_with_a_masked_name(make_demo_kiosk):
-    from kiosk.demo_citizens import demo_citizen
+    from domain.demo_citizens import demo_citizen
 
     app = make_demo_kiosk()
     app.start_session()

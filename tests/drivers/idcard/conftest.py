@@ -12,7 +12,7 @@ import pytest
 from drivers.idcard.reader import CommandTimeouts
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Simulator
-from kiosk.privacy import sensitive_values
+from domain.privacy import sensitive_values
 
 # The simulator paces replies at this speed: wire time is negligible, so tests stay fast.
 TEST_BAUD = 4_000_000

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from drivers.idcard.photo import PhotoDecodeError, WltUnpackDecoder, decode_photo
-from kiosk.citizen_id import check_digit
-from kiosk.identity import CardType, IdentityCard
+from domain.citizen_id import check_digit
+from domain.identity import CardType, IdentityCard
 
 NUMBER = "61011319850312004" + check_digit("61011319850312004")
 

@@ -16,7 +16,7 @@ from drivers.idcard.poller import (
 from drivers.idcard.protocol import Command
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Fault, card_from_citizen
-from kiosk.demo_citizens import demo_citizen
+from domain.demo_citizens import demo_citizen
 
 
 @pytest.fixture

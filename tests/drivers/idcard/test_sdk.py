@@ -24,8 +24,8 @@ from drivers.idcard.errors import (
 from drivers.idcard.poller import CardPoller, CardRemoved, ReaderStateChanged
 from drivers.idcard.sdk import SdtapiCardReader, TermbCardReader
 from drivers.idcard.simulator import SamModule, card_from_citizen
-from kiosk.demo_citizens import DemoCitizen, demo_citizen
-from kiosk.identity import CardType, Gender
+from domain.demo_citizens import DemoCitizen, demo_citizen
+from domain.identity import CardType, Gender
 
 BUFFER = POINTER(c_ubyte)
 LENGTH = POINTER(c_uint)

@@ -27,8 +27,8 @@ from drivers.idcard.errors import (
 from drivers.idcard.protocol import Command, encode_command, receive_frame
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Fault, card_from_citizen
-from kiosk.demo_citizens import DEMO_CITIZENS, demo_citizen
-from kiosk.identity import CardType, Gender
+from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
+from domain.identity import CardType, Gender
 
 
 @pytest.mark.parametrize("citizen", DEMO_CITIZENS, ids=lambda c: c.key)

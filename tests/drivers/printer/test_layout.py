@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.printouts import QueueTicket, SiteLines, TestPage
+from domain.printouts import QueueTicket, SiteLines, TestPage
 
 from drivers.printer.blocks import QrCode, TextLine, wrap_text
 from drivers.printer.demo import DEMO_SITE, demo_materials, demo_proof, demo_receipt, demo_ticket

@@ -1,7 +1,7 @@
 """Masking keeps enough to recognise a value and never enough to reuse it."""
 
-from kiosk.citizen_id import check_digit, is_valid_id_number
-from kiosk.privacy import (
+from domain.citizen_id import check_digit, is_valid_id_number
+from domain.privacy import (
     SensitiveValues,
     mask_address,
     mask_id_number,

@@ -18,8 +18,8 @@ import re
 from datetime import date
 from enum import Enum
 
-from kiosk.citizen_id import is_valid_id_number
-from kiosk.privacy import (
+from domain.citizen_id import is_valid_id_number
+from domain.privacy import (
     SensitiveValues,
     mask_address,
     mask_id_number,

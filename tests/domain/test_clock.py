@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import SiteClock
+from domain.clock import SiteClock
 from kiosk.config import PROFILE_DIR, ConfigError, load_settings
 from kiosk.opening_hours import OpeningHours
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_time
 
 ROOT = Path(__file__).resolve().parents[2]
 # The only modules that may read the wall clock: the kiosk's site clock and the hall's own (China) clock.
-CLOCK_MODULES = {ROOT / "kiosk" / "clock.py", ROOT / "hall_server" / "clock.py"}
-SOURCE_FOLDERS = ("kiosk", "drivers", "screens", "hall_server", "bench")
+CLOCK_MODULES = {ROOT / "domain" / "clock.py", ROOT / "hall_server" / "clock.py"}
+SOURCE_FOLDERS = ("domain", "kiosk", "drivers", "screens", "hall_server", "bench")
 
 
 @pytest.mark.parametrize("instant", TRICKY_INSTANTS.values(), ids=TRICKY_INSTANTS)
@@ -97,7 +97,7 @@ def _wall_clock_reads(path: Path, root: Path = ROOT) -> list[str]:
 
 def test_nothing_outside_the_clocks_reads_the_machines_local_time():
     """No naive `datetime.now()`, `date.today()` or local-time call anywhere in the product (a default
-    argument `today=date.today` counts too): every wall time comes from kiosk.clock."""
+    argument `today=date.today` counts too): every wall time comes from domain.clock."""
     offenders = []
     for folder in SOURCE_FOLDERS:
         for path in sorted((ROOT / folder).rglob("*.py")):

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from kiosk.printouts import InvalidPrintout, PaymentReceipt, QueueTicket, ReceiptLine, SiteLines, format_fen
+from domain.printouts import InvalidPrintout, PaymentReceipt, QueueTicket, ReceiptLine, SiteLines, format_fen
 
 from drivers.printer.demo import demo_receipt, demo_ticket
 

@@ -5,7 +5,7 @@ bytes and into a PNG preview from one layout. Every text field is checked here, 
 character from the hall API or a site's config can never reach the printer as a command.
 
 Personal data stays protected by construction: a document holds the holder's name and number only in
-fields with `repr=False`, and the layout prints them masked (kiosk.privacy), never in full.
+fields with `repr=False`, and the layout prints them masked (domain.privacy), never in full.
 
     >>> ticket = QueueTicket(hall_name="示例市政务服务中心", queue_name="社保业务", number="A023",
     ...                      people_ahead=5, estimated_wait_minutes=15,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.citizen_id import check_digit
+from domain.citizen_id import check_digit
 
 __all__ = ["DemoCitizen", "DEMO_CITIZENS", "demo_citizen"]
 

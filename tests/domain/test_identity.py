@@ -1,13 +1,13 @@
-"""kiosk.identity.IdentityCard: immutable, masked in every printable form, wiped on demand."""
+"""domain.identity.IdentityCard: immutable, masked in every printable form, wiped on demand."""
 
 import pickle
 from datetime import date
 
 import pytest
 
-from kiosk.citizen_id import check_digit
-from kiosk.identity import CardType, Gender, IdentityCard
-from kiosk.privacy import SensitiveValues, redact
+from domain.citizen_id import check_digit
+from domain.identity import CardType, Gender, IdentityCard
+from domain.privacy import SensitiveValues, redact
 
 NUMBER = "61011319850312004" + check_digit("61011319850312004")
 
