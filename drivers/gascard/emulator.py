@@ -202,7 +202,7 @@ class Sle4442Card(MemoryCard):
             if self.counter & 0x07 == 0:
                 return self._psc_reply()
             # The chip first clears one bit of the counter, then compares: a pulled card has paid the try.
-            self.counter = (self.counter & (self.counter - 1)) & 0x07
+            self.counter = (self.counter >> 1) & 0x07                  # 07 → 03 → 01 → 00
             if body == self.psc:
                 self.counter = 0x07
                 self.authenticated = True
@@ -378,6 +378,7 @@ class SimulatedLink(ApduLink):
             try:
                 response = card.process(apdu)
             except CardPulled as pulled:
+                card.power(False)
                 self.reader.remove()
                 self._card = None
                 raise CardRemoved(str(pulled)) from None
@@ -448,6 +449,8 @@ class VpcdCardClient:
             _close(connection)
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
+        if self.card is not None:
+            self.card.power(False)
 
     def _serve(self, connection: socket.socket, card: VirtualCard) -> None:
         try:
@@ -463,6 +466,7 @@ class VpcdCardClient:
                 try:
                     response = card.process(message)
                 except CardPulled:
+                    card.power(False)
                     self.pulled.set()
                     with self._lock:
                         if self._socket is connection:
