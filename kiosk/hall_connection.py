@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from domain.background_loop import BackgroundLoop
 from kiosk.catalogue_cache import CatalogueCache
 from kiosk.config import Secrets, Settings
 from kiosk.hall_client import HallClient
@@ -42,38 +43,29 @@ class CatalogueRefresher:
     def __init__(self, catalogue: CatalogueCache, interval_s: float = CATALOGUE_REFRESH_S) -> None:
         self._catalogue = catalogue
         self._interval_s = interval_s
-        self._due = threading.Event()
-        self._stopping = threading.Event()
         self.refreshed = threading.Event()  # set after each complete refresh (for tests and diagnostics)
-        self._thread = threading.Thread(target=self._run, name="catalogue-refresh", daemon=True)
+        self._loop = BackgroundLoop("catalogue-refresh", self._round, error_delay_s=interval_s)
 
     def hall_reachable(self, online: bool) -> None:
         if online:
-            self._due.set()
+            self._loop.wake()
 
     def start(self) -> "CatalogueRefresher":
-        self._thread.start()
+        self._loop.start(first_in=self._interval_s)  # the first refresh comes when the hall is seen online
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._due.set()
-        self._thread.join(timeout=15)
+        self._loop.stop()
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            if not self._due.wait(self._interval_s):
-                self._due.set()  # the interval passed: refresh (it fails quietly while offline)
-                continue
-            self._due.clear()
-            if self._stopping.is_set():
-                return
-            try:
-                count = self._catalogue.refresh_all()
-                log.info("service guides refreshed: %d saved", count)
-                self.refreshed.set()
-            except HallError as error:
-                log.info("service guides not refreshed: %s", type(error).__name__)
+    def _round(self) -> float:
+        """Refresh every guide; then again after the interval (it fails quietly while offline)."""
+        try:
+            count = self._catalogue.refresh_all()
+            log.info("service guides refreshed: %d saved", count)
+            self.refreshed.set()
+        except HallError as error:
+            log.info("service guides not refreshed: %s", type(error).__name__)
+        return self._interval_s
 
 
 @dataclass

@@ -13,10 +13,10 @@ can work, or every device and the hall are down at once, `out_of_service` says s
 from __future__ import annotations
 
 import enum
-import threading
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from domain.background_loop import BackgroundLoop
 from kiosk.config import Settings
 
 __all__ = ["DeviceHealth", "ServiceMode", "ServiceAvailability", "availability", "out_of_service",
@@ -105,34 +105,26 @@ class PrinterWatch:
         self._status = status
         self._on_state = on_state
         self._interval = interval
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop("printer-watch", self._round, error_delay_s=interval)
         self.state: str | None = None
 
     def start(self) -> "PrinterWatch":
-        self._thread = threading.Thread(target=self._run, name="printer-watch", daemon=True)
-        self._thread.start()
+        self._loop.start()
         return self
 
     def check_now(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._loop.stop(timeout)
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                status = self._status()
-                state, message = status.state.value, status.message
-            except Exception as error:  # a driver bug must not end the watch: report it as offline
-                state, message = "offline", f"status check failed: {type(error).__name__}: {error}"
-            if state != self.state and not self._stopping.is_set():
-                self.state = state
-                self._on_state(state, message)
-            self._wake.wait(self._interval)
-            self._wake.clear()
+    def _round(self) -> float:
+        try:
+            status = self._status()
+            state, message = status.state.value, status.message
+        except Exception as error:  # a driver bug must not end the watch: report it as offline
+            state, message = "offline", f"status check failed: {type(error).__name__}: {error}"
+        if state != self.state and not self._loop.stopping:
+            self.state = state
+            self._on_state(state, message)
+        return self._interval

@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from domain.background_loop import BackgroundLoop
 from kiosk.outbox_errors import OutboxError
 
 __all__ = ["HealthReporter", "ComponentState", "event_for"]
@@ -82,9 +83,7 @@ class HealthReporter:
         self._hall_offline_since: float | None = None
         self._hall_alerted = False
         self._next_beat = self._started_at + interval_s   # the first once device states have settled
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop("health-reporter", self._round, error_delay_s=5.0)
 
     # --- what the app calls (any thread, never blocks) -----------------------------------------------
 
@@ -97,7 +96,7 @@ class HealthReporter:
                 self._events.append((*event, message[:500]))
             if component == "hall":
                 self._track_hall(state)
-        self._wake.set()
+        self._loop.wake()
 
     def components(self) -> dict[str, ComponentState]:
         with self._lock:
@@ -109,29 +108,20 @@ class HealthReporter:
     # --- the reporter's thread -----------------------------------------------------------------------
 
     def start(self) -> "HealthReporter":
-        self._thread = threading.Thread(target=self._run, name="health-reporter", daemon=True)
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._loop.stop(timeout)
 
     def beat_now(self) -> None:
         with self._lock:
             self._next_beat = self._clock()
-        self._wake.set()
+        self._loop.wake()
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.run_once()
-            except Exception:  # the reporter outlives a bug in one round
-                log.exception("health report round failed")
-            self._wake.wait(max(0.05, min(5.0, self._next_beat - self._clock())))
-            self._wake.clear()
+    def _round(self) -> float:
+        self.run_once()
+        return max(0.05, min(5.0, self._next_beat - self._clock()))
 
     def run_once(self) -> None:
         """Queue pending events, an overdue "hall unreachable" event and, when due, a heartbeat."""

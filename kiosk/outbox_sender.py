@@ -50,8 +50,8 @@ from typing import Any, Callable, Protocol, Sequence
 
 from kiosk.hall_errors import HallError, HallProtocolError, HallRejected, HallUnavailable
 from kiosk.outbox import BATCH_PATH, ItemKind, Outbox, OutboxItem
-from kiosk.outbox_errors import OutboxAlert, OutboxError
-from domain.privacy import redact
+from kiosk.outbox_errors import OutboxAlert
+from domain.background_loop import Backoff, BackgroundLoop
 
 __all__ = ["OutboxSender", "SendRound", "HallPoster"]
 
@@ -80,16 +80,6 @@ class SendRound:
     next_due: float | None
 
 
-class _Backoff:
-    def __init__(self) -> None:
-        self.failures = 0
-        self.resume_at = 0.0
-
-    def reset(self) -> None:
-        self.failures = 0
-        self.resume_at = 0.0
-
-
 class OutboxSender:
     def __init__(self, outbox: Outbox, client: HallPoster, *, batch_size: int = 100, base_delay: float = 1.0,
                  max_delay: float = 300.0, prune_every: float = 600.0,
@@ -107,28 +97,22 @@ class OutboxSender:
         self._on_reachability = on_reachability
         self._on_alert = on_alert
         self._clock = clock
-        self._wait = wait or (lambda event, timeout: event.wait(timeout))
-        self._rng = rng or random.Random()
-        self._hall = _Backoff()
-        self._streams = {stream: _Backoff() for stream in outbox.streams}
+        rng = rng or random.Random()
+        self._hall = Backoff(base_delay, max_delay, rng)
+        self._streams = {stream: Backoff(base_delay, max_delay, rng) for stream in outbox.streams}
         self._last_prune: float | None = None
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        # Disk trouble or a bug: the outbox has alerted (or the log says where); try again later, never spin.
+        self._loop = BackgroundLoop("outbox-sender", self._round, error_delay_s=max_delay, wait=wait)
         outbox.add_listener(self.wake)
 
     # -- the worker thread -------------------------------------------------------------------------
 
     def start(self) -> "OutboxSender":
-        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        self._loop.stop(timeout)
 
     def wake(self, *, reset_backoff: bool = False) -> None:
         """Run a round now: new work was enqueued, or (`reset_backoff`) the hall is known to be back."""
@@ -136,23 +120,11 @@ class OutboxSender:
             self._hall.reset()
             for backoff in self._streams.values():
                 backoff.reset()
-        self._wake.set()
+        self._loop.wake()
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                next_due = self.run_once().next_due
-            except OutboxError as error:
-                # Disk or file trouble: the outbox has alerted; try again later rather than spin.
-                log.error("outbox sender paused: %s", error)
-                next_due = self._clock() + self.max_delay
-            except Exception as error:          # a bug must not end delivery for good; the type says where
-                log.error("outbox sender round failed: %s: %s", type(error).__name__, redact(str(error)))
-                next_due = self._clock() + self.max_delay
-            timeout = None if next_due is None else max(0.0, next_due - self._clock())
-            if timeout != 0.0:
-                self._wait(self._wake, timeout)
-            self._wake.clear()
+    def _round(self) -> float | None:
+        next_due = self.run_once().next_due
+        return None if next_due is None else max(0.0, next_due - self._clock())
 
     # -- one round ---------------------------------------------------------------------------------
 
@@ -273,9 +245,7 @@ class OutboxSender:
 
     def _fail(self, stream: str, group: Sequence[OutboxItem], error: HallError, *, hall_level: bool) -> None:
         backoff = self._hall if hall_level else self._streams[stream]
-        backoff.failures += 1
-        delay = min(self.max_delay, self.base_delay * 2 ** min(backoff.failures - 1, 30))
-        backoff.resume_at = self._clock() + delay / 2 + self._rng.random() * delay / 2
+        backoff.failed(self._clock())
         reason = _reason(error)
         if not isinstance(error, HallUnavailable):
             # Offline there is nothing to learn per item, and a disk sync per attempt is wasted.

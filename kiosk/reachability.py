@@ -27,6 +27,7 @@ import time
 from enum import Enum
 from typing import Any, Callable
 
+from domain.background_loop import BackgroundLoop
 from kiosk.hall_errors import HallProtocolError, HallRejected, HallUnavailable
 
 __all__ = ["Reachability", "HallState"]
@@ -49,14 +50,12 @@ class Reachability:
         self.offline_interval = offline_interval
         self.failures_to_offline = failures_to_offline
         self._clock = clock
-        self._wait = wait or (lambda event, timeout: event.wait(timeout))
+        self._loop = BackgroundLoop("hall-reachability", self._round, error_delay_s=offline_interval, wait=wait)
         self._state = HallState.UNKNOWN
         self._failures = 0
         self._last_evidence: float | None = None
         self._listeners: list[Callable[[bool], None]] = []
         self._lock = threading.Lock()           # state changes and their notification, in order
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def state(self) -> HallState:
@@ -111,19 +110,13 @@ class Reachability:
         return self._last_evidence + interval
 
     def start(self) -> "Reachability":
-        self._thread = threading.Thread(target=self._run, name="hall-reachability", daemon=True)
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
-        self._stopping.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        self._loop.stop(timeout)
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            delay = self.next_probe_due() - self._clock()
-            if delay > 0:
-                self._wait(self._stopping, delay)
-                continue
+    def _round(self) -> float:
+        if self.next_probe_due() <= self._clock():
             self.check_now()
+        return max(0.0, self.next_probe_due() - self._clock())

@@ -15,14 +15,14 @@ The app marshals events to its UI thread itself.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from enum import Enum
 from typing import Callable, Union
 
+from domain.background_loop import Backoff, BackgroundLoop
+from domain.identity import IdentityCard
 from drivers.idcard.errors import IdCardError, ReaderTimeout, ReaderUnavailable, SamFault
 from drivers.idcard.reader import CardReader
-from domain.identity import IdentityCard
 
 __all__ = [
     "MIN_POLL_INTERVAL",
@@ -85,31 +85,29 @@ class CardPoller:
     ) -> None:
         if poll_interval < MIN_POLL_INTERVAL:
             raise ValueError(f"poll_interval must be at least {MIN_POLL_INTERVAL} s (SAM module minimum)")
-        first, limit = reconnect_backoff
-        if not 0 < first <= limit:
-            raise ValueError("reconnect_backoff is (first delay, longest delay) with 0 < first <= longest")
         self.reader = reader
         self._on_event = on_event
         self._poll_interval = poll_interval
-        self._backoff = (first, limit)
+        try:
+            self._backoff = Backoff(*reconnect_backoff)
+        except ValueError as error:
+            raise ValueError(f"reconnect_backoff: {error}") from None
         self._fingerprint = fingerprint
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop("idcard-poller", self._round, error_delay_s=reconnect_backoff[1])
         self.state: ReaderState | None = None
         self._card_present = False
 
     def start(self) -> CardPoller:
-        if self._thread is not None:
-            raise RuntimeError("poller already started")
-        self._thread = threading.Thread(target=self._run, name="idcard-poller", daemon=True)
-        self._thread.start()
+        self._loop.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop polling and wait (bounded) for the thread; the reader is left to its owner."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._loop.stop(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._loop.running
 
     def __enter__(self) -> CardPoller:
         return self.start()
@@ -131,27 +129,25 @@ class CardPoller:
             log.info("ID card reader %s %s", state.value, detail)
             self._emit(ReaderStateChanged(state, detail))
 
-    def _run(self) -> None:
-        delay = self._backoff[0]
-        while not self._stopping.is_set():
-            try:
-                if self.state is not ReaderState.CONNECTED:
-                    self._connect()
-                    delay = self._backoff[0]
-                self._poll_once()
-                wait = self._poll_interval
-            except (ReaderUnavailable, ReaderTimeout) as error:
-                self._lose_reader(ReaderState.NO_READER, str(error))
-                wait, delay = delay, min(delay * 2, self._backoff[1])
-            except SamFault as error:
-                self._lose_reader(ReaderState.SAM_FAULT, str(error))
-                wait, delay = delay, min(delay * 2, self._backoff[1])
-            except IdCardError as error:
-                # Noise or an odd status while only watching for a card: nobody is waiting on a read,
-                # so it is the technician's business (the log), not the citizen's.
-                log.warning("ID card reader poll failed: %s", error)
-                wait = self._poll_interval
-            self._stopping.wait(wait)
+    def _round(self) -> float:
+        """Connect if need be, then one poll; the seconds until the next round."""
+        try:
+            if self.state is not ReaderState.CONNECTED:
+                self._connect()
+                self._backoff.reset()
+            self._poll_once()
+            return self._poll_interval
+        except (ReaderUnavailable, ReaderTimeout) as error:
+            self._lose_reader(ReaderState.NO_READER, str(error))
+            return self._backoff.failed(0.0)
+        except SamFault as error:
+            self._lose_reader(ReaderState.SAM_FAULT, str(error))
+            return self._backoff.failed(0.0)
+        except IdCardError as error:
+            # Noise or an odd status while only watching for a card: nobody is waiting on a read,
+            # so it is the technician's business (the log), not the citizen's.
+            log.warning("ID card reader poll failed: %s", error)
+            return self._poll_interval
 
     def _connect(self) -> None:
         self.reader.open()

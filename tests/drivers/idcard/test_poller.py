@@ -142,8 +142,9 @@ def test_an_exception_in_the_handler_does_not_stop_the_poller(simulator, reader,
 
 def test_stop_ends_the_thread(poller):
     poller.start()
+    assert poller.running
     poller.stop()
-    assert not poller._thread.is_alive()
+    assert not poller.running
 
 
 def test_polling_faster_than_the_module_allows_is_refused(reader):
