@@ -107,7 +107,7 @@ def command_simulate(args: argparse.Namespace, out: TextIO, commands: TextIO = s
     from drivers.gascard.emulator import DEMO_CARDS, MemoryCard, VpcdCardClient, demo_card, tcp_connector
     from drivers.gascard.vpcd import PrivatePcscd
 
-    pcscd = PrivatePcscd(set_environment=False).start() if args.private else None
+    pcscd = PrivatePcscd().start() if args.private else None
     try:
         slot = VpcdCardClient(pcscd.connector() if pcscd else tcp_connector(args.host, args.port))
         card = demo_card(args.card)

@@ -73,9 +73,8 @@ def vpcd_driver_path() -> str:
 
 
 class PrivatePcscd:
-    def __init__(self, *, debug: bool = False, set_environment: bool = True) -> None:
+    def __init__(self, *, debug: bool = False) -> None:
         self.debug = debug
-        self.set_environment = set_environment
         self.folder: Path | None = None
         self._process: subprocess.Popen | None = None
         self._log = None
@@ -120,12 +119,12 @@ class PrivatePcscd:
             (self.folder / "conf" / "vpcd").write_text(
                 f'FRIENDLYNAME "{READER_NAME}"\nDEVICENAME   /dev/null:{VPCD_PORT}\n'
                 f"LIBPATH      {driver}\nCHANNELID    {VPCD_PORT}\n")
-        if self.set_environment:
-            current = os.environ.get(SOCKET_ENV)
-            if current not in (None, str(self.socket_path)):
-                raise PcscdUnavailable(f"this process already talks to the pcscd at {current}; libpcsclite "
-                                       "reads PCSCLITE_CSOCK_NAME once, so start the private pcscd first")
-            os.environ[SOCKET_ENV] = str(self.socket_path)
+        # This process waits for the reader through PC/SC, so it must talk to this pcscd.
+        current = os.environ.get(SOCKET_ENV)
+        if current not in (None, str(self.socket_path)):
+            raise PcscdUnavailable(f"this process already talks to the pcscd at {current}; libpcsclite "
+                                   "reads PCSCLITE_CSOCK_NAME once, so start the private pcscd first")
+        os.environ[SOCKET_ENV] = str(self.socket_path)
         self._log = open(self.log_path, "ab")
         arguments = [unshare, "--mount", "--net", "--propagation", "private", "--",
                      sys.executable, "-c", _LAUNCHER, str(self.folder / "run"), str(self.folder / "conf"), pcscd]
