@@ -141,9 +141,38 @@ class PrinterSettings(_Section):
     footer_lines: Annotated[tuple[str, ...], Field(strict=False)] = ()
 
 
+# The gas-card driver's layouts (drivers/gascard/layouts.py; a test keeps the two lists equal).
+GAS_CARD_LAYOUTS = ("sle4442-dual", "at24c02-slots")
+
+
+class GasCardSettings(_Section):
+    """The gas terminal's IC card reader (drivers/gascard): which backend, which reader, which layout."""
+
+    enabled: bool = False
+    backend: Literal["pcsc", "vendor", "simulator"] = "simulator"
+    reader: str = ""            # PC/SC reader name or shell pattern ("ACS ACR39U*"); empty: the first reader
+    layout: str = "auto"        # auto: by the card's ATR and signature; or one layout for every card
+    library_path: str = ""      # the meter maker's library, for backend = "vendor"
+    timeout_s: float = Field(5.0, gt=0, le=60)   # per vendor-library call; a hung library is killed after it
+
+    @field_validator("layout")
+    @classmethod
+    def _known_layout(cls, layout: str) -> str:
+        if layout != "auto" and layout not in GAS_CARD_LAYOUTS:
+            raise ValueError(f"expected \"auto\" or one of {', '.join(GAS_CARD_LAYOUTS)}, got {layout!r}")
+        return layout
+
+    @model_validator(mode="after")
+    def _vendor_needs_library(self) -> "GasCardSettings":
+        if self.backend == "vendor" and not self.library_path:
+            raise ValueError("backend = \"vendor\" needs library_path (the meter maker's .so or .dll)")
+        return self
+
+
 class DeviceSettings(_Section):
     idcard: IdCardReaderSettings = IdCardReaderSettings()
     printer: PrinterSettings = PrinterSettings()
+    gascard: GasCardSettings = GasCardSettings()
 
 
 class LoggingSettings(_Section):

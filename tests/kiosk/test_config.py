@@ -37,6 +37,17 @@ def test_gas_terminal_offers_gas_and_the_hall_does_not():
     assert "gas" not in load_settings(PROFILE_DIR / "hall.toml").services
 
 
+def test_the_gas_card_reader_is_simulated_in_the_demo_and_pcsc_on_the_gas_terminal():
+    from drivers.gascard import LAYOUTS
+    from kiosk.config import GAS_CARD_LAYOUTS
+
+    demo = load_settings(PROFILE_DIR / "demo.toml").devices.gascard
+    terminal = load_settings(PROFILE_DIR / "gas-terminal.toml").devices.gascard
+    assert (demo.enabled, demo.backend) == (True, "simulator")
+    assert (terminal.enabled, terminal.backend, terminal.layout) == (True, "pcsc", "auto")
+    assert set(GAS_CARD_LAYOUTS) == set(LAYOUTS)
+
+
 def test_defaults_fill_what_a_minimal_profile_leaves_out(tmp_path):
     settings = load_settings(write(tmp_path, MINIMAL))
     assert settings.ui.idle_timeout_s == 60
@@ -69,6 +80,16 @@ BROKEN = [
      "hall: mode = \"remote\" needs base_url starting with http:// or https://"),
     ("[devices]\nprinter = 3\n",
      "devices.printer: expected a table of keys, got 3"),
+    ("[devices.gascard]\nbackend = \"usb\"\n",
+     "devices.gascard.backend: expected 'pcsc', 'vendor' or 'simulator', got 'usb'"),
+    ("[devices.gascard]\nlayout = \"lihan\"\n",
+     "devices.gascard.layout: expected \"auto\" or one of sle4442-dual, at24c02-slots, got 'lihan'"),
+    ("[devices.gascard]\nbackend = \"vendor\"\n",
+     "devices.gascard: backend = \"vendor\" needs library_path (the meter maker's .so or .dll)"),
+    ("[devices.gascard]\ntimeout_s = 0\n",
+     "devices.gascard.timeout_s: expected more than 0.0, got 0"),
+    ("[devices.gascard]\nreadr = \"ACS*\"\n",
+     "devices.gascard.readr: unknown key (check the spelling against the configuration reference)"),
 ]
 
 
