@@ -13,30 +13,13 @@ from typing import Annotated, Any, Literal, TypeVar
 from flask import request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from hall_server.problems import Problem
 from domain.citizen_id import is_valid_id_number
+from domain.phone import MOBILE_PATTERN
+from domain.review_scale import ReviewLevel, ReviewReason
+from hall_server.problems import Problem
 
-__all__ = ["parse", "validate", "invalid_request", "is_idempotency_key", "REVIEW_LEVELS", "UNSATISFIED_LEVELS",
-           "REVIEW_REASONS", "PRIORITIES", "BATCH_MAX_MEMBERS"]
+__all__ = ["parse", "validate", "invalid_request", "is_idempotency_key", "PRIORITIES", "BATCH_MAX_MEMBERS"]
 
-# 好差评 levels, best first (GB/T 39735-2020 政务服务评价工作指南 five-level scale).
-REVIEW_LEVELS = {
-    "very_satisfied": "非常满意",
-    "satisfied": "满意",
-    "basically_satisfied": "基本满意",
-    "dissatisfied": "不满意",
-    "very_dissatisfied": "非常不满意",
-}
-UNSATISFIED_LEVELS = frozenset({"dissatisfied", "very_dissatisfied"})
-REVIEW_REASONS = {
-    "long_wait": "等候时间长",
-    "unclear_guidance": "告知不清楚",
-    "repeated_visits": "多次跑动",
-    "bad_attitude": "服务态度差",
-    "slow_processing": "办理效率低",
-    "system_failure": "系统或设备故障",
-    "other": "其他",
-}
 PRIORITIES = ("none", "elderly", "disabled", "pregnant")
 BATCH_MAX_MEMBERS = 100
 
@@ -66,10 +49,7 @@ def _idempotency_key(value: str) -> str:
 
 IdNumber = Annotated[str, AfterValidator(_identity_number)]
 IdempotencyKey = Annotated[str, AfterValidator(_idempotency_key)]
-Mobile = Annotated[str, Field(pattern=r"^1[3-9]\d{9}$")]
-Level = Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"]
-Reason = Literal["long_wait", "unclear_guidance", "repeated_visits", "bad_attitude", "slow_processing",
-                 "system_failure", "other"]
+Mobile = Annotated[str, Field(pattern=MOBILE_PATTERN.pattern)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -138,16 +118,16 @@ class ReviewTargetRequest(Body):
 
 
 class Indicators(Body):
-    overall: Level | None = None
-    efficiency: Level | None = None
-    service_level: Level | None = None
-    attitude: Level | None = None
+    overall: ReviewLevel | None = None
+    efficiency: ReviewLevel | None = None
+    service_level: ReviewLevel | None = None
+    attitude: ReviewLevel | None = None
 
 
 class ReviewRequest(ReviewTargetRequest):
-    level: Level
+    level: ReviewLevel
     indicators: Indicators = Indicators()
-    reasons: Annotated[list[Reason], Field(max_length=7)] = []
+    reasons: Annotated[list[ReviewReason], Field(max_length=7)] = []
     comment: Annotated[str, Field(max_length=300)] = ""
     callback_phone: Mobile | None = None
 

@@ -24,8 +24,8 @@ from typing import Any, Callable, Sequence
 
 from kiosk.background import BackgroundWorker
 from kiosk.journey import Journey
+from domain.phone import is_mobile_number
 from domain.privacy import mask_phone
-from kiosk.review_journey import is_mobile_number
 from kiosk.session import Session
 
 __all__ = ["ComplaintStep", "ComplaintView", "ComplaintJourney", "KINDS", "PHRASES", "phrase_key",

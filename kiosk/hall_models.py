@@ -13,38 +13,20 @@ from typing import Literal
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
 
+from domain.review_scale import ReviewLevel
+
 __all__ = [
     "HallInfo", "Category", "Material", "MatterSummary", "Matter", "PackageMatter", "ServicePackage",
     "Queue", "QueueRef", "Ticket", "Appointment", "UpcomingAppointments", "MatterRef", "CheckIn", "Slot",
     "SlotList", "CaseStep",
     "Case", "RecordField", "CitizenRecord", "ProofKind", "CitizenRecords", "Proof", "ReviewLink", "ReviewReceipt",
-    "ComplaintReceipt", "HeartbeatAck", "EventsAck", "ReviewLevel", "REVIEW_LEVELS", "REVIEW_REASONS",
+    "ComplaintReceipt", "HeartbeatAck", "EventsAck",
 ]
 
 _CONFIG = ConfigDict(extra="ignore")
 
 TicketStatus = Literal["waiting", "called", "served", "missed"]
 Priority = Literal["none", "elderly", "disabled", "pregnant"]
-ReviewLevel = Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"]
-
-# 好差评 five levels, best first, with the words the citizen sees.
-REVIEW_LEVELS: dict[str, str] = {
-    "very_satisfied": "非常满意",
-    "satisfied": "满意",
-    "basically_satisfied": "基本满意",
-    "dissatisfied": "不满意",
-    "very_dissatisfied": "非常不满意",
-}
-REVIEW_REASONS: dict[str, str] = {
-    "long_wait": "等候时间长",
-    "unclear_guidance": "告知不清楚",
-    "repeated_visits": "多次跑动",
-    "bad_attitude": "服务态度差",
-    "slow_processing": "办理效率低",
-    "system_failure": "系统或设备故障",
-    "other": "其他",
-}
-
 
 @dataclass(frozen=True, config=_CONFIG)
 class HallInfo:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
@@ -32,23 +31,15 @@ from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
 from kiosk.one_card import card_problem_key
 from kiosk.journey import Journey
+from domain.phone import is_mobile_number
 from domain.privacy import mask_phone
+from domain.review_scale import INDICATORS, LEVELS, REASONS, UNSATISFIED
 from kiosk.session import Session
 
-__all__ = ["ReviewStep", "ReviewView", "ReviewJourney", "LEVELS", "UNSATISFIED", "INDICATORS", "REASONS",
-           "MOBILE_PATTERN", "review_body", "is_mobile_number"]
+__all__ = ["ReviewStep", "ReviewView", "ReviewJourney", "review_body"]
 
 log = logging.getLogger(__name__)
 
-# GB/T 39735-2020 five-level scale, best first, as the hall's API names them (hall_server/schemas.py).
-LEVELS = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
-UNSATISFIED = frozenset({"dissatisfied", "very_dissatisfied"})
-# The in-person indicators, in the order they are asked.
-INDICATORS = ("overall", "efficiency", "service_level", "attitude")
-REASONS = ("long_wait", "unclear_guidance", "repeated_visits", "bad_attitude", "slow_processing",
-           "system_failure", "other")
-# A mainland mobile number, as the hall validates it (schemas.Mobile).
-MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 
 
 class ReviewStep(enum.Enum):
@@ -90,10 +81,6 @@ class ReviewView:
     @property
     def indicator(self) -> str:
         return INDICATORS[self.indicator_index] if self.indicator_index < len(INDICATORS) else ""
-
-
-def is_mobile_number(text: str) -> bool:
-    return bool(MOBILE_PATTERN.fullmatch(text))
 
 
 def review_body(target: Mapping[str, str], level: str, indicators: Mapping[str, str] = {},

@@ -14,7 +14,8 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
-from kiosk.review_journey import LEVELS, REASONS, ReviewJourney, ReviewStep, ReviewView
+from domain.review_scale import LEVELS, REASONS
+from kiosk.review_journey import ReviewJourney, ReviewStep, ReviewView
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, keypad, top_bar  # noqa: F401

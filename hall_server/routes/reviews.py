@@ -16,17 +16,16 @@ from typing import Any
 from flask import Blueprint, Response, g, render_template, request
 from pydantic import ValidationError
 
+from domain.review_scale import REVIEW_INDICATORS, REVIEW_LEVELS, REVIEW_REASONS, UNSATISFIED
 from hall_server import db, review_tokens
 from hall_server.context import hall_config, hall_now
 from hall_server.problems import Problem
-from hall_server.schemas import (REVIEW_LEVELS, REVIEW_REASONS, UNSATISFIED_LEVELS, ReviewRequest,
-                                 ReviewTargetRequest, parse)
+from hall_server.schemas import ReviewRequest, ReviewTargetRequest, parse
 from hall_server.security import idempotent
 from hall_server.tickets import is_reviewed
 
 blueprint = Blueprint("reviews", __name__)
 
-INDICATORS = {"overall": "总体评价", "efficiency": "办事效率", "service_level": "服务水平", "attitude": "服务态度"}
 
 
 def _review_key() -> bytes:
@@ -53,7 +52,7 @@ def _kind_and_id(body: ReviewTargetRequest) -> tuple[str, str]:
 
 
 def _store(kind: str, target_id: str, body: ReviewRequest, channel: str) -> dict[str, Any]:
-    if body.level in UNSATISFIED_LEVELS and not body.reasons:
+    if body.level in UNSATISFIED and not body.reasons:
         raise Problem("reasons_required")
     now = hall_now().isoformat(timespec="seconds")
     review_id = "rv" + secrets.token_hex(6)
@@ -66,7 +65,7 @@ def _store(kind: str, target_id: str, body: ReviewRequest, channel: str) -> dict
                        (review_id, kind, target_id, body.level, body.indicators.overall, body.indicators.efficiency,
                         body.indicators.service_level, body.indicators.attitude, json.dumps(body.reasons),
                         body.comment, channel, g.kiosk_id, now))
-        callback = body.callback_phone is not None and body.level in UNSATISFIED_LEVELS
+        callback = body.callback_phone is not None and body.level in UNSATISFIED
         if callback:
             g.conn.execute("INSERT INTO callback_requests (review_id, phone, status, created_at)"
                            " VALUES (?, ?, 'pending', ?)", (review_id, body.callback_phone, now))
@@ -100,7 +99,7 @@ def review() -> tuple[dict, int]:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    html = render_template(template, levels=REVIEW_LEVELS, reasons=REVIEW_REASONS, indicators=INDICATORS, **context)
+    html = render_template(template, levels=REVIEW_LEVELS, reasons=REVIEW_REASONS, indicators=REVIEW_INDICATORS, **context)
     return Response(html, status=status, mimetype="text/html")
 
 
@@ -119,7 +118,7 @@ def mobile_review(token: str) -> Response:
         "level": form.get("level", ""),
         # On the phone the main level is the overall indicator; the others are optional.
         "indicators": {name: form.get("level" if name == "overall" else name, "")
-                       for name in INDICATORS if form.get("level" if name == "overall" else name)},
+                       for name in REVIEW_INDICATORS if form.get("level" if name == "overall" else name)},
         "reasons": form.getlist("reasons"),
         "comment": form.get("comment", ""),
     }
