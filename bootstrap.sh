@@ -9,7 +9,11 @@ cd "$(dirname "$0")"
 # libmtdev1: multitouch touchscreens. fonts-wqy-microhei: the UI's CJK font.
 # fonts-hanazono: rare characters (CJK Extension A/B) that occur in names on ID cards.
 # espeak-ng: offline text-to-speech for the spoken prompts, in Mandarin.
-apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0 espeak-ng)
+# pcscd: the PC/SC daemon that drives the gas terminal's IC card reader; vsmartcard-vpcd: its virtual
+# reader, into which the tests plug the project's own gas card. libpcsclite-dev, swig, gcc, python3-dev:
+# pyscard (setup.cfg) builds from source against them.
+apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0 espeak-ng
+              pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev)
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 
 missing=()
