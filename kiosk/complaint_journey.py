@@ -24,8 +24,7 @@ from typing import Any, Callable, Sequence
 
 from kiosk.background import BackgroundWorker
 from kiosk.journey import Journey
-from domain.phone import is_mobile_number
-from domain.privacy import mask_phone
+from kiosk.phone_step import PhoneStep
 from kiosk.session import Session
 
 __all__ = ["ComplaintStep", "ComplaintView", "ComplaintJourney", "KINDS", "PHRASES", "phrase_key",
@@ -89,7 +88,11 @@ def complaint_body(kind: str, content: str, matter_code: str | None = None,
     return body
 
 
-class ComplaintJourney(Journey[ComplaintView]):
+class ComplaintJourney(Journey[ComplaintView], PhoneStep):
+    PHONE_STEP = ComplaintStep.PHONE
+    PHONE_INVALID = "complaint.phone_invalid"
+    PHONE_SESSION_KEY = "complaint.contact_phone"
+
     def __init__(self, *, outbox: Any, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ComplaintView], None], phrase_text: Callable[[str], str],
                  matters: Callable[[], Sequence[Any]] | None = None) -> None:
@@ -176,20 +179,6 @@ class ComplaintJourney(Journey[ComplaintView]):
         sentences = [self._phrase_text(phrase_key(view.kind, phrase)) for phrase in view.phrases]
         about = self._phrase_text("complaint.content_matter").format(matter=view.matter_name) if view.matter_name else ""
         return about + "；".join(sentences) + "。"
-
-    def give_phone(self, phone: str) -> None:
-        if self.view.step is not ComplaintStep.PHONE:
-            return
-        phone = phone.strip()
-        if not is_mobile_number(phone):
-            self._show(replace(self.view, problem="complaint.phone_invalid"))
-            return
-        self._session.remember("complaint.contact_phone", phone)
-        self._submit(replace(self.view, masked_phone=mask_phone(phone)), phone)
-
-    def skip_phone(self) -> None:
-        if self.view.step is ComplaintStep.PHONE:
-            self._submit(replace(self.view, masked_phone=""), None)
 
     def _submit(self, view: ComplaintView, phone: str | None) -> None:
         saving = replace(view, step=ComplaintStep.SAVING, problem="")

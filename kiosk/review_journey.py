@@ -31,8 +31,7 @@ from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
 from kiosk.one_card import card_problem_key
 from kiosk.journey import Journey
-from domain.phone import is_mobile_number
-from domain.privacy import mask_phone
+from kiosk.phone_step import PhoneStep
 from domain.review_scale import INDICATORS, LEVELS, REASONS, UNSATISFIED
 from kiosk.session import Session
 
@@ -100,7 +99,11 @@ def review_body(target: Mapping[str, str], level: str, indicators: Mapping[str, 
     return body
 
 
-class ReviewJourney(Journey[ReviewView]):
+class ReviewJourney(Journey[ReviewView], PhoneStep):
+    PHONE_STEP = ReviewStep.PHONE
+    PHONE_INVALID = "review.phone_invalid"
+    PHONE_SESSION_KEY = "review.callback_phone"
+
     def __init__(self, *, hall: Any, outbox: Any, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ReviewView], None], target: Mapping[str, str] | None = None) -> None:
         super().__init__(ReviewView(ReviewStep.CHECKING if target else ReviewStep.WAITING_CARD), on_change)
@@ -251,22 +254,6 @@ class ReviewJourney(Journey[ReviewView]):
             self._show(replace(self.view, problem="review.reasons_required"))
             return
         self._advance(replace(self.view, step=ReviewStep.PHONE, problem=""))
-
-    def give_phone(self, phone: str) -> None:
-        """A number for the call-back; a number that is not a mainland mobile number is refused, kept on
-        the keypad for correcting, and nothing is saved."""
-        if self.view.step is not ReviewStep.PHONE:
-            return
-        phone = phone.strip()
-        if not is_mobile_number(phone):
-            self._show(replace(self.view, problem="review.phone_invalid"))
-            return
-        self._session.remember("review.callback_phone", phone)
-        self._submit(replace(self.view, masked_phone=mask_phone(phone)), phone)
-
-    def skip_phone(self) -> None:
-        if self.view.step is ReviewStep.PHONE:
-            self._submit(replace(self.view, masked_phone=""), None)
 
     def _submit(self, view: ReviewView, phone: str | None) -> None:
         saving = replace(view, step=ReviewStep.SAVING, problem="")
