@@ -36,10 +36,10 @@ from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
 from kiosk.hall_models import Appointment, MatterSummary, Slot, Ticket, UpcomingAppointments
 from kiosk.journey import Journey
-from kiosk.one_card import card_problem_key
+from kiosk.device_problems import card_problem_key
 from domain.printouts import Material, MaterialList, QueueTicket, SiteLines
 from kiosk.session import Session
-from kiosk.ticketing import print_problem_key
+from kiosk.device_problems import print_problem_key
 
 __all__ = ["AppointmentStep", "AppointmentView", "AppointmentJourney", "BookableDay", "BOOKING_DAYS",
            "remember_identity"]

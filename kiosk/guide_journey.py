@@ -35,7 +35,7 @@ from kiosk.hall_models import Category, Matter, MatterSummary, ServicePackage
 from kiosk.i18n import Catalogue
 from kiosk.journey import Journey
 from domain.printouts import Material, MaterialList, SiteLines
-from kiosk.ticketing import print_problem_key
+from kiosk.device_problems import print_problem_key
 
 __all__ = ["GuideStep", "GuideView", "GuideJourney", "time_limit_text", "copies_text"]
 

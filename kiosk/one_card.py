@@ -20,10 +20,11 @@ from typing import Any, Callable
 from domain.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_models import Appointment, CitizenRecord, ProofKind
+from kiosk.device_problems import card_problem_key
 from kiosk.journey import Journey
 from kiosk.session import Session
 
-__all__ = ["OneCardStep", "OneCardView", "OneCardJourney", "card_problem_key"]
+__all__ = ["OneCardStep", "OneCardView", "OneCardJourney"]
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +46,6 @@ class OneCardView:
     proofs: tuple[ProofKind, ...] = ()
     appointments: tuple[Appointment, ...] = ()
     problem: str = ""
-
-
-def card_problem_key(error: BaseException) -> str:
-    """The catalogue key of the plain explanation for a card that could not be used."""
-    from drivers.idcard import errors
-
-    for kind, key in ((errors.InvalidIdNumber, "card.invalid"), (errors.CardDataError, "card.unrecognised"),
-                      (errors.ReaderUnavailable, "card.reader_down")):
-        if isinstance(error, kind):
-            return key
-    return "card.unreadable"
 
 
 class OneCardJourney(Journey[OneCardView]):

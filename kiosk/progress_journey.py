@@ -27,7 +27,7 @@ from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
 from kiosk.journey import Journey
-from kiosk.one_card import card_problem_key
+from kiosk.device_problems import card_problem_key
 from kiosk.session import Session
 
 __all__ = ["ProgressStep", "ProgressView", "ProgressJourney", "CASE_NUMBER_PATTERN", "step_time"]

@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallRejected
 from kiosk.hall_models import Case
-from kiosk.one_card import card_problem_key
+from kiosk.device_problems import card_problem_key
 from kiosk.journey import Journey
 from kiosk.phone_step import PhoneStep
 from domain.review_scale import INDICATORS, LEVELS, REASONS, UNSATISFIED

@@ -25,10 +25,11 @@ from domain.clock import WallClock
 from kiosk.background import BackgroundWorker
 from kiosk.hall_errors import HallError, HallRejected
 from kiosk.hall_models import Queue, Ticket
+from kiosk.device_problems import print_problem_key
 from kiosk.journey import Journey
 from domain.printouts import QueueTicket, SiteLines
 
-__all__ = ["TicketStep", "TicketView", "TicketJourney", "print_problem_key"]
+__all__ = ["TicketStep", "TicketView", "TicketJourney"]
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +52,6 @@ class TicketView:
     problem: str = ""          # catalogue key of the plain sentence explaining what went wrong
     holder: str = ""           # masked name of the citizen who identified with the ID card, if any
     priority: str = "none"     # "elderly" once an old enough citizen identified
-
-
-def print_problem_key(error: BaseException) -> str:
-    """The catalogue key for a printer error, by its type (paper out, cover open, offline, ...)."""
-    from drivers.printer import (
-        PrinterCoverOpen, PrinterJobUnconfirmed, PrinterOffline, PrinterPaperOut, PrinterWriteFailed,
-    )
-
-    for kind, key in ((PrinterPaperOut, "printer.paper_out"), (PrinterCoverOpen, "printer.cover_open"),
-                      (PrinterOffline, "printer.offline"), (PrinterWriteFailed, "printer.unconfirmed"),
-                      (PrinterJobUnconfirmed, "printer.unconfirmed")):
-        if isinstance(error, kind):
-            return key
-    return "printer.failed"
 
 
 class TicketJourney(Journey[TicketView]):

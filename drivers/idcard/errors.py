@@ -2,7 +2,8 @@
 
 Every SW3 status byte of the SAM module (GA/T 467) maps to one class through `STATUS_ERRORS`; the
 driver's own failures (no port, no reply, a corrupt frame, an unreadable text block) have their own.
-Messages never contain what was read from a card: at most a masked number.
+Messages never contain what was read from a card: at most a masked number. Each class has a stable `code`
+(its name in snake case: `card_not_found`, `sam_fault`, ...), which the kiosk turns into its own words.
 
     IdCardError
     ├── ReaderUnavailable          the port cannot be opened or the reader went away (unplugged)
@@ -54,33 +55,35 @@ __all__ = [
 
 
 class IdCardError(Exception):
-    """Base of every error the ID card driver raises. `citizen_message` is what a screen may show."""
+    """Base of every error the ID card driver raises. `code` is stable: the kiosk maps it to its own texts
+    (kiosk/messages), so no citizen-facing sentence lives in the driver."""
+    code = "idcard_error"
 
-    citizen_message = "身份证读取失败，请取下身份证后重新放置。"
 
 
 class ReaderUnavailable(IdCardError):
-    citizen_message = "身份证阅读器暂时不可用，请联系工作人员。"
+    code = "reader_unavailable"
 
 
 class ReaderTimeout(IdCardError):
-    pass
+    code = "reader_timeout"
 
 
 class TruncatedFrame(ReaderTimeout):
-    pass
+    code = "truncated_frame"
 
 
 class FrameError(IdCardError):
-    pass
+    code = "frame_error"
 
 
 class ChecksumMismatch(FrameError):
-    pass
+    code = "checksum_mismatch"
 
 
 class ModuleStatus(IdCardError):
     """The SAM module replied with status byte `sw3` (GA/T 467 table of SW3 codes)."""
+    code = "module_status"
 
     def __init__(self, sw3: int, command: str = "") -> None:
         self.sw3 = sw3
@@ -91,39 +94,40 @@ class ModuleStatus(IdCardError):
 
 
 class HostFrameRejected(ModuleStatus):
-    pass
+    code = "host_frame_rejected"
 
 
 class CommandRejected(ModuleStatus):
-    pass
+    code = "command_rejected"
 
 
 class CardFault(ModuleStatus):
-    citizen_message = "未能读取身份证，请取下后重新放置在感应区。"
+    code = "card_fault"
 
 
 class CardNotFound(CardFault):
-    citizen_message = "请将身份证放在感应区。"
+    code = "card_not_found"
 
 
 class CardSelectFailed(CardFault):
-    pass
+    code = "card_select_failed"
 
 
 class SamFault(ModuleStatus):
-    citizen_message = "身份证阅读器故障，请联系工作人员。"
+    code = "sam_fault"
 
 
 class UnexpectedStatus(ModuleStatus):
-    pass
+    code = "unexpected_status"
 
 
 class CardDataError(IdCardError):
-    citizen_message = "无法识别此证件，请联系工作人员。"
+    code = "card_data_error"
 
 
 class InvalidIdNumber(CardDataError):
     """The card's number fails its check (GB 11643 check digit). The parsed card is kept in `identity`."""
+    code = "invalid_id_number"
 
     def __init__(self, message: str, identity: IdentityCard) -> None:
         super().__init__(message)
@@ -131,7 +135,7 @@ class InvalidIdNumber(CardDataError):
 
 
 class LibraryUnavailable(ReaderUnavailable):
-    pass
+    code = "library_unavailable"
 
 
 # GA/T 467 SW3 codes, meanings written for the technician reading a log.

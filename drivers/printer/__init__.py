@@ -8,7 +8,7 @@ The app opens the printer named in config and calls it from a worker thread (eve
         result = printer.print_document(ticket)        # a domain.printouts.QueueTicket
         if result.maintenance_alert: ...                 # paper near end: tell staff
     except PrinterNotReady as e:                          # paper out, cover open, offline: nothing printed
-        show(e.citizen_message)                           # keep the number on screen, offer a reprint
+        show_problem(e.code)                              # keep the number on screen, offer a reprint
     printer.status()                                      # PrinterStatus(state=PrinterState.READY, ...)
     printer.close()
 
@@ -26,6 +26,7 @@ from PIL import Image
 
 from domain.printouts import Printout
 
+from drivers.printer import errors
 from drivers.printer.backends import NetworkTransport, SerialTransport, Transport, transport_for_url
 from drivers.printer.errors import (
     PrinterConfigError,
@@ -57,16 +58,8 @@ __all__ = [
     "Paper",
     "BUILTIN_PROFILES",
     "PrinterSimulator",
-    "PrinterError",
-    "PrinterConfigError",
-    "PrinterNotReady",
-    "PrinterOffline",
-    "PrinterPaperOut",
-    "PrinterCoverOpen",
-    "PrinterCutterError",
-    "PrinterWriteFailed",
-    "PrinterJobUnconfirmed",
 ]
+__all__ += errors.__all__  # the error types are part of this package's API, listed once in errors.py
 
 
 def _simulated_transport(url: str) -> tuple[Transport, PrinterSimulator]:
