@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Union
 
-from domain.gas_card import GasCard, GasPurchase
+from domain.gas_card import GasCard, GasCardType, GasPurchase, PurchaseRefusal
 from drivers.gascard.errors import (
     CardAwaitingMeter,
     CardCorrupt,
@@ -37,7 +37,6 @@ from drivers.gascard.errors import (
     WriteNotVerified,
     WrongPsc,
 )
-from domain.gas_card import GasCardType, PurchaseRefusal
 from drivers.gascard.layouts import (
     AreaReading,
     CardLayout,
@@ -162,12 +161,12 @@ class GasCardReader:
 
     def read(self) -> GasCard:
         """The card in the reader as a consistent value, or the typed error that says why not."""
-        with self.link._lock:
+        with self.link.lock:
             return self._consistent(self._decode())
 
     def check(self) -> IntegrityReport:
         """Every gas area of the card, for a technician. Touches no PSC try (only reads the counter)."""
-        with self.link._lock:
+        with self.link.lock:
             decoded = self._decode()
             tries = tries_left(self.link.psc_counter()) if decoded.layout.psc(decoded.identity) else None
         if decoded.current is not None:
@@ -186,7 +185,7 @@ class GasCardReader:
         `during_write` when the card left mid-write (read it again: it will need a rewrite), and
         WriteNotVerified when the read-back does not show the purchase.
         """
-        with self.link._lock:
+        with self.link.lock:
             decoded = self._decode()
             if decoded.identity.card_type is not GasCardType.USER:
                 raise NotAUserCard(f"a {decoded.identity.card_type.value} card cannot buy gas")

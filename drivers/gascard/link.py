@@ -76,6 +76,11 @@ class MemoryCardLink(ABC):
     def __init__(self) -> None:
         self._lock = threading.RLock()
 
+    @property
+    def lock(self) -> "threading.RLock":
+        """Held across a whole card operation (read, write with read-back) by GasCardReader."""
+        return self._lock
+
     @abstractmethod
     def connect(self) -> bytes:
         """Power the card and return its ATR. NoCard when the reader is empty."""
