@@ -112,13 +112,6 @@ class AppointmentScreen(JourneyScreen):
         key = _BUSY_TEXTS.get(step)
         return App.get_running_app().tr(key, language) if key else ""
 
-    def greeting(self, view: AppointmentView, language: str) -> str:
-        app = App.get_running_app()
-        if not view.masked_name:
-            return ""
-        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
-        return app.tr("one_card.greeting", language, name=name)
-
     def problem_text(self, view: AppointmentView, language: str) -> str:
         return App.get_running_app().tr(view.problem, language) if view.problem else ""
 

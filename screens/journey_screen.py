@@ -41,6 +41,14 @@ class JourneyScreen(Screen):
         """Called after every new view, for what .kv rules cannot express (dynamic lists). Not named
         on_view: Kivy calls on_<property> by itself on every change of `view`."""
 
+    def greeting(self, view, language: str) -> str:
+        """"您好，张**" once a card identified the citizen (rare characters in the fallback font); else ""."""
+        app = App.get_running_app()
+        if not getattr(view, "masked_name", ""):
+            return ""
+        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
+        return app.tr("one_card.greeting", language, name=name)
+
     # --- the shared behaviour -------------------------------------------------------------------
 
     def ensure_journey(self):

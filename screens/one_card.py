@@ -55,11 +55,6 @@ class OneCardScreen(JourneyScreen):
             ("unavailable", OneCardView(OneCardStep.UNAVAILABLE, masked_name="张**", problem="one_card.hall_down")),
         ]
 
-    def greeting(self, view: OneCardView, language: str) -> str:
-        app = App.get_running_app()
-        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
-        return app.tr("one_card.greeting", language, name=name) if view.masked_name else ""
-
     def _fill_lists(self, view: OneCardView) -> None:
         app = App.get_running_app()
         language = app.language

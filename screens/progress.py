@@ -83,13 +83,6 @@ class ProgressScreen(JourneyScreen):
             return ""
         return App.get_running_app().tr(view.problem, language, number=view.case_number)
 
-    def greeting(self, view: ProgressView, language: str) -> str:
-        app = App.get_running_app()
-        if not view.masked_name:
-            return ""
-        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
-        return app.tr("one_card.greeting", language, name=name)
-
     def _fill_cases(self, view: ProgressView) -> None:
         app = App.get_running_app()
         language = app.language

@@ -139,11 +139,6 @@ class ReviewScreen(JourneyScreen):
 
     # --- texts the .kv binds to ----------------------------------------------------------------------
 
-    def greeting(self, view: ReviewView, language: str) -> str:
-        app = App.get_running_app()
-        name = app.fonts.markup(view.masked_name) if app.fonts else view.masked_name
-        return app.tr("review.greeting", language, name=name) if view.masked_name else ""
-
     def level_prompt(self, view: ReviewView, language: str) -> str:
         app = App.get_running_app()
         if view.step is ReviewStep.INDICATORS:
