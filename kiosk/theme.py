@@ -2,7 +2,9 @@
 
 Two themes: standard and elder mode (长辈版: larger text and targets, higher contrast). Sizes are in dp
 (density-independent pixels). The accessibility floor is checked by `contrast_ratio` (WCAG 2.x) in the tests:
-text at least 18 dp, elder-mode targets at least 60x60 dp, every text/background pair at least 4.5:1.
+text at least 18 dp, elder-mode targets at least 60x60 dp, every text/background pair at least 4.5:1, and
+what shows where a control is without being text (an input box's frame, a scroll bar) at least 3:1
+against the background and the surface (WCAG 1.4.11, non-text contrast).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Theme:
     on_secondary: Colour
     bar: Colour
     on_bar: Colour
+    edge: Colour            # an input box's frame and a scroll bar: where a control is, not text
     warning: Colour = "#FFD34D"     # the offline banner: something is limited, here is what still works
     on_warning: Colour = "#1B1F24"
     alert: Colour = "#A4001C"       # something is broken that a technician must fix
@@ -56,13 +59,20 @@ class Theme:
             "on alert": (self.on_alert, self.alert),
         }
 
+    def non_text_pairs(self) -> dict[str, tuple[Colour, Colour]]:
+        """Every (control edge, background) combination the screens use, for the 3:1 check."""
+        return {
+            "edge on background": (self.edge, self.background),
+            "edge on surface": (self.edge, self.surface),
+        }
+
 
 STANDARD = Theme(
     name="standard", text_dp=30, small_text_dp=24, title_dp=44, tile_title_dp=48, huge_dp=140,
     target_dp=88, tile_height_dp=240, tiles_per_row_portrait=2, tiles_per_row_landscape=4, spacing_dp=18,
     background="#F2F5F9", surface="#FFFFFF", text="#1B1F24", muted_text="#4A5260",
     primary="#0B57A4", on_primary="#FFFFFF", secondary="#E6EEF7", on_secondary="#0B3D73",
-    bar="#0B3D73", on_bar="#FFFFFF",
+    bar="#0B3D73", on_bar="#FFFFFF", edge="#4A5260",
 )
 
 ELDER = Theme(
@@ -70,7 +80,7 @@ ELDER = Theme(
     target_dp=112, tile_height_dp=300, tiles_per_row_portrait=2, tiles_per_row_landscape=3, spacing_dp=24,
     background="#FFFFFF", surface="#FFFFFF", text="#000000", muted_text="#2B2B2B",
     primary="#003A80", on_primary="#FFFFFF", secondary="#FFF4CC", on_secondary="#000000",
-    bar="#002B5E", on_bar="#FFFFFF", warning="#FFD000", on_warning="#000000",
+    bar="#002B5E", on_bar="#FFFFFF", edge="#2B2B2B", warning="#FFD000", on_warning="#000000",
 )
 
 

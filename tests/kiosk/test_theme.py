@@ -17,6 +17,13 @@ def test_every_text_colour_pair_has_contrast_of_at_least_4_5(theme):
 
 
 @pytest.mark.parametrize("theme", [STANDARD, ELDER], ids=lambda theme: theme.name)
+def test_control_edges_have_contrast_of_at_least_3(theme):
+    """An input box's frame and a scroll bar show where they are (WCAG 1.4.11, non-text contrast)."""
+    for pair, (edge, background) in theme.non_text_pairs().items():
+        assert contrast_ratio(edge, background) >= 3, pair
+
+
+@pytest.mark.parametrize("theme", [STANDARD, ELDER], ids=lambda theme: theme.name)
 def test_no_text_below_18_dp(theme):
     assert min(theme.text_dp, theme.small_text_dp, theme.title_dp, theme.tile_title_dp) >= 18
 
