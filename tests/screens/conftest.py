@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.clock import SiteClock
 from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.fonts import find_fonts
 from kiosk.i18n import Catalogue
@@ -98,6 +99,38 @@ def tap(widget) -> None:
 @pytest.fixture
 def fake_clock():
     return FakeClock()
+
+
+class StoppedSiteClock(SiteClock):
+    """The site's wall clock, stopped on a Monday morning: a walk over every screen state never depends
+    on today."""
+
+    def now(self) -> datetime:
+        return HALL_MONDAY_10AM.astimezone(self.zone)
+
+
+@pytest.fixture(scope="module")
+def walked_app(kivy_window):
+    """One demo app, without hall or devices, for a module that stages many screen states in turn
+    (screens.screenshots.stage) instead of building an app per state."""
+    from kivy.app import App
+
+    from kiosk.speech import Speaker
+    from screens.kiosk_app import KioskApp
+    from screens.screenshots import settle
+
+    app = KioskApp(load_settings(PROFILE_DIR / "demo.toml"), Catalogue.load(), find_fonts(), windowed=True,
+                   speaker=Speaker(enabled=False))
+    app.clock = StoppedSiteClock(app.settings.site.timezone)
+    app._run_prepare()
+    app.build_all_screens()
+    settle()
+    yield app
+    app.dispatch("on_stop")
+    for child in list(kivy_window.children):
+        kivy_window.remove_widget(child)
+    App._running_app = None
+    kivy_window.size = (1080, 1920)
 
 
 @pytest.fixture
