@@ -13,12 +13,10 @@ from string import ascii_uppercase, digits
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from screens.kv import load_kv_beside
-from screens.widgets import common  # noqa: F401  (KioskButton rule)
-from screens.widgets.common import KioskButton
+from screens.widgets.common import CollapsingBoxLayout, KioskButton
 
 __all__ = ["Keypad", "DIGIT_PAGE", "WIDE_DIGIT_PAGE", "LETTER_PAGE"]
 
@@ -35,7 +33,7 @@ class KeypadKey(KioskButton):
     key = StringProperty("")
 
 
-class Keypad(BoxLayout):
+class Keypad(CollapsingBoxLayout):
     text = StringProperty("")
     max_length = NumericProperty(32)
     letters = BooleanProperty(False)         # the letter page is showing
