@@ -8,7 +8,6 @@ from datetime import date
 from kivy.app import App
 from kivy.metrics import dp
 from kivy.properties import StringProperty
-from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, AppointmentView
 from kiosk.hall_models import MatterRef
@@ -18,7 +17,7 @@ from screens import one_card  # noqa: F401  (the CardPlacement rule)
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, top_bar  # noqa: F401
-from screens.widgets.common import KioskButton
+from screens.widgets.common import CollapsingBoxLayout, KioskButton
 
 __all__ = ["AppointmentScreen", "AppointmentRow"]
 
@@ -27,7 +26,7 @@ _BUSY_TEXTS = {"looking_up": "appointment.looking_up", "checking_in": "appointme
                "cancelling": "appointment.cancelling"}
 
 
-class AppointmentRow(BoxLayout):
+class AppointmentRow(CollapsingBoxLayout):
     """One appointment: when, what, where, and its buttons (签到, or 查看号码 once checked in, for today's
     only; 取消预约 while it can still be cancelled)."""
 

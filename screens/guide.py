@@ -12,6 +12,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
 from kivy.utils import escape_markup
 
 from kiosk.catalogue_cache import describe_age
@@ -46,8 +47,9 @@ class GuideItem(ButtonBehavior, BoxLayout):
     detail = StringProperty("")
 
 
-class GuidePager(BoxLayout):
-    """Big 上一页 / 下一页 buttons for the list of `screen` (the GuideScreen whose view it pages)."""
+class GuidePager(FloatLayout):
+    """Big 上一页 / 下一页 buttons for the list of `screen` (the GuideScreen whose view it pages), each in a
+    place of its own: a button that appears or goes never moves the others under a citizen's finger."""
 
     screen = ObjectProperty(None, allownone=True, rebind=True)
 
