@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from screens.kiosk_app import KioskApp
 
-    from kiosk.hall_connection import connect_hall
+    from kiosk.hall.connection import connect_hall
 
     app = KioskApp(settings, catalogue, fonts, font_problem, windowed=args.windowed, secrets=secrets,
                    hall_connector=None if args.screenshot else connect_hall, start_devices=not args.screenshot)
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def diagnose(settings) -> int:
     """The technician's SSH view: the maintenance page's lines on stdout. Imports no Kivy."""
-    from kiosk.diagnostics import Verdict, diagnose_headless, report_text, worst
+    from kiosk.maintenance.diagnostics import Verdict, diagnose_headless, report_text, worst
 
     try:
         secrets = load_secrets(settings, warn=lambda message: print(f"warning: {message}", file=sys.stderr))

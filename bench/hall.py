@@ -26,7 +26,7 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.hall_client import HallClient  # noqa: E402
+from kiosk.hall.client import HallClient  # noqa: E402
 
 QUEUES = ("social", "housing_fund", "traffic", "business", "real_estate", "tax", "civil")
 

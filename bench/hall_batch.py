@@ -27,7 +27,7 @@ from bench.hall import hall_process  # noqa: E402
 from hall_server import db  # noqa: E402
 from hall_server.app import HallConfig  # noqa: E402
 from hall_server.server import prepare_database  # noqa: E402
-from kiosk.hall_client import HallClient  # noqa: E402
+from kiosk.hall.client import HallClient  # noqa: E402
 
 KIOSK_ID = "kiosk-00"
 

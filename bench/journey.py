@@ -37,7 +37,7 @@ Config.set("graphics", "min_state_time", "0")
 from kiosk.config import PROFILE_DIR, Secrets, load_settings  # noqa: E402
 from domain.demo_citizens import demo_citizen  # noqa: E402
 from kiosk.fonts import find_fonts  # noqa: E402
-from kiosk.hall_connection import connect_hall  # noqa: E402
+from kiosk.hall.connection import connect_hall  # noqa: E402
 from kiosk.i18n import Catalogue  # noqa: E402
 from kiosk.speech import Speaker  # noqa: E402
 

@@ -1,7 +1,7 @@
 """预约: the citizen places the ID card and sees today's appointments, then those of the coming days (with
 their date, 取消预约 only: check-in is on the day); 签到 turns one of today's into a ticket with the
 number big on screen; or books a new time (matter → day → time → confirm), the confirmation printed.
-Logic in kiosk.appointment_journey.AppointmentJourney; this screen renders its view and passes on taps."""
+Logic in kiosk.journeys.appointment.AppointmentJourney; this screen renders its view and passes on taps."""
 
 from datetime import date
 
@@ -9,8 +9,8 @@ from kivy.app import App
 from kivy.metrics import dp
 from kivy.properties import StringProperty
 
-from kiosk.appointment_journey import AppointmentJourney, AppointmentStep, AppointmentView
-from kiosk.hall_models import MatterRef
+from kiosk.journeys.appointment import AppointmentJourney, AppointmentStep, AppointmentView
+from kiosk.hall.models import MatterRef
 from kiosk.i18n import format_date
 from domain.printouts import SiteLines
 from screens import one_card  # noqa: F401  (the CardPlacement rule)
@@ -68,8 +68,8 @@ class AppointmentScreen(JourneyScreen):
         picture costs eight renderings: busy and problem variants of a panel are left out)."""
         from dataclasses import replace as changed
 
-        from kiosk.appointment_journey import BookableDay
-        from kiosk.hall_models import MatterSummary, Slot
+        from kiosk.journeys.appointment import BookableDay
+        from kiosk.hall.models import MatterSummary, Slot
         from screens.demo_views import DEMO_APPOINTMENT, DEMO_TICKET
 
         checked = changed(DEMO_APPOINTMENT, appointment_id="demo-checked-in", start="14:30", end="15:00",

@@ -1,5 +1,5 @@
 """投诉建议: complaint or suggestion, optionally the matter, the words from big phrase chips, an optional phone
-number on the keypad; the reference number shown big. Logic in kiosk.complaint_journey.ComplaintJourney.
+number on the keypad; the reference number shown big. Logic in kiosk.journeys.complaint.ComplaintJourney.
 
 There is no free-text field: a kiosk has no keyboard, and typing Chinese needs a pinyin input method that
 no well-kept Python library offers for an on-screen keyboard. The form says where to go for more detail.
@@ -7,7 +7,7 @@ no well-kept Python library offers for an on-screen keyboard. The form says wher
 
 from kivy.app import App
 
-from kiosk.complaint_journey import PHRASES, ComplaintJourney, ComplaintStep, ComplaintView, phrase_key
+from kiosk.journeys.complaint import PHRASES, ComplaintJourney, ComplaintStep, ComplaintView, phrase_key
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.review import ChoiceChip
@@ -76,7 +76,7 @@ class ComplaintScreen(JourneyScreen):
         return next(chip for chip in self.ids.phrases.children if chip.code == phrase)
 
     def screenshot_views(self) -> list[tuple[str, ComplaintView]]:
-        from kiosk.hall_models import MatterSummary
+        from kiosk.hall.models import MatterSummary
 
         matters = tuple(MatterSummary(code=code, name=name, category=category, department="", one_id=True,
                                       cross_region=False, appointable=True, queue=category)

@@ -6,7 +6,7 @@ A journey screen lists its states in `screenshot_views()`: (step name, view) pai
 
 from __future__ import annotations
 
-from kiosk.hall_models import (
+from kiosk.hall.models import (
     Appointment, CitizenRecord, MatterRef, ProofKind, Queue, QueueRef, RecordField, Ticket,
 )
 

@@ -1,6 +1,6 @@
 """办事指南: browse the matters by category, search them on the letter keyboard (pinyin initials, or characters
 chosen from the candidates the letters offer), open one matter's guide and print its material list;
-一件事一次办 packages too. Logic in kiosk.guide_journey.GuideJourney; this screen renders its view and passes
+一件事一次办 packages too. Logic in kiosk.journeys.guide.GuideJourney; this screen renders its view and passes
 on the citizen's taps.
 
 Lists are paged with big 上一页/下一页 buttons, fewer items a page in elder mode, two columns in landscape. Values
@@ -15,9 +15,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.utils import escape_markup
 
-from kiosk.catalogue_cache import describe_age
-from kiosk.guide_journey import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
-from kiosk.hall_models import Category, Matter, ServicePackage
+from kiosk.hall.catalogue import describe_age
+from kiosk.journeys.guide import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
+from kiosk.hall.models import Category, Matter, ServicePackage
 from domain.printouts import SiteLines
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
@@ -121,7 +121,7 @@ class GuideScreen(JourneyScreen):
         super().show(view)
 
     def screenshot_views(self) -> list[tuple[str, GuideView]]:
-        from kiosk.guide_demo import demo_views
+        from kiosk.journeys.guide_demo import demo_views
 
         app = App.get_running_app()
         return demo_views(page_size_for(app.elder_mode))

@@ -10,7 +10,7 @@ App-wide state lives in Kivy properties that every .kv file reads (`app.language
 Unattended operation lives here too: device health decides which journeys the home screen offers
 (`service_modes`, `health_notices`) and whether the kiosk shows its out-of-service screen by itself
 (`unavailable`: broken | suspended | closed); state changes go to the hall as events and heartbeats
-(kiosk.heartbeat); the systemd watchdog is pinged from this UI loop; five taps in the top-left corner
+(kiosk.devices.heartbeat); the systemd watchdog is pinged from this UI loop; five taps in the top-left corner
 open the technician's PIN pad, and maintenance mode has its own inactivity timeout.
 """
 
@@ -29,18 +29,18 @@ from kivy.properties import BooleanProperty, DictProperty, ListProperty, ObjectP
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.audit import AuditLog
+from kiosk.maintenance.audit import AuditLog
 from kiosk.background import BackgroundWorker
 from domain.clock import SiteClock
 from kiosk.config import Secrets, Settings
-from kiosk.diagnostics import app_version, collect
+from kiosk.maintenance.diagnostics import app_version, collect
 from kiosk.fonts import FontSet
-from kiosk.health import DeviceHealth, PrinterWatch, ServiceMode, availability, out_of_service
-from kiosk.heartbeat import HealthReporter
-from kiosk.maintenance import CornerGesture, EntryLocked, NoPinConfigured, PinGate, PinRejected, in_top_left
-from kiosk.maintenance_actions import RememberingDeviceHub
-from kiosk.opening_hours import OpeningHours
-from kiosk.watchdog import SystemdNotifier
+from kiosk.devices.health import DeviceHealth, PrinterWatch, ServiceMode, availability, out_of_service
+from kiosk.devices.heartbeat import HealthReporter
+from kiosk.maintenance.access import CornerGesture, EntryLocked, NoPinConfigured, PinGate, PinRejected, in_top_left
+from kiosk.maintenance.actions import RememberingDeviceHub
+from kiosk.devices.opening_hours import OpeningHours
+from kiosk.maintenance.watchdog import SystemdNotifier
 from kiosk.i18n import Catalogue, format_date
 from kiosk.session import IdlePhase, IdleWatch, Session
 from kiosk.speech import Speaker
@@ -123,7 +123,7 @@ class KioskApp(App):
         super().__init__()
         self.secrets = secrets
         self._hall_connector = hall_connector
-        self.hall = None  # kiosk.hall_connection.HallConnection once connected
+        self.hall = None  # kiosk.hall.connection.HallConnection once connected
         self.pending_review: dict | None = None  # what the review screen rates next (ticket_id or case_number)
         self._start_devices = start_devices
         speech = settings.speech

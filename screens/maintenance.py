@@ -19,8 +19,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.config import ConfigError, edit_setting, setting_value
-from kiosk.diagnostics import Verdict
-from kiosk.maintenance_actions import ExportFailed, export_bundle, reader_test_result, test_page, usb_targets
+from kiosk.maintenance.diagnostics import Verdict
+from kiosk.maintenance.actions import ExportFailed, export_bundle, reader_test_result, test_page, usb_targets
 from screens.kv import load_kv_beside
 from screens.widgets import common  # noqa: F401  (KioskLabel, KioskButton rules)
 

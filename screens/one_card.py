@@ -1,12 +1,12 @@
 """一证通办: the citizen places the ID card and sees, under a masked greeting, today's appointments and
-the 一证通办 records. Logic in kiosk.one_card.OneCardJourney; this screen renders its view."""
+the 一证通办 records. Logic in kiosk.journeys.one_card.OneCardJourney; this screen renders its view."""
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
 from kivy.utils import escape_markup
 
-from kiosk.one_card import OneCardJourney, OneCardStep, OneCardView
+from kiosk.journeys.one_card import OneCardJourney, OneCardStep, OneCardView
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, top_bar  # noqa: F401

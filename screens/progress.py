@@ -1,12 +1,12 @@
 """办件查询: the citizen places the ID card (all their cases) or types the case number on the keypad, and
-sees each case's steps (受理, 审批, 办结, 送达) as a timeline. Logic in kiosk.progress_journey.ProgressJourney;
+sees each case's steps (受理, 审批, 办结, 送达) as a timeline. Logic in kiosk.journeys.progress.ProgressJourney;
 this screen renders its view and passes on taps and card events."""
 
 from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.progress_journey import ProgressJourney, ProgressStep, ProgressView, step_time
+from kiosk.journeys.progress import ProgressJourney, ProgressStep, ProgressView, step_time
 from screens import one_card  # noqa: F401  (the CardPlacement animation rule)
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
@@ -50,7 +50,7 @@ class ProgressScreen(JourneyScreen):
 
     def screenshot_views(self) -> list[tuple[str, ProgressView]]:
         """Each panel once, with fictitious data, for `main.py --screenshot` and the accessibility walk."""
-        from kiosk.hall_models import Case, CaseStep, MatterRef
+        from kiosk.hall.models import Case, CaseStep, MatterRef
 
         def case(number: str, matter: str, status: str, done: int) -> Case:
             names = (("accept", "受理"), ("approve", "审批"), ("complete", "办结"), ("deliver", "送达"))

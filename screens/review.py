@@ -1,5 +1,5 @@
 """好差评: rate what was just served (the app opens this screen from `finish_journey`), or identify by ID card
-and choose a case. Logic in kiosk.review_journey.ReviewJourney; this screen renders its view.
+and choose a case. Logic in kiosk.journeys.review.ReviewJourney; this screen renders its view.
 
 The five levels carry their names, a face and a row of stars, never colour alone; chosen reasons carry a
 check mark. `ChoiceChip` is shared with the 投诉建议 screen.
@@ -15,7 +15,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from domain.review_scale import LEVELS, REASONS
-from kiosk.review_journey import ReviewJourney, ReviewStep, ReviewView
+from kiosk.journeys.review import ReviewJourney, ReviewStep, ReviewView
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
@@ -115,7 +115,7 @@ class ReviewScreen(JourneyScreen):
         return next(button for button in self.ids.cases.children if button.case_number == case_number)
 
     def screenshot_views(self) -> list[tuple[str, ReviewView]]:
-        from kiosk.hall_models import Case, MatterRef
+        from kiosk.hall.models import Case, MatterRef
 
         case = Case(case_number="YT2026SC000123", matter=MatterRef(code="SC001", name="营业执照办理"),
                     applicant_masked="张**", status="approving", status_name="审批中", accepted_at="2026-11-22",

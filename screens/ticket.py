@@ -1,5 +1,5 @@
 """取号: choose a queue, get a number, take the printed ticket. The journey's logic is
-kiosk.ticketing.TicketJourney; this screen only renders its view and passes on the citizen's taps."""
+kiosk.journeys.ticket.TicketJourney; this screen only renders its view and passes on the citizen's taps."""
 
 from kivy.app import App
 from kivy.properties import ObjectProperty
@@ -7,7 +7,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from domain.printouts import SiteLines
-from kiosk.ticketing import TicketJourney, TicketStep, TicketView
+from kiosk.journeys.ticket import TicketJourney, TicketStep, TicketView
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, top_bar  # noqa: F401

@@ -60,7 +60,7 @@ def test_a_broken_profile_is_exit_2_with_the_one_line_message(tmp_path: Path) ->
 
 def test_an_outbox_held_by_the_running_kiosk_is_reported_as_in_use(tmp_path: Path) -> None:
     """The running kiosk keeps its outbox file locked; --diagnose says so instead of waiting or failing."""
-    from kiosk.outbox import Outbox, derive_key
+    from kiosk.outbox.store import Outbox, derive_key
 
     running = Outbox(tmp_path / "data" / "outbox.sqlite3", derive_key("the-running-kiosk-outbox-key"))
     try:

@@ -28,17 +28,7 @@ from domain.printouts import Printout
 
 from drivers.printer import errors
 from drivers.printer.backends import NetworkTransport, SerialTransport, Transport, transport_for_url
-from drivers.printer.errors import (
-    PrinterConfigError,
-    PrinterCoverOpen,
-    PrinterCutterError,
-    PrinterError,
-    PrinterJobUnconfirmed,
-    PrinterNotReady,
-    PrinterOffline,
-    PrinterPaperOut,
-    PrinterWriteFailed,
-)
+from drivers.printer.errors import *  # noqa: F403  (the error types, listed once in errors.__all__)
 from drivers.printer.layout import layout_document
 from drivers.printer.preview import png_bytes, render_blocks
 from drivers.printer.printer import PrintResult, TicketPrinter
@@ -66,10 +56,10 @@ def _simulated_transport(url: str) -> tuple[Transport, PrinterSimulator]:
     parts = urlsplit(url)
     width = parts.netloc.removesuffix("mm")
     if width not in ("58", "80"):
-        raise PrinterConfigError(f"printer URL {url!r}: expected sim://80mm or sim://58mm")
+        raise errors.PrinterConfigError(f"printer URL {url!r}: expected sim://80mm or sim://58mm")
     transport_kind = parse_qs(parts.query).get("transport", ["pty"])[-1]
     if transport_kind not in ("pty", "tcp"):
-        raise PrinterConfigError(f"printer URL {url!r}: transport must be pty or tcp")
+        raise errors.PrinterConfigError(f"printer URL {url!r}: transport must be pty or tcp")
     simulator = PrinterSimulator(int(width))
     if transport_kind == "tcp":
         host, port = simulator.start_tcp()

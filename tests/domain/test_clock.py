@@ -11,7 +11,7 @@ import pytest
 
 from domain.clock import SiteClock
 from kiosk.config import PROFILE_DIR, ConfigError, load_settings
-from kiosk.opening_hours import OpeningHours
+from kiosk.devices.opening_hours import OpeningHours
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_time
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from domain.demo_citizens import demo_citizen
-from kiosk.hall_client import HallRejected
+from kiosk.hall.client import HallRejected
 
 RESIDENT = demo_citizen("resident").id_number
 

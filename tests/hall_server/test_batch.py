@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from hall_server.security import request_digest
-from kiosk.hall_client import HallRejected
+from kiosk.hall.client import HallRejected
 from domain.hall_signing import sign_request
 from tests.fixtures.hall import hall_rows
 

@@ -17,7 +17,7 @@ from hall_server.embedded import start_embedded
 from hall_server.seed import DEMO_WAITING, MATTERS, QUEUES
 from hall_server.server import prepare_database
 from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
-from kiosk.hall_client import HallClient, HallUnavailable
+from kiosk.hall.client import HallClient, HallUnavailable
 from tests.fixtures.hall import start_live_hall
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.simulation import QueueSimulation
 from domain.demo_citizens import demo_citizen
-from kiosk.hall_client import HallRejected
+from kiosk.hall.client import HallRejected
 
 
 def test_twenty_kiosks_issuing_at_once_get_unique_gapless_numbers(hall_server):

@@ -15,7 +15,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hall_server.app import HallConfig
 from hall_server.server import HallServer, TlsSettings
-from kiosk.hall_client import HallClient, HallUnavailable
+from kiosk.hall.client import HallClient, HallUnavailable
 
 KIOSK_ID, SECRET = "kiosk-tls-01", b"tls-secret"
 

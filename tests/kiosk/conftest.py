@@ -53,7 +53,7 @@ def identity_of(citizen: DemoCitizen) -> IdentityCard:
 
 def deliver_all(outbox, client) -> None:
     """Run the real sender's rounds, moving its clock to each due time, until it is idle."""
-    from kiosk.outbox_sender import OutboxSender
+    from kiosk.outbox.sender import OutboxSender
 
     clock = Clock()
     sender = OutboxSender(outbox, client, clock=clock, rng=random.Random(7))
@@ -77,7 +77,7 @@ def devices(worker, tmp_path):
     """The app's device hub with the demo profile's printer simulator (over a real pseudo-terminal) and no
     card reader: journeys are handed identities directly."""
     from kiosk.config import PROFILE_DIR, load_settings
-    from kiosk.maintenance_actions import RememberingDeviceHub
+    from kiosk.maintenance.actions import RememberingDeviceHub
 
     demo = load_settings(PROFILE_DIR / "demo.toml")
     settings = demo.model_copy(update={"data_dir": tmp_path, "devices": demo.devices.model_copy(update={

@@ -175,7 +175,7 @@ def test_embedded_demo_gets_a_fresh_random_secret_per_start(tmp_path):
 
 
 def test_the_demo_gets_the_published_maintenance_pin_and_a_site_profile_none(tmp_path):
-    from kiosk.maintenance import verify_pin
+    from kiosk.maintenance.access import verify_pin
 
     demo = load_secrets(load_settings(PROFILE_DIR / "demo.toml"))
     assert verify_pin("246810", demo.maintenance_pin_hash)

@@ -171,7 +171,7 @@ def make_demo_kiosk(make_app, tmp_path, frozen_clock):
     Real time is moved to `at` (by default Monday 2026-11-23 10:00 at the site, then ticking on) before
     the embedded hall seeds its day, so what the demo hall holds and what the tests expect never depend
     on when the suite runs; `tick=False` freezes it there (for instants next to midnight)."""
-    from kiosk.hall_connection import connect_hall
+    from kiosk.hall.connection import connect_hall
 
     def make(*, idcard: bool = True, printer: bool = True, speaker=None, at: datetime = HALL_MONDAY_10AM,
              machine_zone: str | None = None, tick: bool = True):

@@ -11,7 +11,7 @@ import pytest
 
 from drivers.printer import PrinterState
 from kiosk.config import PROFILE_DIR, load_settings
-from kiosk.hall_connection import connect_hall
+from kiosk.hall.connection import connect_hall
 from tests.fixtures.clock import CHINA, MACHINE_ZONES
 from tests.screens.conftest import all_texts, frames, kiosk_secrets, wait_for
 

@@ -2,7 +2,7 @@
 without ever holding up the UI thread; an unreachable hall is reported, not waited for."""
 
 from kiosk.config import PROFILE_DIR, load_settings
-from kiosk.hall_connection import connect_hall
+from kiosk.hall.connection import connect_hall
 from tests.screens.conftest import kiosk_secrets, wait_for
 
 

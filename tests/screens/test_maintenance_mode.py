@@ -14,8 +14,8 @@ from kivy.tests.common import UnitTestTouch
 from drivers.printer import PrinterState
 from kiosk.config import PROFILE_DIR, Secrets, load_settings
 from domain.demo_citizens import demo_citizen
-from kiosk.hall_connection import connect_hall
-from kiosk.maintenance import hash_pin
+from kiosk.hall.connection import connect_hall
+from kiosk.maintenance.access import hash_pin
 from tests.screens.conftest import all_texts, frames, tap, wait_for
 
 PIN = "482916"
