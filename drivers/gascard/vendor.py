@@ -16,16 +16,14 @@ success::
     int csc_4442(int handle, int len, unsigned char *psc)    present the PSC
     int rsct_4442(int handle, int *tries)                    PSC tries left, 0..3
 
-Windows DLLs are __stdcall (WinDLL), Linux .so files cdecl. The parent and child speak JSON lines.
+Windows DLLs are __stdcall (WinDLL), Linux .so files cdecl. The parent and child speak JSON lines
+(drivers/vendor_process.py, shared with the bank card terminal's library).
 """
 
 from __future__ import annotations
 
 import ctypes
-import json
 import os
-import select
-import subprocess
 import sys
 import time
 from typing import Any
@@ -33,19 +31,13 @@ from typing import Any
 from drivers.gascard.errors import NoCard, UnknownCard, VendorLibraryError, VendorLibraryHung
 from drivers.gascard.layouts import CardFamily
 from drivers.gascard.link import FAMILY_BY_ATR, MemoryCardLink
+from drivers.vendor_process import VendorProcess, serve
 
 __all__ = ["VendorLink", "BAUD"]
 
 BAUD = 9600
 POLL_S = 0.1
 _ATR_4442 = next(atr for atr, family in FAMILY_BY_ATR.items() if family is CardFamily.SLE4442)
-
-
-def _child_environment() -> dict[str, str]:
-    """This environment, with the project importable by the child wherever it is started from."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    path = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
 class VendorLink(MemoryCardLink):
@@ -56,56 +48,17 @@ class VendorLink(MemoryCardLink):
         self.library_path = os.path.abspath(library_path)
         self.port = port
         self.timeout_s = timeout_s
-        self._child: subprocess.Popen | None = None
+        self._process = VendorProcess("drivers.gascard.vendor", [self.library_path, str(port)],
+                                      timeout_s=timeout_s, description=self.description,
+                                      hung=VendorLibraryHung, failed=VendorLibraryError)
 
     @property
     def description(self) -> str:
         return f"{os.path.basename(self.library_path)} port {self.port}"
 
-    def _start(self) -> subprocess.Popen:
-        if self._child is None or self._child.poll() is not None:
-            self._child = subprocess.Popen(
-                [sys.executable, "-m", "drivers.gascard.vendor", self.library_path, str(self.port)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_child_environment())
-        return self._child
-
-    def _kill(self) -> None:
-        child, self._child = self._child, None
-        if child is not None:
-            child.kill()
-            child.wait(timeout=5)
-            for stream in (child.stdin, child.stdout, child.stderr):
-                if stream is not None:
-                    stream.close()
-
     def _call(self, function: str, *arguments: Any) -> Any:
         with self._lock:
-            child = self._start()
-            try:
-                child.stdin.write((json.dumps([function, *arguments]) + "\n").encode())  # type: ignore[union-attr]
-                child.stdin.flush()  # type: ignore[union-attr]
-            except BrokenPipeError:
-                return self._died(function)
-            ready, _, _ = select.select([child.stdout], [], [], self.timeout_s)
-            if not ready:
-                self._kill()
-                raise VendorLibraryHung(f"{function} in {self.description} did not return within "
-                                        f"{self.timeout_s} s; the library's process was killed")
-            line = child.stdout.readline()  # type: ignore[union-attr]
-            if not line:
-                return self._died(function)
-            reply = json.loads(line)
-            if "error" in reply:
-                raise VendorLibraryError(f"{function}: {reply['error']}")
-            return reply["ok"]
-
-    def _died(self, function: str) -> Any:
-        child = self._child
-        errors = child.stderr.read().decode(errors="replace")[-500:] if child and child.stderr else ""
-        status = child.wait(timeout=5) if child else None
-        self._kill()
-        raise VendorLibraryError(f"the vendor library's process ended during {function} "
-                                 f"(status {status}): {errors.strip()}")
+            return self._process.call(function, *arguments)
 
     def connect(self) -> bytes:
         if not self._call("present"):
@@ -117,12 +70,7 @@ class VendorLink(MemoryCardLink):
 
     def close(self) -> None:
         with self._lock:
-            if self._child is not None and self._child.poll() is None:
-                try:
-                    self._call("close")
-                except VendorLibraryError:
-                    pass
-            self._kill()
+            self._process.close("close")
 
     def select(self, family: CardFamily) -> None:
         if family is not CardFamily.SLE4442:
@@ -232,15 +180,7 @@ class _Library:
 
 
 def _serve(path: str, port: int) -> None:
-    library = _Library(path, port)
-    for line in sys.stdin:
-        function, *arguments = json.loads(line)
-        try:
-            reply: dict[str, Any] = {"ok": library.call(function, *arguments)}
-        except RuntimeError as error:
-            reply = {"error": str(error)}
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
+    serve(_Library(path, port).call)
 
 
 if __name__ == "__main__":
