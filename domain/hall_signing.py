@@ -10,7 +10,8 @@ Each kiosk has an id and a secret. A request carries four headers:
 The canonical string is five lines joined by "\\n": the upper-case method, the path as sent
 (with "?query" when there is one), the timestamp, the nonce, and the hex SHA-256 of the body
 (of the empty string when there is none). The server refuses a timestamp outside its window and
-a nonce it has seen within that window, so a captured request cannot be replayed.
+a nonce it has seen within that window, so a captured request cannot be replayed. The scheme itself
+(shared with the gas utility's API, under other header names) is domain.request_signing.
 
     >>> headers = sign_request("kiosk-01", b"s3cret", "GET", "/v1/queues", b"", now=1_700_000_000)
     >>> sorted(headers)
@@ -19,12 +20,10 @@ a nonce it has seen within that window, so a captured request cannot be replayed
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import time
+from domain.request_signing import SigningScheme, signatures_match
 
 __all__ = [
+    "HALL_SIGNING",
     "HEADER_KIOSK_ID",
     "HEADER_TIMESTAMP",
     "HEADER_NONCE",
@@ -40,30 +39,20 @@ HEADER_TIMESTAMP = "X-Kiosk-Timestamp"
 HEADER_NONCE = "X-Kiosk-Nonce"
 HEADER_SIGNATURE = "X-Kiosk-Signature"
 
+# No label: the hall's canonical string is the original five lines, which deployed kiosks sign.
+HALL_SIGNING = SigningScheme(HEADER_KIOSK_ID, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+
 
 def canonical_string(method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
     """The exact bytes both sides sign; any change to method, path, time, nonce or body breaks it."""
-    digest = hashlib.sha256(body).hexdigest()
-    return "\n".join((method.upper(), path, timestamp, nonce, digest)).encode("utf-8")
+    return HALL_SIGNING.canonical_string(method, path, timestamp, nonce, body)
 
 
 def signature(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    return hmac.new(secret, canonical_string(method, path, timestamp, nonce, body), hashlib.sha256).hexdigest()
+    return HALL_SIGNING.signature(secret, method, path, timestamp, nonce, body)
 
 
 def sign_request(kiosk_id: str, secret: bytes, method: str, path: str, body: bytes,
                  *, now: float | None = None, nonce: str | None = None) -> dict[str, str]:
     """The four signature headers for one request."""
-    timestamp = str(int(time.time() if now is None else now))
-    nonce = nonce or secrets.token_hex(16)
-    return {
-        HEADER_KIOSK_ID: kiosk_id,
-        HEADER_TIMESTAMP: timestamp,
-        HEADER_NONCE: nonce,
-        HEADER_SIGNATURE: signature(secret, method, path, timestamp, nonce, body),
-    }
-
-
-def signatures_match(expected: str, given: str) -> bool:
-    """Constant-time comparison, so the signature cannot be guessed byte by byte."""
-    return hmac.compare_digest(expected.encode("ascii", "replace"), given.encode("ascii", "replace"))
+    return HALL_SIGNING.sign(kiosk_id, secret, method, path, body, now=now, nonce=nonce)

@@ -14,9 +14,7 @@ import functools
 import hashlib
 import json
 import sqlite3
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,8 +24,8 @@ from hall_server import db
 from hall_server.context import hall_config
 from hall_server.problems import Problem
 from hall_server.schemas import is_idempotency_key
-from domain.hall_signing import (HEADER_KIOSK_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
-                                signature, signatures_match)
+from domain.hall_signing import HALL_SIGNING
+from domain.request_signing import NonceCache, SignatureRefused
 
 __all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
            "request_digest", "StoredAnswer", "forget_expired", "recall", "record", "answer", "replayed"]
@@ -40,62 +38,20 @@ ABANDONED_CLAIM_SECONDS = 120.0
 RETENTION_SECONDS = 180 * 24 * 3600
 
 
-class NonceCache:
-    """Nonces seen within the signature window, per kiosk; memory is bounded by the window."""
-
-    def __init__(self, window_seconds: float) -> None:
-        self._window = window_seconds
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_use(self, kiosk_id: str, nonce: str, now: float) -> bool:
-        """Record the nonce; False when it was already used within the window."""
-        with self._lock:
-            while self._seen:
-                oldest_key, seen_at = next(iter(self._seen.items()))
-                if now - seen_at <= 2 * self._window:
-                    break
-                del self._seen[oldest_key]
-            key = (kiosk_id, nonce)
-            if key in self._seen:
-                return False
-            self._seen[key] = now
-            return True
-
-    def forget(self, kiosk_id: str, nonce: str) -> None:
-        """Let a nonce be used again: its request was refused as "busy" before it took effect."""
-        with self._lock:
-            self._seen.pop((kiosk_id, nonce), None)
-
-
 def verify_request() -> None:
     """Refuse an unsigned, badly signed, stale or replayed request (Flask before_request)."""
     config = hall_config()
-    kiosk_id = request.headers.get(HEADER_KIOSK_ID)
-    timestamp = request.headers.get(HEADER_TIMESTAMP)
-    nonce = request.headers.get(HEADER_NONCE)
-    given = request.headers.get(HEADER_SIGNATURE)
-    if not (kiosk_id and timestamp and nonce and given):
-        raise Problem("missing_signature")
-    secret = config.kiosks.get(kiosk_id)
-    if secret is None:
-        raise Problem("unknown_kiosk")
     path = request.script_root + request.path
     if request.query_string:
         path += "?" + request.query_string.decode("latin-1")
-    expected = signature(secret, request.method, path, timestamp, nonce, request.get_data(cache=True))
-    if not signatures_match(expected, given):
-        raise Problem("bad_signature")
-    now = time.time()
     try:
-        skew = abs(now - int(timestamp))
-    except ValueError:
-        raise Problem("stale_timestamp") from None
-    if skew > config.signature_window_seconds:
-        raise Problem("stale_timestamp", detail=f"Skew {int(skew)} s, window {config.signature_window_seconds} s.")
-    if not current_app.extensions["hall_nonces"].first_use(kiosk_id, nonce, now):
-        raise Problem("replayed_request")
-    g.kiosk_id = kiosk_id
+        g.kiosk_id = HALL_SIGNING.verify(request.headers.get, config.kiosks.get, request.method, path,
+                                         request.get_data(cache=True), now=time.time(),
+                                         window_seconds=config.signature_window_seconds,
+                                         nonces=current_app.extensions["hall_nonces"])
+    except SignatureRefused as refused:
+        code = "unknown_kiosk" if refused.reason == "unknown_caller" else refused.reason
+        raise Problem(code, detail=refused.detail) from None
 
 
 def require_idempotency_key() -> str:
