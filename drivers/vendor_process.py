@@ -1,4 +1,4 @@
-"""A vendor library (.so / .dll) in a child process, each call bounded by a timeout: the parent side and the child's loop.
+"""A vendor library (.so / .dll) in a child process, each call bounded by a timeout: parent side and child loop.
 
 Vendor libraries hang (a device that stops answering, a dialog box in a DLL, a lost USB handle), and a hung
 ctypes call cannot be interrupted. So each driver that uses one (gas-card readers, the bank card terminal)
