@@ -11,9 +11,10 @@ cd "$(dirname "$0")"
 # espeak-ng: offline text-to-speech for the spoken prompts, in Mandarin.
 # pcscd: the PC/SC daemon that drives the gas terminal's IC card reader; vsmartcard-vpcd: its virtual
 # reader, into which the tests plug the project's own gas card. libpcsclite-dev, swig, gcc, python3-dev:
-# pyscard (setup.cfg) builds from source against them.
+# pyscard (setup.cfg) builds from source against them. linux-libc-dev: the kernel's input headers, which
+# evdev (the keyboard-wedge code scanner) builds against.
 apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0 espeak-ng
-              pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev)
+              pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev linux-libc-dev)
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 
 missing=()
