@@ -1,0 +1,2 @@
+"""The API's endpoints, one blueprint per resource: the utility, accounts and cards, quotes, orders,
+reconciliation."""
