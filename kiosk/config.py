@@ -6,8 +6,8 @@ can act on — the file, the key path, what was expected and what was found — 
     config/bank.toml: devices.printer.paper_width: expected 58 or 80, got 76
 
 Unknown keys are errors, so a typo can never fall back silently to a default. Secrets (the kiosk's
-hall key, the maintenance PIN hash, the outbox key) live in a separate file that the profile names;
-a secrets file readable by other users is reported as a warning.
+hall key, the gas terminal's utility key, the maintenance PIN hash, the outbox key) live in a separate
+file that the profile names; a secrets file readable by other users is reported as a warning.
 
     settings = load_settings(Path("config/demo.toml"))
     settings.ui.idle_timeout_s
@@ -118,6 +118,25 @@ class HallSettings(_Section):
 
     @model_validator(mode="after")
     def _remote_needs_url(self) -> "HallSettings":
+        if self.mode == "remote" and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError("mode = \"remote\" needs base_url starting with http:// or https://")
+        return self
+
+
+class GasUtilitySettings(_Section):
+    """The gas company's terminal API (gas_server/openapi.yaml): its own URL and terminal id; the terminal's
+    key is `gas_utility_secret` in the secrets file. Used by the gas top-up only."""
+
+    mode: Literal["embedded", "remote"] = "embedded"
+    base_url: str = ""
+    terminal_id: str = Field("demo-gas-terminal-01", min_length=1, max_length=64)
+    connect_timeout_s: float = Field(3.0, gt=0, le=30)
+    read_timeout_s: float = Field(8.0, gt=0, le=60)
+    retries: int = Field(2, ge=0, le=5)
+    ca_bundle: str = ""
+
+    @model_validator(mode="after")
+    def _remote_needs_url(self) -> "GasUtilitySettings":
         if self.mode == "remote" and not self.base_url.startswith(("http://", "https://")):
             raise ValueError("mode = \"remote\" needs base_url starting with http:// or https://")
         return self
@@ -279,6 +298,7 @@ class Settings(_Section):
     ui: UiSettings = UiSettings()
     speech: SpeechSettings = SpeechSettings()
     hall: HallSettings = HallSettings()
+    gas_utility: GasUtilitySettings = GasUtilitySettings()
     devices: DeviceSettings = DeviceSettings()
     logging: LoggingSettings = LoggingSettings()
     opening_hours: OpeningHoursSettings = OpeningHoursSettings()
@@ -295,6 +315,9 @@ class Settings(_Section):
             seen.add(service)
         if self.hall.mode == "remote" and not self.secrets_file:
             raise ValueError("hall.mode = \"remote\" needs secrets_file (the kiosk's hall key lives there)")
+        if self.gas_utility.mode == "remote" and not self.secrets_file:
+            raise ValueError("gas_utility.mode = \"remote\" needs secrets_file (the terminal's gas utility key"
+                             " lives there)")
         return self
 
 
@@ -304,6 +327,14 @@ class Secrets(_Section):
     kiosk_secret: str = Field(min_length=16)
     maintenance_pin_hash: str = ""
     outbox_key: str = ""
+    gas_utility_secret: str = ""     # the terminal's key at the gas utility (gas_utility.mode = "remote")
+
+    @field_validator("gas_utility_secret")
+    @classmethod
+    def _long_enough(cls, secret: str) -> str:
+        if secret and len(secret) < 16:
+            raise ValueError("expected at least 16 characters")
+        return secret
 
     def __repr__(self) -> str:
         return "Secrets(<hidden>)"
@@ -409,7 +440,8 @@ def load_secrets(settings: Settings, warn: Any = None) -> Secrets:
         # The embedded demo: fresh random keys every start, and the published demo PIN so that a newcomer
         # can try maintenance mode. A site always has a secrets file, and its own PIN.
         return Secrets(kiosk_secret=random_secrets.token_urlsafe(32), outbox_key=random_secrets.token_urlsafe(32),
-                       maintenance_pin_hash=DEMO_MAINTENANCE_PIN_HASH if settings.profile == "demo" else "")
+                       maintenance_pin_hash=DEMO_MAINTENANCE_PIN_HASH if settings.profile == "demo" else "",
+                       gas_utility_secret=random_secrets.token_urlsafe(32))
     raw = _read_toml(path)
     try:
         loaded = Secrets.model_validate(raw)
@@ -419,6 +451,8 @@ def load_secrets(settings: Settings, warn: Any = None) -> Secrets:
         key = ".".join(str(part) for part in first["loc"]) or "(top level)"
         reason = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
         raise ConfigError(f"{path}: {key}: {reason}") from None
+    if settings.gas_utility.mode == "remote" and not loaded.gas_utility_secret:
+        raise ConfigError(f"{path}: gas_utility_secret: required when gas_utility.mode = \"remote\"")
     mode = path.stat().st_mode
     if warn is not None and mode & (stat.S_IRGRP | stat.S_IROTH):
         warn(f"{path}: secrets file is readable by other users (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}")
