@@ -148,6 +148,7 @@ class PaymentProgress:
     step: PaymentStep
     method: PaymentMethod
     seconds_left: int | None = None        # of the current wait, when there is one
+    notice: str = ""                       # a stable code for something to tell, e.g. "not_a_payment_code"
 
 
 @dataclass(frozen=True, slots=True, repr=False)
