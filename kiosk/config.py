@@ -194,6 +194,85 @@ class DeviceSettings(_Section):
     gascard: GasCardSettings = GasCardSettings()
 
 
+class WeChatPaySettings(_Section):
+    """WeChat Pay by payment code (kiosk/gas/payments/wechat.py): the merchant's ids and keys, and the API's address.
+    Embedded: the reference gateway in this process, with fresh demo keys (the keys below are ignored)."""
+
+    gateway: Literal["embedded", "remote"] = "embedded"
+    base_url: str = "https://api.mch.weixin.qq.com"
+    mchid: str = ""
+    appid: str = ""
+    merchant_serial_no: str = ""             # the merchant API certificate's serial number
+    merchant_key_file: str = ""              # its private key (apiclient_key.pem), chmod 600
+    platform_public_key_id: str = ""         # PUB_KEY_ID_…: WeChat Pay's platform public key
+    platform_public_key_file: str = ""       # pub_key.pem
+    connect_timeout_s: float = Field(3.0, gt=0, le=30)
+    read_timeout_s: float = Field(10.0, gt=0, le=60)
+    scan_timeout_s: int = Field(60, ge=10, le=300)
+
+    @model_validator(mode="after")
+    def _remote_needs_the_merchant(self) -> "WeChatPaySettings":
+        if self.gateway == "remote":
+            needed = ("mchid", "appid", "merchant_serial_no", "merchant_key_file", "platform_public_key_id",
+                      "platform_public_key_file")
+            missing = [name for name in needed if not getattr(self, name)]
+            if missing:
+                raise ValueError(f"gateway = \"remote\" needs {', '.join(missing)}")
+            if not self.base_url.startswith(("https://", "http://")):
+                raise ValueError("gateway = \"remote\" needs base_url starting with https://")
+        return self
+
+
+class BankCardSettings(_Section):
+    """The UnionPay terminal module (drivers/bankcard): its vendor library, or the simulator."""
+
+    backend: Literal["vendor", "simulator"] = "simulator"
+    library_path: str = ""                   # the module's self-service library, for backend = "vendor"
+    device: str = ""                         # the module's device as the library names it (/dev/ttyS1)
+    timeout_s: float = Field(10.0, gt=0, le=60)            # per library call; a hung library is killed after it
+    transaction_timeout_s: float = Field(90.0, gt=0, le=300)   # one transaction, the bank's answer included
+    card_wait_s: int = Field(60, ge=10, le=300)            # for the citizen to insert the card
+    pin_wait_s: int = Field(60, ge=10, le=300)             # for the PIN on the module's pad
+
+    @model_validator(mode="after")
+    def _vendor_needs_library(self) -> "BankCardSettings":
+        if self.backend == "vendor" and not self.library_path:
+            raise ValueError("backend = \"vendor\" needs library_path (the terminal module's .so or .dll)")
+        return self
+
+
+class ScannerSettings(_Section):
+    """The payment-code scanner (drivers/scanner): a keyboard-wedge scanner read through evdev, or serial."""
+
+    backend: Literal["evdev", "serial", "simulator"] = "simulator"
+    device: str = ""          # evdev: /dev/input/by-id/… or the scanner's name pattern; serial: port or URL
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 9600
+
+    @model_validator(mode="after")
+    def _device_named(self) -> "ScannerSettings":
+        if self.backend != "simulator" and not self.device:
+            raise ValueError(f"backend = \"{self.backend}\" needs device (the scanner's input device or port)")
+        return self
+
+
+PaymentMethodName = Literal["wechat", "bankcard"]
+
+
+class PaymentSettings(_Section):
+    """How citizens pay at a gas terminal (kiosk/gas/payments): which methods, in the order offered."""
+
+    methods: Annotated[tuple[PaymentMethodName, ...], Field(strict=False, min_length=1)] = ("wechat", "bankcard")
+    wechat: WeChatPaySettings = WeChatPaySettings()
+    bankcard: BankCardSettings = BankCardSettings()
+    scanner: ScannerSettings = ScannerSettings()
+
+    @model_validator(mode="after")
+    def _methods_once_each(self) -> "PaymentSettings":
+        if len(set(self.methods)) != len(self.methods):
+            raise ValueError("methods lists a method twice")
+        return self
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_bytes: int = Field(5_000_000, ge=10_000)
@@ -300,6 +379,7 @@ class Settings(_Section):
     hall: HallSettings = HallSettings()
     gas_utility: GasUtilitySettings = GasUtilitySettings()
     devices: DeviceSettings = DeviceSettings()
+    payments: PaymentSettings = PaymentSettings()
     logging: LoggingSettings = LoggingSettings()
     opening_hours: OpeningHoursSettings = OpeningHoursSettings()
     maintenance: MaintenanceSettings = MaintenanceSettings()
