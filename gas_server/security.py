@@ -1,10 +1,10 @@
 """Who may call the gas API and how often a request may take effect: terminal signatures and idempotency keys.
 
 Credentials. Each terminal has its own id and key, issued by the gas company (not the hall's kiosk key).
-Every /v1 request is signed with HMAC-SHA256 (domain.request_signing, scheme `GAS_SIGNING`: headers
-X-Gas-Terminal, X-Gas-Timestamp, X-Gas-Nonce, X-Gas-Signature, canonical string labelled
-"GAS-HMAC-SHA256"). Why a signature rather than an API key alone: the key never crosses the wire (an API
-key in a header is a bearer secret that any proxy log or TLS-terminating box can copy and then spend);
+Every /v1 request is signed with HMAC-SHA256 (domain.gas_signing: headers X-Gas-Terminal,
+X-Gas-Timestamp, X-Gas-Nonce, X-Gas-Signature, canonical string labelled "GAS-HMAC-SHA256"). Why a
+signature rather than an API key alone: the key never crosses the wire (an API key in a header is a
+bearer secret that any proxy log or TLS-terminating box can copy and then spend);
 the signature covers method, path and body, so an amount or an order id cannot be changed in transit;
 timestamp and nonce make a captured "record payment" useless a second time; and a key per terminal means
 a stolen terminal is revoked alone while every order stays attributable to the terminal that made it.
@@ -26,7 +26,8 @@ from typing import Any, Callable
 
 from flask import Response, current_app, g, request
 
-from domain.request_signing import SignatureRefused, SigningScheme
+from domain.gas_signing import GAS_SIGNING
+from domain.request_signing import SignatureRefused
 from gas_server import db
 from gas_server.context import gas_config
 from gas_server.problems import Problem
@@ -34,8 +35,6 @@ from gas_server.schemas import is_idempotency_key
 
 __all__ = ["GAS_SIGNING", "IDEMPOTENCY_HEADER", "verify_request", "idempotent", "lookup", "request_digest"]
 
-GAS_SIGNING = SigningScheme("X-Gas-Terminal", "X-Gas-Timestamp", "X-Gas-Nonce", "X-Gas-Signature",
-                            label="GAS-HMAC-SHA256")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ABANDONED_CLAIM_SECONDS = 120.0             # a claim older than this was left by a crashed server
 RETENTION_SECONDS = 400 * 24 * 3600         # answers outlive a year's reconciliation disputes
