@@ -18,7 +18,11 @@ returned. Every transition runs in one database transaction that reads the order
 * "written" needs the card's read-back to show the purchase (count and gas); "failed" is refused when the
   read-back shows it (the card does carry it: confirm it as written). A failed write keeps the money:
   the order stays pending (补写卡 on any terminal) until written or refunded.
-* Refund only from paid or write_failed: a reserved write must be confirmed first, a written one never is.
+* Refund only when the card is known not to carry the purchase: from paid (never reserved, so never
+  written) or from write_failed with a read-back (the card was read after the failure and lacks it). A
+  failure reported without a read-back (the card could not be read) is refused as write_unverified: the
+  card may carry the gas, so the order stays pending until a card read settles it. A reserved write must
+  be confirmed first; a written one is never refunded. So no purchase is both on a card and refunded.
 """
 
 from __future__ import annotations
@@ -201,6 +205,8 @@ def refund(conn: sqlite3.Connection, order_id: str, body: RefundRequest, now: da
         raise Problem("already_written")
     if state not in ("paid", "write_failed"):
         raise _conflict(row, "a refund")
+    if state == "write_failed" and row["write_read_back"] is None:
+        raise Problem("write_unverified")
     _move(conn, order_id, "refunded", now, terminal, refund_reason=body.reason, refund_method=body.method,
           refund_reference=body.reference, refunded_at=_iso(now), refunded_by=terminal)
 

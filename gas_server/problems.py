@@ -92,6 +92,9 @@ PROBLEMS: dict[str, tuple[int, str, str, str]] = {
                            "What was read back from the card contradicts the reported outcome."),
     "already_written": (409, "Already written", "该笔购气已写入燃气卡。",
                         "The order's gas is confirmed on the card; it cannot be written again or refunded."),
+    "write_unverified": (409, "Write unverified", "未能确认燃气卡上的购气状态，请重新插卡读卡后再办理退款。",
+                         "The failed write was never read back: the card may carry the gas. Read the card again"
+                         " (reserve, then confirm what it holds) before a refund."),
     # -- the server --------------------------------------------------------------------------------
     "internal_error": (500, "Internal error", "系统繁忙，请稍后再试。", "The gas utility server failed; see its log."),
     "database_busy": (503, "Database busy", "系统繁忙，请稍后再试。",

@@ -57,8 +57,9 @@ class Tariff:
     def __init__(self, tiers: tuple[Tier, ...]) -> None:
         if not tiers or tiers[-1].up_to_tenths_m3 is not None:
             raise ValueError("a tariff needs tiers, the last one without an end")
-        bounds = [t.up_to_tenths_m3 for t in tiers[:-1]]
-        if any(b is None for b in bounds) or bounds != sorted(set(bounds)) or (bounds and bounds[0] <= 0):  # type: ignore[type-var]
+        ends = [t.up_to_tenths_m3 for t in tiers[:-1]]
+        bounds = [end for end in ends if end is not None]
+        if len(bounds) != len(ends) or bounds != sorted(set(bounds)) or (bounds and bounds[0] <= 0):
             raise ValueError("tier ends must rise strictly")
         if any(t.price_fen_per_m3 <= 0 for t in tiers):
             raise ValueError("tier prices must be positive")

@@ -198,7 +198,9 @@ class GasUtilityClient:
 
     def refund(self, order_id: str, reason: str, method: str, reference: str, *, idempotency_key: str) -> GasOrder:
         """The money went back (method reversal or refund, with the payment channel's `reference`): paid or
-        write_failed → refunded. Raises GasUtilityRejected already_written, order_state_conflict."""
+        write_failed → refunded. Raises GasUtilityRejected already_written, write_unverified (the failed write
+        was reported without a read-back: read the card again first), order_state_conflict. Ask before the
+        payment channel moves the money: a refusal here means the purchase may be on the card."""
         return self._write(f"/v1/orders/{_order_id(order_id)}/refund",
                            {"reason": reason, "method": method, "reference": reference}, idempotency_key)
 

@@ -4,6 +4,7 @@ and every step refused in every state where it is illegal."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -235,10 +236,16 @@ def test_a_failed_write_keeps_what_was_read_back_and_the_money_for_a_rewrite(gas
     assert gas_client.pending_rewrites(CARD) == ()
 
 
-def test_a_failed_write_with_an_unreadable_card_keeps_no_read_back(gas_client):
+def test_a_failed_write_with_an_unreadable_card_is_not_refunded_until_the_card_is_read(gas_client):
+    """GIVEN a write reported failed with the card unreadable (pulled out) THEN the card may carry the gas:
+    a refund is refused until a read-back shows the card without it."""
     reserved = _reserve(gas_client, _pay(gas_client, _order(gas_client)))
     failed = _failed(gas_client, reserved, read_back=None, error_code="card_removed")
     assert failed.state is OrderState.WRITE_FAILED and failed.write.read_back is None
+    assert _refused(_refund, gas_client, failed) == (409, "write_unverified")
+    assert gas_client.pending_rewrites(CARD) == (failed,)
+    read = _failed(gas_client, _reserve(gas_client, failed))            # the card is back, read: still at 3
+    assert _refund(gas_client, read).state is OrderState.REFUNDED
 
 
 def test_a_failure_whose_read_back_shows_the_purchase_must_be_confirmed_as_written(gas_client):
@@ -343,3 +350,29 @@ def test_every_step_in_every_state_moves_the_order_or_is_refused(gas_client, ste
 def test_an_unknown_order_is_not_found(gas_client):
     assert _refused(gas_client.order, "GO20261123999999") == (404, "order_not_found")
     assert _refused(_reserve, gas_client, type("O", (), {"order_id": "GO20261123999999"})) == (404, "order_not_found")
+
+
+# -- races ---------------------------------------------------------------------------------------------
+
+def test_a_purchase_created_by_many_requests_at_once_is_one_order(gas_utility, gas_client):
+    quote = gas_client.quote(CARD, volume_tenths_m3=500)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        orders = list(pool.map(lambda _: gas_client.create_order(CARD, 4, quote, idempotency_key=new_key()),
+                               range(16)))
+    assert len({order.order_id for order in orders}) == 1
+    assert gas_utility.rows("SELECT COUNT(*) FROM orders WHERE card_number = ?", CARD) == [(1,)]
+
+
+def test_two_terminals_reserving_one_write_at_once_make_one_writer(gas_utility, gas_client):
+    paid = _pay(gas_client, _order(gas_client))
+    clients = [gas_utility.client(terminal=1), gas_utility.client(terminal=2)]
+
+    def reserve(client):
+        try:
+            return _reserve(client, paid).reservation.terminal_id
+        except GasUtilityRejected as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(reserve, clients))
+    assert outcomes in (["gas-test-01", "write_reserved_elsewhere"], ["gas-test-02", "write_reserved_elsewhere"])

@@ -60,7 +60,8 @@ def test_a_day_of_one_terminal_counts_and_sums_every_state_and_balances(gas_util
     lines = {line.order_id: line for line in day.orders}
     assert set(lines) == {o.order_id for o in expected.values()}
     assert lines[written.order_id].transaction_id == "UP31010024684"
-    assert lines[written.order_id].written_by == "gas-test-01" and lines[written.order_id].card_number_masked == "31****2468"
+    assert lines[written.order_id].written_by == "gas-test-01"
+    assert lines[written.order_id].card_number_masked == "31****2468"
     assert lines[refunded.order_id].refund_reference == "RF3101002473"
     assert day.rewrites_for_others == ()
 

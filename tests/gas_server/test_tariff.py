@@ -50,7 +50,7 @@ def test_an_amount_too_small_for_a_tenth_buys_nothing():
 def test_an_amount_across_a_tier_end_fills_the_cheaper_tier_first():
     volume = RESIDENTIAL.volume_for(used=3500, amount_fen=10000)
     assert volume == 100 + (100000 + 4 - 100 * 267) // 320
-    assert RESIDENTIAL.price(used=3500, volume=volume).amount_fen <= 10000 < RESIDENTIAL.price(3500, volume + 1).amount_fen
+    assert RESIDENTIAL.price(3500, volume).amount_fen <= 10000 < RESIDENTIAL.price(3500, volume + 1).amount_fen
 
 
 @settings(max_examples=400, deadline=None)

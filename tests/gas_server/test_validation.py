@@ -26,14 +26,14 @@ def _problem(response, *statuses):
 @pytest.mark.parametrize("path", POST_PATHS)
 @pytest.mark.parametrize("raw", [b"", b"not json", b"[1, 2]", b"null", b'"text"', b"{", b"\xff\xfe",
                                  b'{"a": ' * 2000])
-def test_a_body_that_is_not_a_json_object_is_a_400(gas_utility, path, raw):
-    assert _problem(gas_utility.send("POST", path, raw=raw, checked=False), 400)["code"] == "malformed_json"
+def test_a_body_that_is_not_a_json_object_is_a_400(shared_gas_utility, path, raw):
+    assert _problem(shared_gas_utility.send("POST", path, raw=raw, checked=False), 400)["code"] == "malformed_json"
 
 
 @pytest.mark.parametrize("path", POST_PATHS)
-def test_a_body_of_another_media_type_is_a_415(gas_utility, path):
-    response = gas_utility.send("POST", path, raw=b"card_number=1", content_type="application/x-www-form-urlencoded",
-                                checked=False)
+def test_a_body_of_another_media_type_is_a_415(shared_gas_utility, path):
+    response = shared_gas_utility.send("POST", path, raw=b"card_number=1",
+                                       content_type="application/x-www-form-urlencoded", checked=False)
     assert _problem(response, 415)["code"] == "unsupported_media_type"
 
 
@@ -76,16 +76,16 @@ def test_a_body_of_one_mebibyte_is_refused_unread(gas_utility, path):
     ("/v1/orders/GO20261123000001/refund", {"reason": "write_failed", "method": "refund", "reference": "a b"},
      "reference"),
 ])
-def test_an_invalid_body_names_the_field_without_echoing_the_value(gas_utility, path, body, field):
-    document = _problem(gas_utility.send("POST", path, body, checked=False), 422)
+def test_an_invalid_body_names_the_field_without_echoing_the_value(shared_gas_utility, path, body, field):
+    document = _problem(shared_gas_utility.send("POST", path, body, checked=False), 422)
     assert document["code"] == "invalid_request"
     assert field in [error["field"] for error in document["errors"]]
     assert "passwd" not in json.dumps(document) and "3101002468" not in json.dumps(document)
 
 
-def test_an_unknown_path_and_a_wrong_method_are_problem_documents(gas_utility):
-    assert _problem(gas_utility.send("GET", "/v1/nowhere", checked=False), 404)["code"] == "not_found"
-    assert _problem(gas_utility.send("DELETE", "/v1/orders/GO20261123000001", checked=False),
+def test_an_unknown_path_and_a_wrong_method_are_problem_documents(shared_gas_utility):
+    assert _problem(shared_gas_utility.send("GET", "/v1/nowhere", checked=False), 404)["code"] == "not_found"
+    assert _problem(shared_gas_utility.send("DELETE", "/v1/orders/GO20261123000001", checked=False),
                     405)["code"] == "method_not_allowed"
 
 

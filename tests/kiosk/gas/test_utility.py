@@ -61,7 +61,7 @@ def test_a_pending_rewrite_is_found_and_written_without_a_new_order(gas_client):
     assert done.state is OrderState.WRITTEN and gas_client.pending_rewrites(card.card_number) == ()
 
 
-def test_a_failed_write_with_an_unreadable_card_then_a_refund(gas_client):
+def test_a_failed_write_with_an_unreadable_card_is_refunded_only_once_the_card_is_read(gas_client):
     quote = gas_client.quote(CARD, volume_tenths_m3=100)
     order = gas_client.create_order(CARD, 4, quote, idempotency_key=new_key())
     order = gas_client.record_payment(order.order_id, "bank_card", "UP0001", order.amount_fen, PAID_AT,
@@ -70,7 +70,13 @@ def test_a_failed_write_with_an_unreadable_card_then_a_refund(gas_client):
     failed = gas_client.report_write_failed(order.order_id, order.reservation.reservation_id, None, "card_removed",
                                             idempotency_key=new_key())
     assert failed.state is OrderState.WRITE_FAILED and failed.write.read_back is None
-    refunded = gas_client.refund(order.order_id, "card_unavailable", "refund", "UPRF0001", idempotency_key=new_key())
+    with pytest.raises(GasUtilityRejected) as unverified:        # the card may carry the gas: no refund yet
+        gas_client.refund(order.order_id, "card_unavailable", "refund", "UPRF0001", idempotency_key=new_key())
+    assert unverified.value.code == "write_unverified"
+    again = gas_client.reserve_write(order.order_id, idempotency_key=new_key())     # the card is back: read it
+    gas_client.report_write_failed(order.order_id, again.reservation.reservation_id, card_as_read(CARD, 3),
+                                   "write_failed", idempotency_key=new_key())
+    refunded = gas_client.refund(order.order_id, "write_failed", "refund", "UPRF0001", idempotency_key=new_key())
     assert refunded.state is OrderState.REFUNDED and refunded.refund.reference == "UPRF0001"
 
 
