@@ -131,6 +131,7 @@ class MisPosTerminal:
     def _await_card(self, order_id: str, report: ProgressCallback,
                     cancel: threading.Event | None) -> CardTransaction | None:
         deadline = self._clock() + self.card_wait_s
+        report(PaymentProgress(PaymentStep.INSERT_CARD, PaymentMethod.BANKCARD, math.ceil(self.card_wait_s)))
         while True:
             state = self._call(self.link.check_card)
             if state is SlotState.CARD_IN:
@@ -148,6 +149,7 @@ class MisPosTerminal:
     def _await_pin(self, order_id: str, card: str, report: ProgressCallback,
                    cancel: threading.Event | None) -> CardTransaction | None:
         deadline = self._clock() + self.pin_wait_s
+        report(PaymentProgress(PaymentStep.ENTER_PIN, PaymentMethod.BANKCARD, math.ceil(self.pin_wait_s)))
         while True:
             state, _digits = self._call(self.link.pin_state)  # type: ignore[misc]
             if state is PinState.DONE:

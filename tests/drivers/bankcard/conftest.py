@@ -1,4 +1,7 @@
-"""Bank card terminal fixtures: the fake terminal library built from fake_ums.c, and a clock that never waits.
+"""Bank card terminal fixtures: a clock that never waits, and one control panel over both backends.
+
+The fake terminal library (`ums_library`, built from fake_ums.c) and its folder (`ums_dir`) are shared
+payment fixtures (tests/fixtures/payment_gateway.py).
 
 `terminal(backend)` gives a `MisPosTerminal` over either backend with the same controls (`outcome`, `hang`),
 so one test runs against the vendor library in its child process and against the simulator. Waiting for
@@ -7,16 +10,12 @@ the citizen (card, PIN) advances the fake clock instead of sleeping.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from drivers.bankcard import MisPosTerminal, open_terminal
 from drivers.bankcard.simulator import Outcome, SimulatedTerminal
-
-HERE = Path(__file__).resolve().parent
 
 
 class FakeTime:
@@ -32,24 +31,6 @@ class FakeTime:
     def wait(self, seconds: float) -> None:
         self.now += seconds
         self.waited += seconds
-
-
-@pytest.fixture(scope="session")
-def ums_library(tmp_path_factory) -> Path:
-    """The fake terminal library, built with the C compiler bootstrap.sh installs."""
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    assert compiler, "no C compiler: run ./bootstrap.sh"
-    built = tmp_path_factory.mktemp("ums") / "libfakeums.so"
-    subprocess.run([compiler, "-shared", "-fPIC", "-O1", "-o", str(built), str(HERE / "fake_ums.c")], check=True)
-    return built
-
-
-@pytest.fixture
-def ums_dir(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "ums"
-    folder.mkdir()
-    monkeypatch.setenv("FAKE_MISPOS_DIR", str(folder))
-    return folder
 
 
 class Controls:
@@ -70,7 +51,7 @@ class Controls:
         if self.simulator is not None:
             self.simulator.script(Outcome.HANG_APPROVED if after_approval else Outcome.HANG)
         else:
-            (self.folder / "hang").write_text("UMS_TransCard after" if after_approval else "UMS_TransCard")
+            (self.folder / "hang").write_text("UMS_TransCard:sale after" if after_approval else "UMS_TransCard:sale")
 
     def recover(self) -> None:
         (self.folder / "hang").unlink(missing_ok=True)
@@ -84,10 +65,10 @@ class Controls:
 
 @pytest.fixture(params=["vendor", "simulator"])
 def terminal(request, ums_library, ums_dir):
-    """(MisPosTerminal, Controls, FakeTime) over the vendor library (1 s per call) or the simulator."""
+    """(MisPosTerminal, Controls, FakeTime) over the vendor library (0.5 s per call) or the simulator."""
     time = FakeTime()
     if request.param == "vendor":
-        built = open_terminal("vendor", library_path=str(ums_library), timeout_s=1.0, transaction_timeout_s=1.0,
+        built = open_terminal("vendor", library_path=str(ums_library), timeout_s=0.5, transaction_timeout_s=0.5,
                               clock=time.clock, wait=time.wait)
         controls = Controls("vendor", ums_dir, None)
     else:

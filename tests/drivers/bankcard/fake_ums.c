@@ -1,7 +1,9 @@
 /* A stand-in for a UnionPay terminal module's self-service library (UMS_* calls), for the vendor backend's tests.
  * Everything lives in $FAKE_MISPOS_DIR:
  *   outcome     the next sales' outcome: approved (no file), "declined 51", no_card, card_removed, pin_cancelled
- *   hang        "FUNCTION" never returns when called; "UMS_TransCard after" records the sale, then never returns
+ *   hang        "FUNCTION" never returns when called ("UMS_TransCard:sale": only that kind of transaction);
+ *               "UMS_TransCard:sale after" records the sale, then never returns; a last word "once" removes
+ *               the file as the hang begins (the next process recovers)
  *   init_fail   UMS_Init returns 3 while it exists
  *   calls       every call appended, one name a line (tests read what the driver did)
  *   order-ID    the terminal's record of one order: state amount code rrn auth trace
@@ -29,18 +31,18 @@ static void called(const char *function) {
     if (file) { fprintf(file, "%s\n", function); fclose(file); }
 }
 
-static int hang_wanted(const char *function, const char *when) {
-    char wanted[64] = "", moment[16] = "";
-    FILE *file = fopen(path("hang"), "r");
-    if (!file) return 0;
-    int got = fscanf(file, "%63s %15s", wanted, moment);
-    fclose(file);
-    if (got < 1 || strcmp(wanted, function) != 0) return 0;
-    return strcmp(moment, when) == 0;
-}
-
+/* hang: "FUNCTION [after] [once]"; once: the file is removed as the hang begins, so the next process recovers. */
 static void maybe_hang(const char *function, const char *when) {
-    if (hang_wanted(function, when)) for (;;) pause();
+    char wanted[64] = "", first[16] = "", second[16] = "";
+    FILE *file = fopen(path("hang"), "r");
+    if (!file) return;
+    int got = fscanf(file, "%63s %15s %15s", wanted, first, second);
+    fclose(file);
+    if (got < 1 || strcmp(wanted, function) != 0) return;
+    int after = strcmp(first, "after") == 0, once = strcmp(first, "once") == 0 || strcmp(second, "once") == 0;
+    if (after != (strcmp(when, "after") == 0)) return;
+    if (once) unlink(path("hang"));
+    for (;;) pause();
 }
 
 static void load_outcome(void) {
@@ -157,12 +159,15 @@ static void answer(char *out, int size, const char *order, const record *r, int 
 int UMS_TransCard(const char *request, char *out, int size) {
     char trans[16], order[40], amount[16];
     record r;
+    char kind[48];
     called("UMS_TransCard");
-    maybe_hang("UMS_TransCard", "");
-    if (!initialised) return 9;
     field(request, "trans", trans, sizeof trans);
     field(request, "order", order, sizeof order);
     field(request, "amount", amount, sizeof amount);
+    snprintf(kind, sizeof kind, "UMS_TransCard:%s", trans);
+    maybe_hang("UMS_TransCard", "");
+    maybe_hang(kind, "");
+    if (!initialised) return 9;
     if (!order[0] || strchr(order, '/')) return 8;
     if (strcmp(trans, "sale") == 0) {
         if (load(order, &r) == 0) { answer(out, size, order, &r, 1); return 0; }
@@ -182,6 +187,7 @@ int UMS_TransCard(const char *request, char *out, int size) {
         }
         save(order, &r);
         maybe_hang("UMS_TransCard", "after");
+        maybe_hang(kind, "after");
         answer(out, size, order, &r, 0);
         return 0;
     }

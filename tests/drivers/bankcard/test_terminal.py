@@ -21,7 +21,7 @@ def test_an_approved_sale_reports_the_pad_and_masks_the_card(terminal):
     assert len(result.reference) == 12 and len(result.auth_code) == 6 and result.trace
     assert result.amount_fen == 10000 and result.response_code == "00"
     steps = [event.step for event in events]
-    assert steps[-2:] == [PaymentStep.PROCESSING, PaymentStep.TAKE_CARD]
+    assert steps == [PaymentStep.INSERT_CARD, PaymentStep.ENTER_PIN, PaymentStep.PROCESSING, PaymentStep.TAKE_CARD]
     assert terminal.query(ORDER).status is CardStatus.APPROVED
 
 

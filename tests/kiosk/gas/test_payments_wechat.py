@@ -163,14 +163,17 @@ def test_a_payment_landing_during_a_reverse_whose_answer_is_lost(cashier_for):
         "reversed: the money went back to the user"]
 
 
-def test_a_tampered_answer_claiming_success_is_not_believed(wechat):
+def test_a_tampered_answer_claiming_success_is_not_believed(wechat, caplog):
     """GIVEN a man in the middle who rewrites the gateway's USERPAYING answers into SUCCESS WHEN the SDK checks
     the platform's signature THEN the forged answers are refused: the kiosk never reports a payment that did
     not happen, and ends the unpaid order."""
     wechat.gateway.behave(Behaviour(confirm_after_s=None, tampered={"codepay": 1, "query": 2}), auth_code=CODE)
-    outcome = wechat.pay(ORDER, code=CODE)
+    with caplog.at_level("WARNING", logger="kiosk.gas.payments.wechat"):
+        outcome = wechat.pay(ORDER, code=CODE)
     assert not outcome.paid and outcome.state is PaymentState.REVOKED
     assert gateway_state(wechat) == "REVOKED"
+    refused = [record for record in caplog.records if "failed its signature check" in record.getMessage()]
+    assert len(refused) == 3           # the codepay answer and two query answers: the SDK refused each
 
 
 def test_when_no_answer_can_be_verified_the_payment_is_unresolved_and_settled_later(wechat, cashier_for):
@@ -199,8 +202,7 @@ def test_a_merchant_key_the_gateway_does_not_know_is_rejected(payment_gateway, p
     signature (401) and the kiosk says the merchant is misconfigured: nothing was taken."""
     wechat = cashier_for()
     stranger = demo_keys()
-    wechat.backend.client = payment_gateway.client(keys=stranger)
-    wechat.backend.client._core._mchid = payment_gateway.keys.mchid
+    wechat.backend.client = payment_gateway.client(keys=stranger)     # same merchant id, another key
     with pytest.raises(MerchantRejected):
         wechat.pay(ORDER, code=CODE)
     assert gateway_state(wechat) == "NONE"
