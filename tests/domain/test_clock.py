@@ -17,7 +17,7 @@ from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_time
 ROOT = Path(__file__).resolve().parents[2]
 # The only modules that may read the wall clock: the kiosk's site clock and the hall's own (China) clock.
 CLOCK_MODULES = {ROOT / "domain" / "clock.py", ROOT / "hall_server" / "clock.py"}
-SOURCE_FOLDERS = ("domain", "kiosk", "drivers", "screens", "hall_server", "gas_server", "bench")
+SOURCE_FOLDERS = ("domain", "kiosk", "drivers", "screens", "hall_server", "gas_server", "payment_gateway", "bench")
 
 
 @pytest.mark.parametrize("instant", TRICKY_INSTANTS.values(), ids=TRICKY_INSTANTS)
