@@ -1,4 +1,4 @@
-"""`python -m payment_gateway --port 8710 --db PATH [--keys DIR] [--control]`: the reference WeChat Pay gateway alone.
+"""`python -m payment_gateway --port 8720 --db PATH [--keys DIR] [--control]`: the reference WeChat Pay gateway alone.
 
 With --keys DIR, the merchant and platform keys are read from DIR (merchant_public.pem, platform_private.pem
 and ids.json with mchid, appid, merchant_serial_no, platform_public_key_id); a DIR without them gets fresh
@@ -52,7 +52,7 @@ def load_or_make_keys(folder: Path) -> DemoKeys:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m payment_gateway", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8710)
+    parser.add_argument("--port", type=int, default=8720)
     parser.add_argument("--db", required=True, help="SQLite file; created on first use")
     parser.add_argument("--keys", default="payment-gateway-keys", help="folder of the keys (made when empty)")
     parser.add_argument("--control", action="store_true", help="serve /_control (behaviours, orders): tests only")
