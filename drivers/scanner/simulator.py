@@ -28,6 +28,7 @@ __all__ = ["UinputKeyboard", "PtyScanner", "SimulatedScanner", "uinput_usable", 
 UINPUT_DEVICE = "/dev/uinput"
 VIRTUAL_SCANNER_NAME = "Kiosk Virtual Code Scanner"
 _LEFT_SHIFT, _ENTER = 42, min(ENTER_KEYS)
+TYPABLE = "".join(chr(c) for c in range(32, 127))
 
 
 def uinput_usable() -> bool:
@@ -45,8 +46,8 @@ class UinputKeyboard:
     def __init__(self, name: str = VIRTUAL_SCANNER_NAME) -> None:
         import evdev
 
-        keys = sorted({code for code, _ in keys_for_text("0123456789abcdefghijklmnopqrstuvwxyz")} |
-                      {_LEFT_SHIFT, _ENTER})
+        # Every key of the main block it may type (a key the device does not declare never arrives).
+        keys = sorted({code for code, _ in keys_for_text(TYPABLE)} | {_LEFT_SHIFT, _ENTER})
         try:
             self._uinput = evdev.UInput({EV_KEY: keys}, name=name, vendor=0x1EAB, product=0x0D22)
         except (OSError, evdev.UInputError) as error:

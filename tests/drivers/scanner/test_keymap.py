@@ -1,10 +1,12 @@
-"""Key events of a keyboard-wedge scanner become the code it typed; Enter ends it."""
+"""Key events of a keyboard-wedge scanner become the code it typed; Enter ends it; the simulator types them."""
 
 from __future__ import annotations
 
+import evdev
 import evdev.ecodes as e
 
 from drivers.scanner.keymap import KeyboardWedgeDecoder, keys_for_text
+from drivers.scanner.simulator import UinputKeyboard
 
 
 def typed(decoder: KeyboardWedgeDecoder, events: list[tuple[int, int]]) -> list[str]:
@@ -46,3 +48,30 @@ def test_the_simulators_presses_type_back_the_same_text():
     for key, shifted in keys_for_text(text):
         events += ([(e.KEY_LEFTSHIFT, 1)] if shifted else []) + press(key) + ([(e.KEY_LEFTSHIFT, 0)] if shifted else [])
     assert typed(KeyboardWedgeDecoder(), events + press(e.KEY_ENTER)) == [text]
+
+
+class RecordingUInput:
+    """Stands in for evdev.UInput where the kernel has no uinput: records what the virtual keyboard writes."""
+
+    def __init__(self, events, **_options) -> None:
+        self.declared = set(events[e.EV_KEY])
+        self.written: list[tuple[int, int, int]] = []
+        self.device = type("Device", (), {"path": "/dev/input/event99"})()
+
+    def write(self, event_type: int, code: int, value: int) -> None:
+        self.written.append((event_type, code, value))
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_uinput_keyboard_types_what_the_decoder_reads_back(monkeypatch):
+    """GIVEN the simulator's virtual keyboard (its kernel side recorded) WHEN it scans a code THEN every key it
+    presses is one it declared, and the key events decode to the code."""
+    monkeypatch.setattr(evdev, "UInput", RecordingUInput)
+    keyboard = UinputKeyboard()
+    keyboard.scan("Mixed-Case_9")
+    uinput = keyboard._uinput
+    assert {code for kind, code, _ in uinput.written if kind == e.EV_KEY} <= uinput.declared
+    decoder = KeyboardWedgeDecoder()
+    assert [code for event in uinput.written if (code := decoder.feed(*event))] == ["Mixed-Case_9"]
