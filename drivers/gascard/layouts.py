@@ -17,13 +17,15 @@ SLE4442 layouts of the reference (count, card type, "inserted in meter" flag 0xC
     0x2F-0x34  meter number, 12 digits BCD     0x35       re-issue count
     0x36       identity checksum (sum of 0x20-0x35, mod 256)
     0x40-0x47  gas area, main:   count (2, BE), volume in 0.1 m³ (3, BE), flag (0xCA: awaiting meter),
-                                 0x00, checksum (sum of the 7 bytes before, mod 256, XOR 0xFF)
+                                 CRC-16/MODBUS of those 6 bytes (2, BE)
     0x50-0x57  gas area, backup: the same 8 bytes
 
 A purchase writes main, then backup. The card is consistent only when both copies pass their checksum
 and are equal: a write cut anywhere leaves either the untouched old card, the complete new one, or two
 copies that differ (or a torn copy), which reads as "needs rewrite" — never as a valid card with
-the wrong gas, whatever the checksum happens to be.
+the wrong gas, whatever the checksum happens to be. The CRC-16 (not a byte sum) is what tells a torn copy from
+a whole one, so that the interrupted purchase is the one a rewrite must complete: an 8-bit sum let one torn
+copy in 256 pass as whole, and then claim to be the purchase (found by the cut-write property test).
 
 `at24c02-slots` — AT24C02 (256-byte I2C EEPROM, no PSC), gas by money, little-endian, another maker::
 
@@ -242,12 +244,12 @@ class Sle4442DualLayout(CardLayout):
         if purchase.gas.value > 0xFFFFFF:
             raise ValueError(f"volume {purchase.gas.value} does not fit the card's 3 bytes")
         body = (purchase.count.to_bytes(2, "big") + purchase.gas.value.to_bytes(3, "big")
-                + bytes([self.AWAITING if record.awaiting_meter else 0x00, 0x00]))
-        return body + bytes([(sum(body) & 0xFF) ^ 0xFF])
+                + bytes([self.AWAITING if record.awaiting_meter else 0x00]))
+        return body + crc16_modbus(body).to_bytes(2, "big")
 
     def _area(self, name: str, address: int, image: bytes) -> AreaReading:
         raw = image[address:address + self.AREA_LENGTH]
-        if (sum(raw[:7]) & 0xFF) ^ 0xFF != raw[7]:
+        if crc16_modbus(raw[:6]) != int.from_bytes(raw[6:8], "big"):
             return AreaReading(name, address, None, "checksum_mismatch")
         if raw[5] not in (0x00, self.AWAITING):
             return AreaReading(name, address, None, "bad_flag")
