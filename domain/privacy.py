@@ -1,7 +1,7 @@
 """Masking of personal data for display, logs, exceptions and printouts.
 
 Identity numbers, names, phone numbers and addresses must never leave the kiosk's memory unmasked:
-screens show `masked_*` forms, the logging filter (kiosk.logging_setup) runs `redact` over every record,
+screens show `masked_*` forms, the logging filter (kiosk.maintenance.logs) runs `redact` over every record,
 and exception texts are built from masked values only.
 
     >>> mask_id_number("610102199001011234")
@@ -88,7 +88,9 @@ class SensitiveValues:
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: a log line can be written from inside this lock when the garbage collector runs a
+        # finaliser that logs (python-escpos closes its device in __del__), and must not deadlock the kiosk.
+        self._lock = threading.RLock()
         self._values: dict[str, str] = {}
 
     def register(self, value: str, masked: str) -> None:

@@ -63,3 +63,24 @@ def test_redact_masks_registered_names_and_addresses_until_forgotten():
     assert redact(text, registry) == "greeting 张** at 陕西省西安市********"
     registry.forget_all()
     assert redact(text, registry) == text
+
+
+def test_a_log_line_written_while_the_name_registry_is_busy_does_not_deadlock():
+    """GIVEN the registry's lock held by this thread (the garbage collector may run a finaliser that logs in
+    the middle of a redaction) WHEN a line is redacted THEN it completes, masked."""
+    import threading
+
+    from domain.privacy import SensitiveValues
+
+    registry = SensitiveValues()
+    registry.register("张测试", "张**")
+    redacted = []
+
+    def nested() -> None:
+        with registry._lock:
+            redacted.append(redact("张测试 取号", registry))
+
+    thread = threading.Thread(target=nested, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert redacted == ["张** 取号"]
