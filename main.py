@@ -18,7 +18,7 @@ from pathlib import Path
 from kiosk.config import ConfigError, load_secrets, load_settings, resolve_config_path
 from kiosk.fonts import FontMissing, find_fonts
 from kiosk.i18n import Catalogue
-from kiosk.logging_setup import configure_logging
+from kiosk.maintenance.logs import configure_logging
 
 log = logging.getLogger("kiosk")
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from domain.demo_citizens import demo_citizen  # noqa: E402
 from drivers.idcard.poller import CardPoller, CardRead  # noqa: E402
 from drivers.idcard.protocol import wire_time  # noqa: E402
 from drivers.idcard.serial_reader import SerialCardReader  # noqa: E402
 from drivers.idcard.simulator import Simulator, card_from_citizen  # noqa: E402
-from domain.demo_citizens import demo_citizen  # noqa: E402
 
 COMMAND = 10
 # Replies exchanged for one read: find 15, select 19, read 1295 (or 2321 with fingerprints), appended-address "none" 11.

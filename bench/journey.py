@@ -34,8 +34,8 @@ from kivy.config import Config  # noqa: E402
 
 Config.set("graphics", "min_state_time", "0")
 
-from kiosk.config import PROFILE_DIR, Secrets, load_settings  # noqa: E402
 from domain.demo_citizens import demo_citizen  # noqa: E402
+from kiosk.config import PROFILE_DIR, Secrets, load_settings  # noqa: E402
 from kiosk.fonts import find_fonts  # noqa: E402
 from kiosk.hall.connection import connect_hall  # noqa: E402
 from kiosk.i18n import Catalogue  # noqa: E402
@@ -80,7 +80,7 @@ def build_app(data_dir: Path):
 
 def card_to_greeting(app) -> float:
     """One 一证通办 journey; returns seconds from the card placed to the greeting drawn."""
-    app.start_session()
+    app.visit.start()
     app.open_service("one_card")
     screen = app.screen_manager.get_screen("one_card")
     until(lambda: screen.journey is not None and screen.step == "waiting_card")
@@ -90,7 +90,7 @@ def card_to_greeting(app) -> float:
     EventLoop.idle()  # the frame that shows it
     elapsed = time.perf_counter() - placed
     app.devices.demo_reader.remove_card()
-    app.end_session()
+    app.visit.end()
     Clock.tick()
     return elapsed
 
@@ -98,7 +98,7 @@ def card_to_greeting(app) -> float:
 def ticket_to_last_byte(app) -> float:
     """One 取号 journey; returns seconds from the queue touched to the cut command at the printer."""
     printer = app.devices.demo_printer
-    app.start_session()
+    app.visit.start()
     app.open_service("ticket")
     screen = app.screen_manager.get_screen("ticket")
     until(lambda: screen.journey is not None and screen.step == "choose")
@@ -108,7 +108,7 @@ def ticket_to_last_byte(app) -> float:
     until(lambda: printer.received().count(b"\x1dV") > cuts_before)
     elapsed = time.perf_counter() - touched
     until(lambda: screen.step == "done")
-    app.end_session()
+    app.visit.end()
     Clock.tick()
     printer.clear()
     return elapsed

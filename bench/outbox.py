@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import persistqueue  # noqa: E402
 
 from kiosk.hall.client import HallClient  # noqa: E402
-from kiosk.outbox.store import Outbox, derive_key  # noqa: E402
 from kiosk.outbox.sender import OutboxSender  # noqa: E402
+from kiosk.outbox.store import Outbox, derive_key  # noqa: E402
 
 KIOSK_ID = "kiosk-bench-01"
 SECRET = "bench-secret-not-for-production"

@@ -16,11 +16,11 @@ from importlib import resources
 
 from flask import Flask, Response, g, request
 
+from domain.hall_signing import HEADER_NONCE
 from hall_server import db, problems
 from hall_server.context import HallConfig, hall_now
 from hall_server.routes import appointments, batch, catalogue, citizens, devices, feedback, fleet, queues, reviews
 from hall_server.security import NonceCache, verify_request
-from domain.hall_signing import HEADER_NONCE
 
 __all__ = ["HallConfig", "create_app"]
 

@@ -20,12 +20,12 @@ from typing import Any, Callable
 
 from flask import Response, current_app, g, request
 
+from domain.hall_signing import HALL_SIGNING
+from domain.request_signing import NonceCache, SignatureRefused
 from hall_server import db
 from hall_server.context import hall_config
 from hall_server.problems import Problem
 from hall_server.schemas import is_idempotency_key
-from domain.hall_signing import HALL_SIGNING
-from domain.request_signing import NonceCache, SignatureRefused
 
 __all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
            "request_digest", "StoredAnswer", "forget_expired", "recall", "record", "answer", "replayed"]

@@ -13,9 +13,9 @@ import secrets
 import sqlite3
 from datetime import date, datetime, time, timedelta
 
+from domain.demo_citizens import demo_citizen
 from hall_server import db, tickets
 from hall_server.clock import CHINA_STANDARD_TIME
-from domain.demo_citizens import demo_citizen
 
 __all__ = ["seed_demo", "seed_waiting_walk_ins", "HALL_INFO", "DEMO_WAITING"]
 

@@ -552,7 +552,7 @@ def edit_setting(settings: Settings, key: str, text: str) -> Settings:
     ["ticket", "guide"]). Validated exactly like the file (same messages), then written back to the
     profile with its comments kept. Returns the new settings; raises ConfigError and changes nothing
     when the key may not be edited here or the value is wrong."""
-    import tomlkit
+    import tomlkit  # deferred: only a technician's edit needs the comment-keeping TOML writer
 
     path = settings.source
     if key not in settings.maintenance.editable:

@@ -4,18 +4,25 @@ A session starts with the first touch on the attract screen and ends when the ci
 away: after `idle_timeout_s` without a touch the kiosk asks "是否继续办理?" and counts down; at zero the
 session is wiped — every piece of personal data it holds, and the names the log filter was told to
 redact — and the kiosk returns to the attract screen. Time is passed in, never read here, so the
-behaviour is exact in tests. No Kivy: the app calls `IdleWatch.phase` from its clock.
+behaviour is exact in tests. No Kivy: `Visit` runs the session against the app's screens (a Protocol),
+and the app calls `Visit.tick` from its clock.
+
+    visit = Visit(Session("zh", False), settings.ui, settings.services, screens, time.monotonic)
+    visit.start()                                  # the home screen
+    visit.finish_journey(ticket_id="t1")           # on to 好差评 for what was just served, or the end
+    visit.tick()                                   # the countdown when idle; the end when it runs out
 """
 
 from __future__ import annotations
 
 import enum
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, Sequence
 
 from domain.privacy import sensitive_values
+from kiosk.config import UiSettings
 
-__all__ = ["IdlePhase", "IdleWatch", "Session"]
+__all__ = ["IdlePhase", "IdleWatch", "Session", "Visit", "VisitScreens"]
 
 
 class IdlePhase(enum.Enum):
@@ -97,3 +104,102 @@ class Session:
         self.active = False
         for listener in self._wipe_listeners:
             listener()
+
+
+class VisitScreens(Protocol):
+    """What a visit needs of the screens."""
+
+    maintenance_active: bool
+    unavailable: str             # "" while the kiosk serves; else the out-of-service screen is the resting one
+
+    def show(self, screen_name: str) -> None: ...
+
+    def show_mode(self, language: str, elder_mode: bool) -> None: ...   # every screen in this language and mode
+
+    def countdown(self, seconds_left: int | None) -> bool: ...   # "是否继续办理?" (None: close); True if it opened
+
+    def speak(self, key: str) -> None: ...
+
+
+class Visit:
+    """One citizen's visit as the kiosk runs it: it begins with a touch or a card, follows the citizen from a
+    finished journey to 好差评, counts down when they stop touching, and ends — wiping everything personal and
+    returning to the resting screen — when they are done or gone."""
+
+    def __init__(self, session: Session, ui: UiSettings, services: Sequence[str], screens: VisitScreens,
+                 monotonic: Callable[[], float]) -> None:
+        self.session = session
+        self.ui = ui
+        self.services = services
+        self._screens = screens
+        self._monotonic = monotonic
+        self.pending_review: dict[str, str] | None = None   # what 好差评 rates next: ticket_id or case_number
+        self.idle_watch = IdleWatch(self._idle_timeout(), ui.countdown_s, monotonic())
+
+    def _idle_timeout(self) -> int:
+        return self.ui.elder_idle_timeout_s if self.session.elder_mode else self.ui.idle_timeout_s
+
+    def resting_screen(self) -> str:
+        return "out_of_service" if self._screens.unavailable else "attract"
+
+    def start(self) -> None:
+        self.session.start()
+        self.idle_watch.touch(self._monotonic())
+        self._screens.show("home")
+
+    def finish_journey(self, *, ticket_id: str | None = None, case_number: str | None = None) -> None:
+        """A journey is complete: move on to 好差评 for what was just served (the standard practice),
+        or end the visit when there is nothing to rate or the site does not offer reviews."""
+        rated = {"ticket_id": ticket_id} if ticket_id else {"case_number": case_number} if case_number else None
+        if rated is not None and "review" in self.services:
+            self.pending_review = rated
+            self._screens.show("review")
+        else:
+            self.end()
+
+    def go_home(self) -> None:
+        self._screens.show("home" if self.session.active else self.resting_screen())
+
+    def end(self) -> None:
+        """The citizen is done or gone: wipe everything personal and return to the resting screen."""
+        self._screens.countdown(None)
+        self.session.wipe()
+        self.pending_review = None
+        self._set_mode(self.session.language, self.session.elder_mode)
+        if not self._screens.maintenance_active:
+            self._screens.show(self.resting_screen())
+
+    def toggle_language(self) -> None:
+        self._set_mode("en" if self.session.language == "zh" else "zh", self.session.elder_mode)
+
+    def toggle_elder_mode(self) -> None:
+        self._set_mode(self.session.language, not self.session.elder_mode)
+
+    def _set_mode(self, language: str, elder_mode: bool) -> None:
+        self.session.language, self.session.elder_mode = language, elder_mode
+        self._screens.show_mode(language, elder_mode)
+        self.idle_watch.set_idle_timeout(self._idle_timeout(), self._monotonic())   # elder mode waits longer
+
+    def settings_changed(self, ui: UiSettings, services: Sequence[str]) -> None:
+        self.ui, self.services = ui, services
+        self.idle_watch.idle_timeout_s, self.idle_watch.countdown_s = self._idle_timeout(), ui.countdown_s
+
+    def touched(self) -> None:
+        """The citizen touched something: the idle time starts again (an open countdown closes at the next
+        tick, so a touch on its own buttons still reaches them)."""
+        self.idle_watch.touch(self._monotonic())
+
+    def keep_going(self) -> None:
+        """继续办理 on the countdown: still here, and the countdown closes now."""
+        self.touched()
+        self._screens.countdown(None)
+
+    def tick(self) -> None:
+        """From the clock: open, update or close the countdown; end the visit when it has run out."""
+        if not self.session.active:
+            return
+        phase, seconds_left = self.idle_watch.phase(self._monotonic())
+        if phase is IdlePhase.EXPIRED:
+            self.end()
+        elif self._screens.countdown(seconds_left if phase is IdlePhase.WARNING else None):
+            self._screens.speak("idle.question")

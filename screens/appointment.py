@@ -9,10 +9,10 @@ from kivy.app import App
 from kivy.metrics import dp
 from kivy.properties import StringProperty
 
-from kiosk.journeys.appointment import AppointmentJourney, AppointmentStep, AppointmentView
+from domain.printouts import SiteLines
 from kiosk.hall.models import MatterRef
 from kiosk.i18n import format_date
-from domain.printouts import SiteLines
+from kiosk.journeys.appointment import AppointmentJourney, AppointmentStep, AppointmentView
 from screens import one_card  # noqa: F401  (the CardPlacement rule)
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
@@ -66,7 +66,7 @@ class AppointmentScreen(JourneyScreen):
     def screenshot_views(self) -> list[tuple[str, AppointmentView]]:
         """Each panel once, with fictitious data, for `main.py --screenshot` and the accessibility walk (every
         picture costs eight renderings: busy and problem variants of a panel are left out)."""
-        from dataclasses import replace as changed
+        from dataclasses import replace as changed  # deferred, with the rest: --screenshot's fictitious data
 
         from kiosk.journeys.appointment import BookableDay
         from kiosk.hall.models import MatterSummary, Slot

@@ -38,7 +38,7 @@ class AttractScreen(Screen):
         if super().on_touch_down(touch):
             return True  # a control (language, elder mode) took it
         if self.collide_point(*touch.pos):
-            App.get_running_app().start_session()
+            App.get_running_app().visit.start()
             return True
         return False
 

@@ -76,7 +76,7 @@ class ComplaintScreen(JourneyScreen):
         return next(chip for chip in self.ids.phrases.children if chip.code == phrase)
 
     def screenshot_views(self) -> list[tuple[str, ComplaintView]]:
-        from kiosk.hall.models import MatterSummary
+        from kiosk.hall.models import MatterSummary  # only for --screenshot
 
         matters = tuple(MatterSummary(code=code, name=name, category=category, department="", one_id=True,
                                       cross_region=False, appointable=True, queue=category)

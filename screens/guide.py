@@ -15,10 +15,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.utils import escape_markup
 
-from kiosk.hall.catalogue import describe_age
-from kiosk.journeys.guide import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
-from kiosk.hall.models import Category, Matter, ServicePackage
 from domain.printouts import SiteLines
+from kiosk.hall.catalogue import describe_age
+from kiosk.hall.models import Category, Matter, ServicePackage
+from kiosk.journeys.guide import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, letter_keyboard, top_bar  # noqa: F401
@@ -88,7 +88,7 @@ class GuideScreen(JourneyScreen):
 
     def back(self) -> None:
         if self.journey is None or not self.journey.back():
-            App.get_running_app().go_home()
+            App.get_running_app().visit.go_home()
 
     def open_search(self) -> None:
         if self.journey is not None:
@@ -121,7 +121,7 @@ class GuideScreen(JourneyScreen):
         super().show(view)
 
     def screenshot_views(self) -> list[tuple[str, GuideView]]:
-        from kiosk.journeys.guide_demo import demo_views
+        from kiosk.journeys.guide_demo import demo_views  # only for --screenshot
 
         app = App.get_running_app()
         return demo_views(page_size_for(app.elder_mode))

@@ -13,6 +13,8 @@ from kivy.app import App
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.devices.events import CardEvent, CardPlaced, CardUnreadable
+
 __all__ = ["JourneyScreen"]
 
 
@@ -68,15 +70,13 @@ class JourneyScreen(Screen):
             self.journey = None
         self.show(self.blank_view())  # nothing of this citizen's stays on the screen
 
-    def on_reader_event(self, event) -> None:
-        from drivers.idcard import CardRead, ReadFailed
-
+    def on_card_event(self, event: CardEvent) -> None:
         journey = self.ensure_journey()
-        if isinstance(event, CardRead) and hasattr(journey, "card_read"):
+        if isinstance(event, CardPlaced) and hasattr(journey, "card_read"):
             journey.card_read(event.identity)
-        elif isinstance(event, ReadFailed) and hasattr(journey, "card_failed"):
+        elif isinstance(event, CardUnreadable) and hasattr(journey, "card_failed"):
             journey.card_failed(event.error)
-        elif isinstance(event, CardRead):
+        elif isinstance(event, CardPlaced):
             event.identity.wipe()  # this journey does not use identities: keep none
 
     def show(self, view) -> None:

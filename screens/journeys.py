@@ -19,7 +19,7 @@ JOURNEY_SCREENS = {
 
 def screen_class(service: str) -> type:
     if service not in JOURNEY_SCREENS:
-        from screens.service import ServiceScreen
+        from screens.service import ServiceScreen  # deferred: parsed with its .kv only for a service without a journey
 
         return ServiceScreen
     module, name = JOURNEY_SCREENS[service].split(":")

@@ -19,13 +19,16 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.config import ConfigError, edit_setting, setting_value
-from kiosk.maintenance.diagnostics import Verdict
+from kiosk.devices.events import CardPlaced
 from kiosk.maintenance.actions import ExportFailed, export_bundle, reader_test_result, test_page, usb_targets
+from kiosk.maintenance.diagnostics import Verdict, collect
 from screens.kv import load_kv_beside
 from screens.widgets import common  # noqa: F401  (KioskLabel, KioskButton rules)
 
 __all__ = ["MaintenanceScreen", "DiagnosticRow", "DeadItemRow", "SettingButton"]
 
+# On-site edits that only take effect at the next start (screens and the speaker are built once).
+RESTART_TO_APPLY = {"services", "speech.enabled", "speech.volume"}
 VERDICT_COLOURS = {Verdict.OK: "#1b7f3b", Verdict.INFO: "#333333", Verdict.WARNING: "#8a5a00", Verdict.FAULT: "#b00020"}
 
 
@@ -68,7 +71,7 @@ class MaintenanceScreen(Screen):
     def _failed(self, what: str):
         def report(error: BaseException) -> None:
             self._say("maintenance.failed", reason=str(error))
-            self._app().audit(f"{what}_failed", f"{type(error).__name__}: {error}", "warning")
+            self._app().desk.audit(f"{what}_failed", f"{type(error).__name__}: {error}", "warning")
         return report
 
     # --- diagnostics -------------------------------------------------------------------------------
@@ -77,7 +80,17 @@ class MaintenanceScreen(Screen):
         app = self._app()
         self.ids.lines.clear_widgets()
         self.ids.lines.add_widget(DiagnosticRow(line_text=app.tr("maintenance.running", app.language)))
-        app.worker.run(app.collect_diagnostics, on_result=self.show_lines, on_error=self._failed("diagnostics"))
+        app.worker.run(lambda: self.collect_diagnostics(app), on_result=self.show_lines,
+                       on_error=self._failed("diagnostics"))
+
+    @staticmethod
+    def collect_diagnostics(app) -> list:
+        """Every diagnostics line for the running kiosk. Blocking: call from a worker thread."""
+        hall = app.hall
+        return collect(app.settings, printer=app.devices.printer,
+                       reader_state=None if app.reader_state == "unknown" else app.reader_state,
+                       client=hall.client if hall else None, outbox=hall.outbox if hall else None,
+                       uptime_s=app.runtime.uptime_s())
 
     def show_lines(self, lines) -> None:
         self.lines = lines
@@ -89,56 +102,51 @@ class MaintenanceScreen(Screen):
 
     def print_test_page(self) -> None:
         app = self._app()
-        printer = app.devices.printer
-        if printer is None:
+        if app.devices.printer is None:
             self._say("maintenance.failed", reason="no printer is open")
             return
 
         def printed(result) -> None:
             self._say("maintenance.test_page_done")
-            app.audit("test_page", f"test page printed ({result.status.state.value})")
+            app.desk.audit("test_page", f"test page printed ({result.status.state.value})")
             self.run_diagnostics()
 
-        app.worker.run(lambda: printer.print_document(test_page(app.settings, app.clock.now())),
-                       on_result=printed, on_error=self._failed("test_page"))
+        app.devices.print(test_page(app.settings, app.clock.now()), on_result=printed,
+                          on_error=self._failed("test_page"), keep=False)
 
     def start_reader_test(self) -> None:
         self.reader_testing = True
         self._say("maintenance.reader_test_waiting")
 
-    def on_reader_event(self, event) -> None:
+    def on_card_event(self, event) -> None:
         """Card events while this page is shown: a result for the reader test, else wiped unseen."""
-        from drivers.idcard import CardRead, ReadFailed
-
-        if not isinstance(event, (CardRead, ReadFailed)):
-            return
         if not self.reader_testing:
-            if isinstance(event, CardRead):
+            if isinstance(event, CardPlaced):
                 event.identity.wipe()
             return
+        outcome = reader_test_result(event)
+        if outcome is None:
+            return
         self.reader_testing = False
-        ok, text = reader_test_result(event)
+        ok, text = outcome
         self._say("maintenance.reader_test_ok" if ok else "maintenance.reader_test_failed",
                   **({"card": text} if ok else {"reason": text}))
-        self._app().audit("reader_test", f"card read: {text}" if ok else f"read failed: {text}",
+        self._app().desk.audit("reader_test", f"card read: {text}" if ok else f"read failed: {text}",
                           "info" if ok else "warning")
 
     def show_preview(self) -> None:
-        from drivers.printer import render_preview_png
-
         app = self._app()
         document = app.devices.last_printout
         if document is None:
             self._say("maintenance.preview_none")
             return
-        width = app.settings.devices.printer.paper_width
 
         def shown(png: bytes) -> None:
             self.ids.preview.texture = CoreImage(io.BytesIO(png), ext="png").texture
             self.status_text = ""
-            app.audit("preview", f"preview of the last {type(document).__name__}")
+            app.desk.audit("preview", f"preview of the last {type(document).__name__}")
 
-        app.worker.run(lambda: render_preview_png(document, paper_width_mm=width), on_result=shown,
+        app.worker.run(lambda: app.devices.preview_png(document), on_result=shown,
                        on_error=self._failed("preview"))
 
     # --- outbox and catalogue ----------------------------------------------------------------------
@@ -167,7 +175,7 @@ class MaintenanceScreen(Screen):
         app = self._app()
 
         def done(requeued: bool) -> None:
-            app.audit("outbox_retry", f"dead item {item_id} {'requeued' if requeued else 'was already gone'}")
+            app.desk.audit("outbox_retry", f"dead item {item_id} {'requeued' if requeued else 'was already gone'}")
             self.refresh_outbox()
 
         app.worker.run(lambda: app.hall.outbox.requeue_dead(item_id), on_result=done, on_error=self._failed("outbox"))
@@ -177,7 +185,7 @@ class MaintenanceScreen(Screen):
         reason = app.tr(reason_key, "zh")
 
         def done(discarded: bool) -> None:
-            app.audit("outbox_discard", f"dead item {item_id} {'discarded' if discarded else 'was already gone'}: "
+            app.desk.audit("outbox_discard", f"dead item {item_id} {'discarded' if discarded else 'was already gone'}: "
                                         f"{reason}")
             self.refresh_outbox()
 
@@ -192,7 +200,7 @@ class MaintenanceScreen(Screen):
 
         def done(count: int) -> None:
             self._say("maintenance.refreshed", count=count)
-            app.audit("catalogue_refresh", f"{count} cached guide file(s) refreshed")
+            app.desk.audit("catalogue_refresh", f"{count} cached guide file(s) refreshed")
 
         app.worker.run(app.hall.catalogue.refresh_all, on_result=done, on_error=self._failed("catalogue_refresh"))
 
@@ -201,7 +209,7 @@ class MaintenanceScreen(Screen):
     def toggle_suspended(self) -> None:
         app = self._app()
         app.suspend_notice = self.ids.notice_input.text.strip()
-        app.set_suspended(not app.suspended)
+        app.runtime.set_suspended(not app.suspended)
 
     def export(self) -> None:
         app = self._app()
@@ -209,11 +217,12 @@ class MaintenanceScreen(Screen):
         def work():
             targets = usb_targets()
             target = targets[0] if targets else app.settings.data_dir / "exports"
-            return export_bundle(app.settings, app.collect_diagnostics(), app.audit_log, target, app.clock.now())
+            return export_bundle(app.settings, self.collect_diagnostics(app), app.desk.audit_log, target,
+                                 app.clock.now())
 
         def done(path) -> None:
             self._say("maintenance.exported", path=str(path))
-            app.audit("export", f"diagnostics bundle written to {path}")
+            app.desk.audit("export", f"diagnostics bundle written to {path}")
 
         def failed(error: BaseException) -> None:
             if not isinstance(error, ExportFailed):
@@ -243,18 +252,26 @@ class MaintenanceScreen(Screen):
         before = _as_toml(setting_value(app.settings, key))
 
         def saved(settings) -> None:
-            restart = app.apply_settings(settings, key)
+            app.apply_settings(settings)
+            restart = key in RESTART_TO_APPLY
             self._say("maintenance.saved", setting=key + (" (restart)" if restart else ""))
-            app.audit("setting", f"{key}: {before} -> {_as_toml(setting_value(settings, key))}")
+            app.desk.audit("setting", f"{key}: {before} -> {_as_toml(setting_value(settings, key))}")
             self.show_settings()
 
         def refused(error: BaseException) -> None:
             if not isinstance(error, ConfigError):
                 raise error
             self.status_text = str(error)
-            app.audit("setting_refused", str(error), "warning")
+            app.desk.audit("setting_refused", str(error), "warning")
 
         app.worker.run(lambda: edit_setting(app.settings, key, text), on_result=saved, on_error=refused)
+
+
+    def restart(self) -> None:
+        """End the app; systemd (Restart=always) starts it again within seconds."""
+        app = self._app()
+        app.worker.run(lambda: app.desk.audit_log.record("restart", "restart requested from the maintenance page"),
+                       on_result=lambda _record: app.stop(), on_error=lambda _error: app.stop())
 
 
 def _as_toml(value) -> str:

@@ -44,7 +44,7 @@ class OneCardScreen(JourneyScreen):
         self._fill_lists(view)
 
     def screenshot_views(self) -> list[tuple[str, OneCardView]]:
-        from screens.demo_views import DEMO_APPOINTMENT, DEMO_PROOFS, DEMO_RECORDS
+        from screens.demo_views import DEMO_APPOINTMENT, DEMO_PROOFS, DEMO_RECORDS  # only for --screenshot
 
         return [
             ("waiting-card", OneCardView(OneCardStep.WAITING_CARD)),

@@ -3,6 +3,7 @@ technician's 暂停服务, outside opening hours), and left by itself when that 
 instead; a technician's notice, when set, is shown beneath. Touches do nothing here (the hidden
 maintenance gesture is watched by the app, above every screen)."""
 
+from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
 from screens.kv import load_kv_beside
@@ -12,7 +13,15 @@ __all__ = ["OutOfServiceScreen"]
 
 
 class OutOfServiceScreen(Screen):
-    pass
+    def unavailable_text(self, language: str, unavailable: str, next_opening: str) -> str:
+        """Why the kiosk does not serve now, and (outside opening hours) when it opens next."""
+        tr = App.get_running_app().tr
+        if unavailable == "closed":
+            return tr("health.closed_text", language, when=next_opening) if next_opening \
+                else tr("health.closed_no_opening", language)
+        if unavailable == "suspended":
+            return tr("health.suspended_text", language)
+        return tr("health.out_of_service_text", language) if unavailable else ""
 
 
 load_kv_beside(__file__)

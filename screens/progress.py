@@ -50,7 +50,7 @@ class ProgressScreen(JourneyScreen):
 
     def screenshot_views(self) -> list[tuple[str, ProgressView]]:
         """Each panel once, with fictitious data, for `main.py --screenshot` and the accessibility walk."""
-        from kiosk.hall.models import Case, CaseStep, MatterRef
+        from kiosk.hall.models import Case, CaseStep, MatterRef  # only for --screenshot
 
         def case(number: str, matter: str, status: str, done: int) -> Case:
             names = (("accept", "受理"), ("approve", "审批"), ("complete", "办结"), ("deliver", "送达"))

@@ -1,4 +1,4 @@
-"""好差评: rate what was just served (the app opens this screen from `finish_journey`), or identify by ID card
+"""好差评: rate what was just served (the app opens this screen from `Visit.finish_journey`), or identify by ID card
 and choose a case. Logic in kiosk.journeys.review.ReviewJourney; this screen renders its view.
 
 The five levels carry their names, a face and a row of stars, never colour alone; chosen reasons carry a
@@ -50,7 +50,7 @@ class ChoiceChip(KioskSecondaryButton):
 
 class ReviewScreen(JourneyScreen):
     def make_journey(self, app) -> ReviewJourney:
-        target, app.pending_review = app.pending_review, None   # read once: a second visit rates anew
+        target, app.visit.pending_review = app.visit.pending_review, None   # read once: a second visit rates anew
         return ReviewJourney(hall=app.live_hall, outbox=app.hall.outbox if app.hall else None, worker=app.worker,
                              session=app.session, on_change=self.show, target=target)
 
@@ -115,7 +115,7 @@ class ReviewScreen(JourneyScreen):
         return next(button for button in self.ids.cases.children if button.case_number == case_number)
 
     def screenshot_views(self) -> list[tuple[str, ReviewView]]:
-        from kiosk.hall.models import Case, MatterRef
+        from kiosk.hall.models import Case, MatterRef  # only for --screenshot
 
         case = Case(case_number="YT2026SC000123", matter=MatterRef(code="SC001", name="营业执照办理"),
                     applicant_masked="张**", status="approving", status_name="审批中", accepted_at="2026-11-22",

@@ -87,9 +87,9 @@ def stage(app: KioskApp, shot: Shot, *, draw: bool = True) -> None:
         Window.size = WINDOW_SIZES[shot.orientation]
         settle(RESIZE_SETTLE_FRAMES)  # drawn: the window's size arrives through its own events
     if app.language != shot.language:
-        app.toggle_language()
+        app.visit.toggle_language()
     if app.elder_mode != shot.elder_mode:
-        app.toggle_elder_mode()
+        app.visit.toggle_elder_mode()
     app.idle_dialog.dismiss(animation=False)
     hall_state = "offline" if shot.step == "offline" else "online"
     if app.hall_state != hall_state:

@@ -50,7 +50,7 @@ class TicketScreen(JourneyScreen):
         return next(button for button in self.ids.queues.children if button.queue.code == code)
 
     def screenshot_views(self) -> list[tuple[str, TicketView]]:
-        from screens.demo_views import DEMO_QUEUES, DEMO_TICKET
+        from screens.demo_views import DEMO_QUEUES, DEMO_TICKET  # only for --screenshot
 
         return [
             ("choose", TicketView(TicketStep.CHOOSE, queues=DEMO_QUEUES)),

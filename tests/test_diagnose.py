@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Runs main() in a fresh interpreter and fails if anything imported Kivy (a window must never open).

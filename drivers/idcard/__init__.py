@@ -17,6 +17,7 @@ reader) and connects the real serial driver to it. Never logs or raises with unm
 
 from __future__ import annotations
 
+from domain.identity import CardType, Gender, IdentityCard
 from drivers.idcard.errors import *  # noqa: F401,F403  (the typed errors are part of the API)
 from drivers.idcard.errors import __all__ as _error_names
 from drivers.idcard.poller import (
@@ -30,7 +31,6 @@ from drivers.idcard.poller import (
 )
 from drivers.idcard.reader import CardReader, CommandTimeouts
 from drivers.idcard.serial_reader import SerialCardReader
-from domain.identity import CardType, Gender, IdentityCard
 
 __all__ = [
     "open_reader",

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from domain.identity import IdentityCard
 from drivers.idcard import BACKENDS, open_reader
 from drivers.idcard.cardtext import (
     checked_identity,
@@ -34,7 +35,6 @@ from drivers.idcard.cardtext import (
 from drivers.idcard.errors import IdCardError, InvalidIdNumber, status_error
 from drivers.idcard.protocol import FrameDecoder
 from drivers.idcard.reader import format_sam_id
-from domain.identity import IdentityCard
 
 POLL_INTERVAL = 0.3
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from drivers.idcard.errors import CardDataError, InvalidIdNumber
 from domain.identity import CardType, Gender, IdentityCard
+from drivers.idcard.errors import CardDataError, InvalidIdNumber
 
 __all__ = [
     "TEXT_BLOCK_SIZE",

@@ -19,9 +19,9 @@ from typing import Any, Callable, Optional
 
 from PIL import Image
 
+from domain.identity import IdentityCard
 from drivers.idcard.errors import IdCardError
 from drivers.idcard.sdk import load_library
-from domain.identity import IdentityCard
 
 __all__ = ["PhotoDecoder", "PhotoDecodeError", "WltUnpackDecoder", "decode_photo", "PHOTO_SIZE"]
 

@@ -15,6 +15,7 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 
+from domain.identity import IdentityCard
 from drivers.idcard.cardtext import (
     checked_identity,
     identity_from_reply,
@@ -23,7 +24,6 @@ from drivers.idcard.cardtext import (
 )
 from drivers.idcard.errors import CardDataError, CardNotFound, ModuleStatus, status_error
 from drivers.idcard.protocol import BAUD_RATES, Command, Response
-from domain.identity import IdentityCard
 
 __all__ = ["CommandTimeouts", "CardReader", "format_sam_id"]
 

@@ -22,6 +22,8 @@ import sys
 from datetime import date
 from typing import Any
 
+from domain.identity import NATIONS, CardType, Gender, IdentityCard
+from drivers.idcard.cardtext import LONG_TERM, checked_identity
 from drivers.idcard.errors import (
     CardDataError,
     CardSelectFailed,
@@ -32,10 +34,8 @@ from drivers.idcard.errors import (
     ReaderTimeout,
     ReaderUnavailable,
 )
-from drivers.idcard.cardtext import LONG_TERM, checked_identity
 from drivers.idcard.protocol import BAUD_RATES, Command, Response
 from drivers.idcard.reader import CardReader
-from domain.identity import NATIONS, CardType, Gender, IdentityCard
 
 __all__ = ["SdtapiCardReader", "TermbCardReader", "load_library"]
 

@@ -32,6 +32,8 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from enum import Enum
 
+from domain.demo_citizens import DemoCitizen
+from domain.identity import CardType, Gender
 from drivers.idcard.cardtext import encode_appended_addresses, encode_text_block
 from drivers.idcard.errors import ChecksumMismatch
 from drivers.idcard.protocol import (
@@ -42,8 +44,6 @@ from drivers.idcard.protocol import (
     encode_response,
     wire_time,
 )
-from domain.demo_citizens import DemoCitizen
-from domain.identity import CardType, Gender
 
 __all__ = ["SimulatedCard", "card_from_citizen", "SamModule", "Fault", "Simulator"]
 

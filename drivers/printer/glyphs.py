@@ -13,8 +13,8 @@ import threading
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
-from drivers.printer.errors import PrinterConfigError
 from drivers.printer.blocks import COLUMN_DOTS, LINE_DOTS, char_columns, text_columns
+from drivers.printer.errors import PrinterConfigError
 
 __all__ = ["FONT_FILES", "font_file_for", "render_text"]
 

@@ -15,8 +15,8 @@ from typing import Any
 from flask import Blueprint, g, request
 
 from hall_server import db, tickets
-from hall_server.context import hall_config, hall_now
 from hall_server.clock import CHINA_STANDARD_TIME
+from hall_server.context import hall_config, hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import AppointmentLookup, BookingRequest, IdentityOnly, parse
 from hall_server.security import idempotent, require_idempotency_key

@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import Blueprint, g
 
+from domain.privacy import mask_id_number, mask_name
 from hall_server import db
-from hall_server.tickets import is_reviewed
 from hall_server.context import hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import CaseLookup, IdentityOnly, ProofRequest, parse
 from hall_server.security import idempotent, require_idempotency_key
 from hall_server.seed import PROOF_KINDS
-from domain.privacy import mask_id_number, mask_name
+from hall_server.tickets import is_reviewed
 
 blueprint = Blueprint("citizens", __name__)
 

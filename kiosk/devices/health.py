@@ -8,6 +8,7 @@ can work, or every device and the hall are down at once, `out_of_service` says s
 
     health = DeviceHealth(printer="paper_out", reader="connected", hall="online")
     availability(settings, health)["ticket"]   # ServiceAvailability(mode=DISABLED, reason="printer")
+    assess(settings, health, suspended=False, closed=False)   # Offer(service_modes, notices, unavailable)
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Callable
 from domain.background_loop import BackgroundLoop
 from kiosk.config import Settings
 
-__all__ = ["DeviceHealth", "ServiceMode", "ServiceAvailability", "availability", "out_of_service",
-           "PRINTER_OK", "READER_OK", "NEEDS", "PrinterWatch"]
+__all__ = ["DeviceHealth", "ServiceMode", "ServiceAvailability", "availability", "out_of_service", "Offer",
+           "assess", "PRINTER_OK", "READER_OK", "NEEDS", "PrinterWatch"]
 
 
 PRINTER_OK = {"ready", "paper_near_end"}
@@ -95,6 +96,30 @@ def out_of_service(settings: Settings, health: DeviceHealth) -> bool:
     present = [failing for kind, failing in (("printer", health.printer_failing), ("reader", health.reader_failing))
                if getattr(health, kind) != ABSENT]
     return bool(present) and all(present) and health.hall == "offline"
+
+@dataclass(frozen=True)
+class Offer:
+    """What the kiosk offers right now, for the screens to show."""
+
+    service_modes: dict[str, str]   # service → "full" | "number_on_screen" | "disabled"
+    notices: tuple[str, ...]        # catalogue keys of the home screen's device notices, once each
+    unavailable: str                # "" in service, else why not: "suspended" | "closed" | "broken"
+
+
+def assess(settings: Settings, health: DeviceHealth, *, suspended: bool, closed: bool) -> Offer:
+    """The health policy in one place: each service's mode, the notices that explain them, and whether
+    the kiosk serves at all (the technician's 暂停服务 first, then the opening hours, then the devices)."""
+    offered = availability(settings, health)
+    notices: list[str] = []
+    for item in offered.values():
+        key = ("health.printer_screen_only" if item.mode is ServiceMode.NUMBER_ON_SCREEN
+               else f"health.{item.reason}_notice" if item.mode is ServiceMode.DISABLED else None)
+        if key and key not in notices:
+            notices.append(key)
+    unavailable = ("suspended" if suspended else "closed" if closed
+                   else "broken" if out_of_service(settings, health) else "")
+    return Offer({service: item.mode.value for service, item in offered.items()}, tuple(notices), unavailable)
+
 
 class PrinterWatch:
     """Reads the printer's status on its own thread every `interval` s (and at once on `check_now()`),

@@ -33,11 +33,11 @@ from pydantic import TypeAdapter, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from domain.hall_signing import sign_request
 from kiosk.hall.errors import HallError, HallProtocolError, HallRejected, HallUnavailable
 from kiosk.hall.models import (Appointment, Case, Category, CheckIn, CitizenRecords, ComplaintReceipt, EventsAck,
                                HallInfo, HeartbeatAck, Matter, MatterSummary, Proof, Queue, ReviewLink,
                                ReviewReceipt, ServicePackage, SlotList, Ticket, UpcomingAppointments)
-from domain.hall_signing import sign_request
 
 __all__ = ["HallClient", "HallSignature", "HallError", "HallUnavailable", "HallRejected", "HallProtocolError"]
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from domain.background_loop import BackgroundLoop
-from kiosk.hall.catalogue import CatalogueCache
 from kiosk.config import Secrets, Settings
+from kiosk.hall.catalogue import CatalogueCache
 from kiosk.hall.client import HallClient
 from kiosk.hall.errors import HallError
-from kiosk.outbox.store import Outbox, derive_key
-from kiosk.outbox.sender import OutboxSender
 from kiosk.hall.reachability import Reachability
+from kiosk.outbox.sender import OutboxSender
+from kiosk.outbox.store import Outbox, derive_key
 
 __all__ = ["HallConnection", "connect_hall"]
 

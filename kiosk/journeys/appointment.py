@@ -32,14 +32,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from domain.clock import WallClock
+from domain.printouts import Material, MaterialList, QueueTicket, SiteLines
 from kiosk.background import BackgroundWorker
+from kiosk.devices.problems import card_problem_key
+from kiosk.devices.problems import print_problem_key
 from kiosk.hall.errors import HallError, HallRejected
 from kiosk.hall.models import Appointment, MatterSummary, Slot, Ticket, UpcomingAppointments
 from kiosk.journeys.base import Journey
-from kiosk.devices.problems import card_problem_key
-from domain.printouts import Material, MaterialList, QueueTicket, SiteLines
+from kiosk.journeys.needs import AppointmentHall, Printing
 from kiosk.session import Session
-from kiosk.devices.problems import print_problem_key
 
 __all__ = ["AppointmentStep", "AppointmentView", "AppointmentJourney", "BookableDay", "BOOKING_DAYS",
            "remember_identity"]
@@ -104,7 +105,7 @@ class AppointmentView:
 
 
 class AppointmentJourney(Journey[AppointmentView]):
-    def __init__(self, *, hall: Any, devices: Any, worker: BackgroundWorker, session: Session, site: SiteLines,
+    def __init__(self, *, hall: AppointmentHall | None, devices: Printing, worker: BackgroundWorker, session: Session, site: SiteLines,
                  hall_name: str, on_change: Callable[[AppointmentView], None],
                  clock: WallClock) -> None:
         super().__init__(AppointmentView(AppointmentStep.WAITING_CARD), on_change)

@@ -24,6 +24,7 @@ from typing import Any, Callable, Sequence
 
 from kiosk.background import BackgroundWorker
 from kiosk.journeys.base import Journey
+from kiosk.journeys.needs import ComplaintOutbox
 from kiosk.journeys.phone import PhoneStep
 from kiosk.session import Session
 
@@ -93,7 +94,7 @@ class ComplaintJourney(Journey[ComplaintView], PhoneStep):
     PHONE_INVALID = "complaint.phone_invalid"
     PHONE_SESSION_KEY = "complaint.contact_phone"
 
-    def __init__(self, *, outbox: Any, worker: BackgroundWorker, session: Session,
+    def __init__(self, *, outbox: ComplaintOutbox | None, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ComplaintView], None], phrase_text: Callable[[str], str],
                  matters: Callable[[], Sequence[Any]] | None = None) -> None:
         super().__init__(ComplaintView(ComplaintStep.KIND), on_change)

@@ -27,15 +27,16 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from domain.clock import WallClock
+from domain.printouts import Material, MaterialList, SiteLines
 from kiosk.background import BackgroundWorker
+from kiosk.devices.problems import print_problem_key
 from kiosk.hall.catalogue import Cached, CatalogueUnavailable
-from kiosk.journeys.guide_search import MatterIndex
 from kiosk.hall.errors import HallError
 from kiosk.hall.models import Category, Matter, MatterSummary, ServicePackage
 from kiosk.i18n import Catalogue
 from kiosk.journeys.base import Journey
-from domain.printouts import Material, MaterialList, SiteLines
-from kiosk.devices.problems import print_problem_key
+from kiosk.journeys.guide_search import MatterIndex
+from kiosk.journeys.needs import Guides, Printing
 
 __all__ = ["GuideStep", "GuideView", "GuideJourney", "time_limit_text", "copies_text"]
 
@@ -127,7 +128,7 @@ def time_limit_text(texts: Catalogue, language: str, matter: Matter) -> str:
 
 
 class GuideJourney(Journey[GuideView]):
-    def __init__(self, *, guides: Any, worker: BackgroundWorker, devices: Any, site: SiteLines, texts: Catalogue,
+    def __init__(self, *, guides: Guides | None, worker: BackgroundWorker, devices: Printing | None, site: SiteLines, texts: Catalogue,
                  on_change: Callable[[GuideView], None], page_size: int = 6,
                  clock: WallClock) -> None:
         super().__init__(GuideView(GuideStep.LOADING, page_size=page_size), on_change)

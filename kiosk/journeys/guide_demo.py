@@ -3,8 +3,8 @@ a hall. Public information only (a guide holds nothing personal), shaped like th
 
 from __future__ import annotations
 
-from kiosk.journeys.guide import GuideStep, GuideView
 from kiosk.hall.models import Category, Material, Matter, MatterSummary, PackageMatter, ServicePackage
+from kiosk.journeys.guide import GuideStep, GuideView
 
 __all__ = ["DEMO_CATEGORIES", "DEMO_MATTER", "DEMO_SEARCH", "DEMO_PACKAGES", "demo_views"]
 

@@ -19,9 +19,10 @@ from typing import Any, Callable
 
 from domain.clock import WallClock
 from kiosk.background import BackgroundWorker
-from kiosk.hall.models import Appointment, CitizenRecord, ProofKind
 from kiosk.devices.problems import card_problem_key
+from kiosk.hall.models import Appointment, CitizenRecord, ProofKind
 from kiosk.journeys.base import Journey
+from kiosk.journeys.needs import RecordsHall
 from kiosk.session import Session
 
 __all__ = ["OneCardStep", "OneCardView", "OneCardJourney"]
@@ -49,7 +50,7 @@ class OneCardView:
 
 
 class OneCardJourney(Journey[OneCardView]):
-    def __init__(self, *, hall: Any, worker: BackgroundWorker, session: Session,
+    def __init__(self, *, hall: RecordsHall | None, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[OneCardView], None], clock: WallClock) -> None:
         super().__init__(OneCardView(OneCardStep.WAITING_CARD), on_change)
         self._hall = hall

@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import Any, Callable
 
 from domain.clock import WallClock
-from kiosk.journeys.appointment import remember_identity
 from kiosk.background import BackgroundWorker
+from kiosk.devices.problems import card_problem_key
 from kiosk.hall.errors import HallRejected
 from kiosk.hall.models import Case
+from kiosk.journeys.appointment import remember_identity
 from kiosk.journeys.base import Journey
-from kiosk.devices.problems import card_problem_key
+from kiosk.journeys.needs import CasesHall
 from kiosk.session import Session
 
 __all__ = ["ProgressStep", "ProgressView", "ProgressJourney", "CASE_NUMBER_PATTERN", "step_time"]
@@ -70,7 +71,7 @@ def step_time(at: str | None, clock: WallClock) -> str:
 
 
 class ProgressJourney(Journey[ProgressView]):
-    def __init__(self, *, hall: Any, worker: BackgroundWorker, session: Session,
+    def __init__(self, *, hall: CasesHall | None, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ProgressView], None], clock: WallClock) -> None:
         super().__init__(ProgressView(ProgressStep.CHOOSE), on_change)
         self._hall = hall

@@ -26,13 +26,14 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
+from domain.review_scale import INDICATORS, LEVELS, REASONS, UNSATISFIED
 from kiosk.background import BackgroundWorker
+from kiosk.devices.problems import card_problem_key
 from kiosk.hall.errors import HallRejected
 from kiosk.hall.models import Case
-from kiosk.devices.problems import card_problem_key
 from kiosk.journeys.base import Journey
+from kiosk.journeys.needs import ReviewHall, ReviewOutbox
 from kiosk.journeys.phone import PhoneStep
-from domain.review_scale import INDICATORS, LEVELS, REASONS, UNSATISFIED
 from kiosk.session import Session
 
 __all__ = ["ReviewStep", "ReviewView", "ReviewJourney", "review_body"]
@@ -104,7 +105,7 @@ class ReviewJourney(Journey[ReviewView], PhoneStep):
     PHONE_INVALID = "review.phone_invalid"
     PHONE_SESSION_KEY = "review.callback_phone"
 
-    def __init__(self, *, hall: Any, outbox: Any, worker: BackgroundWorker, session: Session,
+    def __init__(self, *, hall: ReviewHall | None, outbox: ReviewOutbox | None, worker: BackgroundWorker, session: Session,
                  on_change: Callable[[ReviewView], None], target: Mapping[str, str] | None = None) -> None:
         super().__init__(ReviewView(ReviewStep.CHECKING if target else ReviewStep.WAITING_CARD), on_change)
         self._hall = hall

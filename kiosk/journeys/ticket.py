@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import Any, Callable
 
 from domain.clock import WallClock
+from domain.printouts import QueueTicket, SiteLines
 from kiosk.background import BackgroundWorker
+from kiosk.devices.problems import print_problem_key
 from kiosk.hall.errors import HallError, HallRejected
 from kiosk.hall.models import Queue, Ticket
-from kiosk.devices.problems import print_problem_key
 from kiosk.journeys.base import Journey
-from domain.printouts import QueueTicket, SiteLines
+from kiosk.journeys.needs import Printing, QueueHall
 
 __all__ = ["TicketStep", "TicketView", "TicketJourney"]
 
@@ -55,7 +56,7 @@ class TicketView:
 
 
 class TicketJourney(Journey[TicketView]):
-    def __init__(self, *, hall: Any, devices: Any, worker: BackgroundWorker, site: SiteLines, hall_name: str,
+    def __init__(self, *, hall: QueueHall | None, devices: Printing, worker: BackgroundWorker, site: SiteLines, hall_name: str,
                  on_change: Callable[[TicketView], None], session: Any = None,
                  elderly_priority_age: int = 0, clock: WallClock) -> None:
         super().__init__(TicketView(TicketStep.LOADING), on_change)

@@ -257,7 +257,7 @@ class CornerGesture:
 
 def set_pin(secrets_file: Path, pin: str) -> None:
     """Write the PIN's hash into the secrets file (created if missing), mode 600, atomically."""
-    import tomlkit
+    import tomlkit  # deferred: only a technician's edit needs the comment-keeping TOML writer
 
     existing = secrets_file.stat() if secrets_file.exists() else None
     document = tomlkit.parse(secrets_file.read_text(encoding="utf-8")) if existing else tomlkit.document()

@@ -1,8 +1,6 @@
 """What a technician does from the maintenance page, without Kivy: the test page, the reader test's
 masked result, the last printout kept for a preview, and the masked diagnostics bundle for a USB stick.
 
-    hub = RememberingDeviceHub(settings, worker, deliver, on_reader_event=...)   # the app's DeviceHub
-    hub.last_printout                                   # the last document sent to the printer, or None
     test_page(settings, clock.now())                    # a TestPage for the configured printer
     reader_test_result(event)                           # "读卡成功 张* 1101**********0012" (and wipes the card)
     export_bundle(settings, lines, audit, usb_targets()[0], clock.now())  # → Path of the .zip
@@ -19,15 +17,15 @@ import os
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
-from kiosk.maintenance.audit import AuditLog, mask_personal
+from domain.printouts import TestPage
 from kiosk.config import Settings
-from kiosk.devices.hub import DeviceHub
+from kiosk.devices.events import CardEvent, CardPlaced, CardUnreadable
+from kiosk.maintenance.audit import AuditLog, mask_personal
 from kiosk.maintenance.diagnostics import DiagnosticLine, report_text
-from domain.printouts import Printout, TestPage
 
-__all__ = ["RememberingDeviceHub", "test_page", "reader_test_result", "export_bundle", "usb_targets",
+__all__ = ["test_page", "reader_test_result", "export_bundle", "usb_targets",
            "ExportFailed"]
 
 USB_ROOTS = ("/media", "/run/media")
@@ -37,46 +35,23 @@ class ExportFailed(Exception):
     """The bundle could not be written (stick full, read-only, pulled out); the text names the place."""
 
 
-class RememberingDeviceHub(DeviceHub):
-    """The app's device hub, keeping the last document it was asked to print (for the print preview) and
-    calling `after_print()` when a job ends either way (the printer watch then reads the status at once)."""
-
-    last_printout: Printout | None = None
-    after_print: Callable[[], None] = staticmethod(lambda: None)
-
-    def print(self, document: Printout, *, on_result: Callable[[Any], None],
-              on_error: Callable[[BaseException], None]) -> None:
-        self.last_printout = document
-
-        def printed(result: Any) -> None:
-            self.after_print()
-            on_result(result)
-
-        def failed(error: BaseException) -> None:
-            self.after_print()
-            on_error(error)
-
-        super().print(document, on_result=printed, on_error=failed)
-
-
 def test_page(settings: Settings, now: datetime) -> TestPage:
     printer = settings.devices.printer
     return TestPage(printer=printer.url, profile=printer.profile, paper_width_mm=printer.paper_width, printed_at=now)
 
 
-def reader_test_result(event: Any) -> tuple[bool, str]:
-    """The reader test's outcome from a poller event, masked; a card read is wiped at once."""
-    from drivers.idcard import CardRead, ReadFailed
-
-    if isinstance(event, CardRead):
+def reader_test_result(event: CardEvent) -> tuple[bool, str] | None:
+    """The reader test's outcome from a card event, masked (a card read is wiped at once); None for an
+    event that is no result (the card taken away, the reader's state)."""
+    if isinstance(event, CardPlaced):
         identity = event.identity
         try:
             return True, f"{identity.masked_name} {identity.masked_id_number}"
         finally:
             identity.wipe()
-    if isinstance(event, ReadFailed):
+    if isinstance(event, CardUnreadable):
         return False, mask_personal(str(event.error))
-    raise TypeError(f"not a card result: {type(event).__name__}")
+    return None
 
 
 def usb_targets(roots: Iterable[str] = USB_ROOTS) -> list[Path]:

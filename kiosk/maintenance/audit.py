@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.outbox.errors import OutboxError
 from domain.privacy import redact
+from kiosk.outbox.errors import OutboxError
 
 __all__ = ["AuditLog", "AuditRecord", "mask_personal"]
 

@@ -14,6 +14,7 @@ personal is ever part of a line (the reader line names the SAM module, never a c
 from __future__ import annotations
 
 import enum
+import configparser
 import platform
 import shutil
 import socket
@@ -24,7 +25,13 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from drivers.idcard import open_reader
+from drivers.idcard.errors import IdCardError, SamFault
+from drivers.printer import PrinterConfigError, open_printer
 from kiosk.config import Secrets, Settings
+from kiosk.hall.client import HallClient
+from kiosk.hall.errors import HallError
+from kiosk.outbox.store import Outbox, OutboxBusy, OutboxError, derive_key
 
 __all__ = ["Verdict", "DiagnosticLine", "collect", "worst", "report_text", "diagnose_headless",
            "printer_line", "reader_line", "hall_line", "network_line", "disk_line", "outbox_lines",
@@ -112,8 +119,6 @@ def reader_line(settings: Settings, state: str | None, detail: str = "") -> Diag
 
 def probe_reader(reader: Any) -> tuple[str, str]:
     """Open the reader and ask its SAM module (headless diagnosis). Returns (state, detail); closes it again."""
-    from drivers.idcard.errors import IdCardError, SamFault
-
     try:
         reader.open()
         reader.check_sam()
@@ -128,8 +133,6 @@ def probe_reader(reader: Any) -> tuple[str, str]:
 
 def hall_line(settings: Settings, client: Any, *, timer: Callable[[], float] = time.perf_counter) -> DiagnosticLine:
     """One round trip to the hall (GET /v1/hall), with its time."""
-    from kiosk.hall.errors import HallError
-
     if client is None:
         if settings.hall.mode == "embedded":
             return DiagnosticLine("hall", "embedded", Verdict.INFO, "the embedded demo hall starts with the app")
@@ -226,8 +229,6 @@ def app_version() -> str:
     installed = _version("gov-service-kiosk")
     if installed != "?":
         return installed
-    import configparser
-
     parser = configparser.ConfigParser()
     parser.read(Path(__file__).resolve().parent.parent / "setup.cfg", encoding="utf-8")
     return parser.get("metadata", "version", fallback="unknown")
@@ -269,16 +270,12 @@ def diagnose_headless(settings: Settings, secrets: Secrets) -> list[DiagnosticLi
     outbox_in_use = False
     try:
         if settings.devices.printer.enabled:
-            from drivers.printer import PrinterConfigError, open_printer
-
             try:
                 printer = open_printer(settings.devices.printer.url, paper_width_mm=settings.devices.printer.paper_width,
                                        profile=settings.devices.printer.profile)
             except PrinterConfigError:
                 printer = None
         if settings.devices.idcard.enabled:
-            from drivers.idcard import open_reader
-
             card = settings.devices.idcard
             try:
                 reader = open_reader(card.port, baud=card.baud, backend=card.backend,
@@ -287,16 +284,12 @@ def diagnose_headless(settings: Settings, secrets: Secrets) -> list[DiagnosticLi
             except (ValueError, OSError) as error:
                 reader_state, reader_detail = "no_reader", str(error)
         if settings.hall.mode == "remote":
-            from kiosk.hall.client import HallClient
-
             hall = settings.hall
             client = HallClient(hall.base_url, hall.kiosk_id, secrets.kiosk_secret, connect_timeout=hall.connect_timeout_s,
                                 read_timeout=hall.read_timeout_s, retries=0, ca_bundle=hall.ca_bundle or None,
                                 client_cert=hall.client_cert or None)
         outbox_file = settings.data_dir / "outbox.sqlite3"
         if outbox_file.exists() and secrets.outbox_key:
-            from kiosk.outbox.store import Outbox, OutboxBusy, OutboxError, derive_key
-
             try:
                 outbox = Outbox(outbox_file, derive_key(secrets.outbox_key), busy_timeout=0.5)
             except OutboxBusy:

@@ -48,10 +48,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
-from kiosk.hall.errors import HallError, HallProtocolError, HallRejected, HallUnavailable
-from kiosk.outbox.store import BATCH_PATH, ItemKind, Outbox, OutboxItem
-from kiosk.outbox.errors import OutboxAlert
 from domain.background_loop import Backoff, BackgroundLoop
+from kiosk.hall.errors import HallError, HallProtocolError, HallRejected, HallUnavailable
+from kiosk.outbox.errors import OutboxAlert
+from kiosk.outbox.store import BATCH_PATH, ItemKind, Outbox, OutboxItem
 
 __all__ = ["OutboxSender", "SendRound", "HallPoster"]
 

@@ -1,4 +1,7 @@
-"""The "是否继续办理?" dialog: counts down before the session is wiped for a citizen who walked away."""
+"""The "是否继续办理?" dialog: counts down before the session is wiped for a citizen who walked away
+(kiosk.session.Visit decides when)."""
+
+from __future__ import annotations
 
 from kivy.properties import NumericProperty
 from kivy.uix.modalview import ModalView
@@ -15,6 +18,18 @@ class IdleDialog(ModalView):
     @property
     def is_open(self) -> bool:
         return self._is_open
+
+    def show_seconds(self, seconds_left: int | None) -> bool:
+        """Count down from `seconds_left` (None: close); True when the dialog has just opened."""
+        if seconds_left is None:
+            if self.is_open:
+                self.dismiss(animation=False)
+            return False
+        self.seconds_left = seconds_left
+        if self.is_open:
+            return False
+        self.open(animation=False)
+        return True
 
 
 load_kv_beside(__file__)

@@ -1,7 +1,8 @@
 """The technician's PIN pad: digits shown as dots, checked off the UI thread (scrypt is slow on purpose).
 
-Opened by the hidden corner gesture; the app decides what a PIN means (`app.submit_maintenance_pin`).
-The typed digits live only in this widget and are cleared on every close.
+Opened by the hidden corner gesture; the maintenance desk (kiosk.maintenance.desk) checks the PIN and says
+what a refusal means; the pad only shows it. The typed digits live only in this widget and are cleared on
+every close.
 """
 
 from kivy.app import App
@@ -24,6 +25,13 @@ class PinPad(ModalView):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._digits = ""
+        self._desk = None
+
+    def open_for(self, desk) -> None:
+        self._desk = desk
+        if not self.is_open:
+            self.message = ""
+            self.open(animation=False)
 
     @property
     def is_open(self) -> bool:
@@ -44,7 +52,19 @@ class PinPad(ModalView):
         if self.busy or not self._digits:
             return
         pin, self._digits, self.dots = self._digits, "", ""
-        App.get_running_app().submit_maintenance_pin(pin)
+        app = App.get_running_app()
+        self.busy = True
+        self.message = app.tr("maintenance.pin_checking", app.language)
+        self._desk.check_pin(pin, on_entered=self._entered, on_refused=self._refused)
+
+    def _entered(self) -> None:
+        self.dismiss(animation=False)
+        App.get_running_app().enter_maintenance()
+
+    def _refused(self, refusal) -> None:
+        app = App.get_running_app()
+        self.busy = False
+        self.message = app.tr(refusal.message_key, app.language, **refusal.values)
 
     def on_dismiss(self) -> None:
         self._digits, self.dots, self.busy = "", "", False

@@ -12,9 +12,9 @@ import uuid
 import pytest
 import requests
 
+from domain.hall_signing import sign_request
 from hall_server.security import request_digest
 from kiosk.hall.client import HallRejected
-from domain.hall_signing import sign_request
 from tests.fixtures.hall import hall_rows
 
 SUGGESTION = {"kind": "suggestion", "content": "建议增加老年人座椅"}

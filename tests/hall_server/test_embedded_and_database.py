@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
 from hall_server import db
 from hall_server.app import HallConfig
 from hall_server.embedded import start_embedded
 from hall_server.seed import DEMO_WAITING, MATTERS, QUEUES
 from hall_server.server import prepare_database
-from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
 from kiosk.hall.client import HallClient, HallUnavailable
 from tests.fixtures.hall import start_live_hall
 

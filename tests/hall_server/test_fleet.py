@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import requests
 
 from tests.fixtures.hall import start_live_hall

@@ -10,9 +10,9 @@ import uuid
 import pytest
 import requests
 
-from hall_server.security import request_digest
 from domain.demo_citizens import demo_citizen
 from domain.hall_signing import sign_request
+from hall_server.security import request_digest
 from tests.fixtures.hall import start_live_hall
 
 

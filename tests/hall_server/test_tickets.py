@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from domain.demo_citizens import demo_citizen
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.simulation import QueueSimulation
-from domain.demo_citizens import demo_citizen
 from kiosk.hall.client import HallRejected
 
 

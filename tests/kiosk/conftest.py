@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from kiosk.background import BackgroundWorker
 from domain.demo_citizens import DemoCitizen
 from domain.identity import CardType, IdentityCard
+from kiosk.background import BackgroundWorker
 from kiosk.session import Session
 
 DEADLINE_S = 20
@@ -77,13 +77,12 @@ def devices(worker, tmp_path):
     """The app's device hub with the demo profile's printer simulator (over a real pseudo-terminal) and no
     card reader: journeys are handed identities directly."""
     from kiosk.config import PROFILE_DIR, load_settings
-    from kiosk.maintenance.actions import RememberingDeviceHub
+    from kiosk.devices.hub import DeviceHub
 
     demo = load_settings(PROFILE_DIR / "demo.toml")
     settings = demo.model_copy(update={"data_dir": tmp_path, "devices": demo.devices.model_copy(update={
         "idcard": demo.devices.idcard.model_copy(update={"enabled": False})})})
-    hub = RememberingDeviceHub(settings, worker, deliver=lambda callback: callback(),
-                               on_reader_event=lambda event: None)
+    hub = DeviceHub(settings, worker, deliver=lambda callback: callback(), on_card_event=lambda event: None)
     hub.start()
     yield hub
     hub.stop()

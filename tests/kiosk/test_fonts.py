@@ -3,8 +3,8 @@
 
 import pytest
 
-from kiosk.config import PROFILE_DIR, load_settings
 from domain.demo_citizens import DEMO_CITIZENS
+from kiosk.config import PROFILE_DIR, load_settings
 from kiosk.fonts import FontMissing, find_fonts
 from kiosk.i18n import Catalogue
 

@@ -185,7 +185,7 @@ def make_demo_kiosk(make_app, tmp_path, frozen_clock):
         app = make_app(settings=settings, secrets=kiosk_secrets(),
                        hall_connector=connect_hall, speaker=speaker)
         app.devices.start()
-        app._devices_started()
+        app.runtime.devices_started()
         wait_for(lambda: app.hall_state == "online", "hall online")
         return app
 

@@ -4,7 +4,6 @@ languages and both orientations: text at least 18 dp, every touch target at leas
 the backgrounds they are drawn on is checked in tests/kiosk/test_theme.py (at least 4.5:1)."""
 
 import pytest
-from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label

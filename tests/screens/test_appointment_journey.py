@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+from domain.demo_citizens import demo_citizen
 from drivers.idcard.simulator import Fault
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
-from domain.demo_citizens import demo_citizen
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_day
 from tests.screens.conftest import all_texts, frames, tap, wait_for
 from tests.screens.test_progress_journey import assert_accessible
@@ -18,7 +18,7 @@ from tests.screens.test_progress_journey import assert_accessible
 @pytest.fixture
 def kiosk(make_demo_kiosk):
     app = make_demo_kiosk()
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("appointment"))
     screen = app.screen_manager.get_screen("appointment")
@@ -99,7 +99,7 @@ def test_a_checked_in_appointment_shows_its_number_another_is_cancelled_then_the
     assert printed_text(app.devices.demo_printer.received()).strip() == ""  # nothing new was printed
     assert screen.ids.ticket_reprint.text == "打印号票" and not screen.ids.ticket_reprint.disabled
 
-    fake_clock.advance(app.idle_watch.idle_timeout_s + app.idle_watch.countdown_s + 1)  # nobody touches
+    fake_clock.advance(app.visit.idle_watch.idle_timeout_s + app.visit.idle_watch.countdown_s + 1)  # nobody touches
     app.check_idle()
     frames()
     assert_nothing_personal_left(app, "张**", citizen.name, citizen.id_number, earlier.ticket.number)
@@ -144,7 +144,7 @@ def test_just_after_midnight_at_the_site_todays_appointments_offer_check_in_on_a
     """GIVEN the first minutes of a day at the site, still the day before on the machine WHEN the resident's
     card is placed THEN today's two appointments offer 签到 and the coming one shows its own date."""
     app = make_demo_kiosk(at=instant, machine_zone=machine_zone, tick=False)
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("appointment"))
     screen = app.screen_manager.get_screen("appointment")
@@ -161,8 +161,8 @@ def test_just_after_midnight_at_the_site_todays_appointments_offer_check_in_on_a
 def test_book_a_new_time_in_english_and_elder_mode_with_the_confirmation_printed(kiosk):
     app, screen = kiosk
     citizen = demo_citizen("elder")
-    app.toggle_language()
-    app.toggle_elder_mode()
+    app.visit.toggle_language()
+    app.visit.toggle_elder_mode()
     card_placed(app, screen, "elder")
 
     tap(screen.ids.book_button)

@@ -9,7 +9,7 @@ PHONE = "13900000002"
 
 
 def open_form(app):
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("complaint"))
     screen = app.screen_manager.get_screen("complaint")
@@ -52,9 +52,9 @@ def test_a_complaint_about_a_matter_with_a_phone_reaches_the_hall_and_its_refere
 
 def test_in_english_and_elder_mode_a_suggestion_needs_no_matter_and_no_phone(make_demo_kiosk):
     app = make_demo_kiosk(idcard=False, printer=False)
-    app.start_session()
-    app.toggle_language()
-    app.toggle_elder_mode()
+    app.visit.start()
+    app.visit.toggle_language()
+    app.visit.toggle_elder_mode()
     screen = open_form(app)
     assert screen.ids.kind_suggestion.text.startswith("Make a suggestion")
     tap(screen.ids.kind_suggestion)

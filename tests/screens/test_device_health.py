@@ -29,7 +29,7 @@ def home_text(app) -> str:
 
 def set_printer(app, state: PrinterState) -> None:
     app.devices.demo_printer.set_state(state)
-    app.printer_watch.check_now()
+    app.runtime.printer_watch.check_now()
     wait_for(lambda: app.printer_state == state.value, f"printer {state.value}")
 
 
@@ -37,7 +37,7 @@ def set_printer(app, state: PrinterState) -> None:
 def kiosk(make_demo_kiosk):
     app = make_demo_kiosk()
     wait_for(lambda: app.printer_state == "ready" and app.reader_state == "connected", "devices ready")
-    app.start_session()
+    app.visit.start()
     frames()
     return app
 
@@ -72,8 +72,8 @@ def test_a_site_may_keep_tickets_with_the_number_on_screen_only(make_app, tmp_pa
     settings = demo.model_copy(update={"data_dir": tmp_path, "health": demo.health.model_copy(
         update={"without_printer": "number_on_screen"})})
     app = make_app(settings=settings, secrets=kiosk_secrets())
-    app._printer_state_changed("paper_out", "paper roll is empty")   # as the printer watch reports it
-    app.start_session()
+    app.runtime.device_changed("printer", "paper_out", "paper roll is empty")   # as the printer watch reports it
+    app.visit.start()
     frames()
     assert not tile(app, "ticket").disabled
     assert "号码仅在屏幕显示" in "\n".join(all_texts(tile(app, "ticket")))
@@ -100,7 +100,7 @@ def device_only_kiosk(make_app, tmp_path):
     settings = demo.model_copy(update={"data_dir": tmp_path, "services": ("ticket", "one_card")})
     app = make_app(settings=settings, secrets=kiosk_secrets(), hall_connector=connect_hall)
     app.devices.start()
-    app._devices_started()
+    app.runtime.devices_started()
     wait_for(lambda: app.printer_state == "ready" and app.reader_state == "connected", "devices ready")
     return app
 
@@ -122,7 +122,7 @@ def test_when_nothing_can_work_the_kiosk_goes_out_of_service_by_itself_and_comes
 
 def test_a_citizen_on_the_home_screen_is_moved_off_and_their_session_wiped(device_only_kiosk):
     app = device_only_kiosk
-    app.start_session()
+    app.visit.start()
     app.devices.demo_reader.unplug()
     set_printer(app, PrinterState.OFFLINE)
     wait_for(lambda: app.current_screen == "out_of_service", "out of service")
@@ -132,12 +132,12 @@ def test_a_citizen_on_the_home_screen_is_moved_off_and_their_session_wiped(devic
 def test_the_technicians_pause_shows_the_out_of_service_screen_with_the_notice(make_app):
     app = make_app()
     app.suspend_notice = "更换打印纸，约10分钟"
-    app.set_suspended(True)
+    app.runtime.set_suspended(True)
     frames()
     screen = app.screen_manager.get_screen("out_of_service")
     assert app.current_screen == "out_of_service"
     assert "本机正在维护" in screen.ids.reason.text and screen.ids.notice.text == "更换打印纸，约10分钟"
-    app.set_suspended(False)
+    app.runtime.set_suspended(False)
     assert app.current_screen == "attract"
 
 

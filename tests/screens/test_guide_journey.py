@@ -10,7 +10,7 @@ from tests.screens.conftest import all_texts, frames, tap, wait_for
 
 def open_guide(app):
     wait_for(lambda: app.hall is not None, "hall connected")
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("guide"))
     screen = app.screen_manager.get_screen("guide")
@@ -55,7 +55,7 @@ def test_category_to_guide_to_printed_material_list_and_nothing_left_at_the_end(
     assert screen.step == "browse"
 
     tap(screen.item("social"))
-    app.end_session()
+    app.visit.end()
     frames()
     assert app.current_screen == "attract" and screen.step == "loading"
     left = texts_of(screen)
@@ -87,7 +87,7 @@ def test_pinyin_and_characters_typed_on_the_letter_keyboard_find_the_matter_onli
     tap(screen.ids.search_back)
     tap(screen.ids.search_button)
     assert screen.ids.keyboard.text == "" and screen.view.query == ""   # a new search starts empty
-    app.go_home()
+    app.visit.go_home()
     frames()
     assert "公" not in texts_of(screen) and screen.ids.keyboard.text == ""
 
@@ -107,7 +107,7 @@ def test_pinyin_and_characters_typed_on_the_letter_keyboard_find_the_matter_onli
 def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
     app, screen = guide_kiosk
     categories = screen.view.listing
-    app.toggle_elder_mode()
+    app.visit.toggle_elder_mode()
     frames()
     assert len(screen.ids.browse_items.children) == 4 == screen.view.page_size
     pager = screen.ids.browse_pager
@@ -116,7 +116,7 @@ def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
     assert [item.code for item in screen.ids.browse_items.children[::-1]] == [c.code for c in categories[4:8]]
     assert pager.ids.next.disabled
 
-    app.toggle_language()
+    app.visit.toggle_language()
     frames()
     assert pager.ids.page.text == "Page 2 of 2" and pager.ids.previous.text == "Previous"
     assert screen.ids.search_button.text == "Search" and "services" in texts_of(screen.ids.browse_items)
@@ -174,7 +174,7 @@ def test_every_step_meets_the_accessibility_floor_and_fits_its_area(make_app, ki
     from kivy.uix.label import Label
 
     app = make_app()
-    app.start_session()
+    app.visit.start()
     app.show("guide")
     screen = app.screen_manager.get_screen("guide")
     area = screen.ids.busy.parent
@@ -199,7 +199,7 @@ def test_every_step_meets_the_accessibility_floor_and_fits_its_area(make_app, ki
                         x, y = widget.to_window(widget.x, widget.y)
                         assert left - 0.5 <= x and x + widget.width <= left + area.width + 0.5, (where, x)
                         assert bottom - 0.5 <= y and y + widget.height <= bottom + area.height + 0.5, (where, y)
-                app.toggle_elder_mode()
+                app.visit.toggle_elder_mode()
         assert app.landscape
     finally:
         kivy_window.size = (1080, 1920)

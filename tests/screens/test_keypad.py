@@ -48,7 +48,7 @@ def test_keys_typed_by_touch_delete_the_letter_page_clear_and_the_limit(keypad):
     tap(pad.ids.page_switch)
     tap(pad.ids.clear_key)
     assert pad.text == "" and not pad.letters and pad.key("5")
-    app.toggle_language()
+    app.visit.toggle_language()
     frames()
     assert pad.ids.page_switch.text == "ABC"
 
@@ -65,7 +65,7 @@ def test_every_key_is_at_least_the_touch_target_on_both_pages_in_both_modes_and_
                 assert key.width >= target and key.height >= target, (app.theme.name, key.text, key.size)
                 assert key.font_size >= dp(18)
             pad.switch_page()
-        app.toggle_elder_mode()
+        app.visit.toggle_elder_mode()
 
     pad.allow_letters = False  # e.g. a phone number
     frames()

@@ -19,8 +19,8 @@ def staged_app(request, make_app, kivy_window):
     kivy_window.size = SIZES[orientation]
     app = make_app()
     if elder:
-        app.toggle_elder_mode()
-    app.start_session()
+        app.visit.toggle_elder_mode()
+    app.visit.start()
     frames(4)
     yield app
     kivy_window.size = SIZES["portrait"]

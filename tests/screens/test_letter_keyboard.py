@@ -36,7 +36,7 @@ def test_letters_typed_by_touch_appear_in_lower_case_delete_and_clear_in_both_la
     tap(board.ids.clear_key)
     assert board.text == ""
     assert (board.ids.delete_key.text, board.ids.clear_key.text) == ("删除", "清空")
-    app.toggle_language()
+    app.visit.toggle_language()
     frames()
     assert (board.ids.delete_key.text, board.ids.clear_key.text) == ("Delete", "Clear")
 
@@ -66,13 +66,13 @@ def test_every_letter_once_qwerty_and_a_to_z_in_elder_mode_or_where_ten_do_not_f
     app, board = keyboard
     rows = [[key.key for key in row.children[::-1]] for row in board.ids.rows.children[::-1]]
     assert ["".join(row) for row in rows] == ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
-    app.toggle_elder_mode()
+    app.visit.toggle_elder_mode()
     frames()
     assert board.alphabetical
     assert sorted(key.key for key in keys_of(board)) == list("abcdefghijklmnopqrstuvwxyz")
     assert keys_of(board)[0].key == "a" and len(board.ids.rows.children) == 4
 
-    app.toggle_elder_mode()
+    app.visit.toggle_elder_mode()
     frames()
     assert not board.alphabetical
     board.width = dp(app.theme.target_dp) * 9     # standard keys, but too narrow for ten a row: A to Z as well
@@ -89,4 +89,4 @@ def test_every_key_is_at_least_the_touch_target_and_fits_on_screen_in_both_modes
             assert key.width >= target and key.height >= target, (app.theme.name, key.text, key.size)
             left, _bottom = key.to_window(key.x, key.y)
             assert 0 <= left and left + key.width <= kivy_window.width, (app.theme.name, key.text, left)
-        app.toggle_elder_mode()
+        app.visit.toggle_elder_mode()

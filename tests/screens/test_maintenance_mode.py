@@ -11,9 +11,9 @@ import zipfile
 import pytest
 from kivy.tests.common import UnitTestTouch
 
+from domain.demo_citizens import demo_citizen
 from drivers.printer import PrinterState
 from kiosk.config import PROFILE_DIR, Secrets, load_settings
-from domain.demo_citizens import demo_citizen
 from kiosk.hall.connection import connect_hall
 from kiosk.maintenance.access import hash_pin
 from tests.screens.conftest import all_texts, frames, tap, wait_for
@@ -44,7 +44,7 @@ def kiosk(make_app, tmp_path):
     settings, secrets = technician_settings(tmp_path)
     app = make_app(settings=settings, secrets=secrets, hall_connector=connect_hall)
     app.devices.start()
-    app._devices_started()
+    app.runtime.devices_started()
     wait_for(lambda: app.hall_state == "online" and app.hall is not None, "hall online")
     wait_for(lambda: app.printer_state == "ready" and app.reader_state == "connected", "devices ready")
     return app
@@ -70,7 +70,7 @@ def type_pin(app, pin: str) -> None:
 
 
 def audit_actions(app) -> list[str]:
-    return [record.action for record in app.audit_log.recent()]
+    return [record.action for record in app.desk.audit_log.recent()]
 
 
 def enter(app, fake_clock) -> None:
@@ -90,7 +90,7 @@ def test_the_right_pin_opens_the_maintenance_page_and_is_audited(bare, fake_cloc
     enter(bare, fake_clock)
     assert not bare.pin_pad.is_open and bare.maintenance_active
     wait_for(lambda: "entry" in audit_actions(bare), "entry audited")
-    assert PIN not in bare.audit_log.path.read_text(encoding="utf-8")
+    assert PIN not in bare.desk.audit_log.path.read_text(encoding="utf-8")
 
 
 def test_wrong_pins_say_how_many_are_left_then_lock_entry(bare, fake_clock):
@@ -143,7 +143,7 @@ def test_the_reader_test_shows_the_card_masked_and_keeps_nothing(kiosk, fake_clo
     wait_for(lambda: screen.status_text.startswith("读卡成功"), lambda: screen.status_text)
     assert citizen.id_number[:4] + "**********" + citizen.id_number[-4:] in screen.status_text
     wait_for(lambda: "reader_test" in audit_actions(kiosk), "reader test audited")
-    everything = "\n".join(all_texts(kiosk.root)) + kiosk.audit_log.path.read_text(encoding="utf-8")
+    everything = "\n".join(all_texts(kiosk.root)) + kiosk.desk.audit_log.path.read_text(encoding="utf-8")
     assert citizen.id_number not in everything and citizen.name not in everything
 
 
@@ -171,7 +171,7 @@ def test_maintenance_ends_by_itself_after_its_own_timeout(bare, fake_clock):
     fake_clock.advance(1)
     bare.check_idle()
     assert bare.current_screen == "attract" and not bare.maintenance_active
-    wait_for(lambda: any(r.action == "exit" and "timeout" in r.detail for r in bare.audit_log.recent()),
+    wait_for(lambda: any(r.action == "exit" and "timeout" in r.detail for r in bare.desk.audit_log.recent()),
              "timeout audited")
 
 
@@ -206,7 +206,7 @@ def test_a_refused_outbox_item_is_discarded_only_with_a_reason_and_audited(kiosk
     tap(row.ids.discard_settled)
     wait_for(lambda: outbox.stats().dead == 0, "discarded")
     assert item not in [queued.id for queued in outbox.pending("feedback", 10)]  # discarded, not requeued
-    wait_for(lambda: any(r.action == "outbox_discard" and "已人工处理" in r.detail for r in kiosk.audit_log.recent()),
+    wait_for(lambda: any(r.action == "outbox_discard" and "已人工处理" in r.detail for r in kiosk.desk.audit_log.recent()),
              "discard audited with its reason")
 
 
@@ -242,9 +242,9 @@ def test_a_setting_is_validated_like_the_file_then_saved_and_applied(bare, fake_
     screen.ids.value_input.text = "90"
     tap(screen.ids.save_button)
     wait_for(lambda: screen.status_text == "已保存：ui.idle_timeout_s", lambda: screen.status_text)
-    assert bare.settings.ui.idle_timeout_s == 90 and bare.idle_watch.idle_timeout_s == 90
+    assert bare.settings.ui.idle_timeout_s == 90 and bare.visit.idle_watch.idle_timeout_s == 90
     assert load_settings(bare.settings.source).ui.idle_timeout_s == 90
-    wait_for(lambda: any(r.action == "setting" and "60 -> 90" in r.detail for r in bare.audit_log.recent()),
+    wait_for(lambda: any(r.action == "setting" and "60 -> 90" in r.detail for r in bare.desk.audit_log.recent()),
              "edit audited")
     texts = "\n".join(all_texts(screen))
     assert "test-secret" not in texts and "secrets" not in texts

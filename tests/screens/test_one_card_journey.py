@@ -18,7 +18,7 @@ def kiosk(make_demo_kiosk):
 
 
 def open_one_card(app):
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("one_card"))
     screen = app.screen_manager.get_screen("one_card")
@@ -45,7 +45,7 @@ def test_demo_card_gives_a_masked_greeting_and_the_citizens_matters(kiosk):
 def test_everything_personal_is_gone_after_done(kiosk):
     screen = open_one_card(kiosk)
     citizen = demo_citizen("resident")
-    kiosk.place_next_demo_card()
+    kiosk.devices.place_next_demo_card()
     wait_for(lambda: screen.step == "result", "result")
     identity = kiosk.session.recall("identity")
     assert identity is not None and redact(citizen.name) != citizen.name  # registered for the log filter
@@ -61,7 +61,7 @@ def test_everything_personal_is_gone_after_done(kiosk):
 
 def test_a_card_placed_on_the_attract_screen_opens_one_card_services(kiosk):
     assert kiosk.current_screen == "attract"
-    kiosk.place_next_demo_card()
+    kiosk.devices.place_next_demo_card()
     wait_for(lambda: kiosk.current_screen == "one_card" and
              kiosk.screen_manager.get_screen("one_card").step == "result", "one-card result")
     assert kiosk.session.active
@@ -107,6 +107,6 @@ def test_an_expired_card_is_explained(kiosk):
 def test_hall_down_mid_journey_says_so(kiosk):
     screen = open_one_card(kiosk)
     kiosk.hall.embedded.stop()
-    kiosk.place_next_demo_card()
+    kiosk.devices.place_next_demo_card()
     wait_for(lambda: screen.step == "unavailable", "unavailable")
     assert screen.ids.problem.text == "暂时查询不到您的信息，请稍后再试，或到服务窗口办理。"

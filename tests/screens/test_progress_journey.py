@@ -7,15 +7,15 @@ from kivy.metrics import dp
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
-from drivers.idcard.simulator import Fault
 from domain.demo_citizens import demo_citizen
+from drivers.idcard.simulator import Fault
 from tests.screens.conftest import all_texts, frames, tap, wait_for
 
 
 @pytest.fixture
 def kiosk(make_demo_kiosk):
     app = make_demo_kiosk(printer=False)
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("progress"))
     screen = app.screen_manager.get_screen("progress")
@@ -88,8 +88,8 @@ def test_the_card_shows_every_case_with_its_timeline_and_done_wipes_it_all(kiosk
 
 def test_a_mistyped_case_number_is_explained_then_corrected_on_the_keypad_in_english_and_elder_mode(kiosk):
     app, screen = kiosk
-    app.toggle_language()
-    app.toggle_elder_mode()
+    app.visit.toggle_language()
+    app.visit.toggle_elder_mode()
     tap(screen.ids.by_number_button)
     assert screen.step == "enter_number" and screen.ids.number_prompt.text.startswith("Please enter the case")
     type_number(screen, "YT2026MZ000079")

@@ -11,9 +11,9 @@ PHONE = "13800000001"
 
 def rate_case(app, case_number: str):
     """A completed case journey hands over to 好差评, as the app does after a served journey."""
-    app.start_session()
+    app.visit.start()
     frames()
-    app.finish_journey(case_number=case_number)
+    app.visit.finish_journey(case_number=case_number)
     frames()
     screen = app.screen_manager.get_screen("review")
     wait_for(lambda: screen.step == "rate", lambda: f"rating shown, step {screen.step}")
@@ -31,7 +31,7 @@ def type_on(keypad, digits: str) -> None:
 def test_unsatisfied_rating_with_reasons_and_a_call_back_reaches_the_hall_once(make_demo_kiosk):
     app = make_demo_kiosk(idcard=False, printer=False)
     screen = rate_case(app, "YT2026SC000123")
-    assert app.pending_review is None                  # read once, on entering
+    assert app.visit.pending_review is None                  # read once, on entering
     names = [button.ids.name.text for button in reversed(screen.ids.levels.children)]
     assert names == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     assert [len(b.ids.stars.text) for b in reversed(screen.ids.levels.children)] == [5, 4, 3, 2, 1]
@@ -74,9 +74,9 @@ def test_unsatisfied_rating_with_reasons_and_a_call_back_reaches_the_hall_once(m
 def test_a_ticket_just_taken_is_rated_after_the_service_not_now(make_demo_kiosk):
     app = make_demo_kiosk(idcard=False, printer=False)
     ticket = app.hall.client.issue_ticket("social")    # as the 取号 journey has just done
-    app.start_session()
+    app.visit.start()
     frames()
-    app.finish_journey(ticket_id=ticket.ticket_id)     # its "done" hands over to 好差评
+    app.visit.finish_journey(ticket_id=ticket.ticket_id)     # its "done" hands over to 好差评
     frames()
     screen = app.screen_manager.get_screen("review")
     assert app.current_screen == "review"
@@ -88,9 +88,9 @@ def test_a_ticket_just_taken_is_rated_after_the_service_not_now(make_demo_kiosk)
 
 def test_from_the_home_tile_in_english_and_elder_mode_the_card_finds_cases_to_rate(make_demo_kiosk):
     app = make_demo_kiosk(printer=False)
-    app.start_session()
-    app.toggle_language()
-    app.toggle_elder_mode()
+    app.visit.start()
+    app.visit.toggle_language()
+    app.visit.toggle_elder_mode()
     frames()
     tap(app.screen_manager.get_screen("home").tile("review"))
     screen = app.screen_manager.get_screen("review")
@@ -125,10 +125,10 @@ def test_with_the_hall_gone_a_rating_is_kept_and_the_case_list_says_so(make_demo
     assert "恢复后自动提交" in screen.ids.thanks.text
     assert app.hall.outbox.stats().pending == 1        # kept on disk until the hall is back
 
-    app.go_home()
+    app.visit.go_home()
     frames()
     tap(app.screen_manager.get_screen("home").tile("review"))
-    app.place_next_demo_card()
+    app.devices.place_next_demo_card()
     wait_for(lambda: screen.step == "unavailable", lambda: f"unavailable, step {screen.step}")
     assert "暂时无法查询" in screen.ids.problem.text
 
@@ -137,7 +137,7 @@ def test_cases_already_rated_are_not_listed_and_a_citizen_with_none_left_is_told
     app = make_demo_kiosk(printer=False)
     app.hall.client.submit_review("satisfied", case_number="YT2026SC000123")   # rated on a phone before
     app.hall.client.submit_review("satisfied", case_number="YT2026MZ000078")
-    app.start_session()
+    app.visit.start()
     frames()
     home = app.screen_manager.get_screen("home")
     screen = app.screen_manager.get_screen("review")
@@ -146,7 +146,7 @@ def test_cases_already_rated_are_not_listed_and_a_citizen_with_none_left_is_told
     wait_for(lambda: screen.step == "choose_case", lambda: f"cases shown, step {screen.step}")
     assert [button.case_number for button in screen.ids.cases.children] == ["YT2026JJ000045"]
 
-    app.go_home()
+    app.visit.go_home()
     frames()
     tap(home.tile("review"))
     tap(screen.ids.demo_card_button)                   # the elder: her only case is rated

@@ -7,8 +7,8 @@ from kivy.core.window import Window
 from kivy.metrics import dp
 from kivy.uix.label import Label
 
-from kiosk.config import PROFILE_DIR
 from domain.privacy import redact, sensitive_values
+from kiosk.config import PROFILE_DIR
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_time
 from tests.screens.conftest import frames, tap
 
@@ -58,7 +58,7 @@ def test_touching_the_attract_screen_opens_home_with_one_tile_per_enabled_servic
 
 def test_gas_terminal_home_offers_gas_top_up(make_app):
     app = make_app(PROFILE_DIR / "gas-terminal.toml")
-    app.start_session()
+    app.visit.start()
     frames()
     home = app.screen_manager.get_screen("home")
     assert "燃气缴费" in all_texts(home)
@@ -67,7 +67,7 @@ def test_gas_terminal_home_offers_gas_top_up(make_app):
 
 def test_each_tile_opens_its_own_screen_and_home_returns(make_app):
     app = make_app()
-    app.start_session()
+    app.visit.start()
     frames()
     home = app.screen_manager.get_screen("home")
     for service in app.settings.services:
@@ -81,7 +81,7 @@ def test_each_tile_opens_its_own_screen_and_home_returns(make_app):
 
 def test_language_toggle_changes_every_visible_text(make_app):
     app = make_app()
-    app.start_session()
+    app.visit.start()
     frames()
     home = app.screen_manager.get_screen("home")
     assert home.ids.prompt.text == "请选择您要办理的事项"
@@ -96,22 +96,22 @@ def test_language_toggle_changes_every_visible_text(make_app):
 
 def test_elder_mode_enlarges_text_and_targets(make_app):
     app = make_app()
-    app.start_session()
+    app.visit.start()
     frames()
     home = app.screen_manager.get_screen("home")
     tile = home.tile("ticket")
     standard_height, standard_font = tile.height, home.ids.prompt.font_size
-    app.toggle_elder_mode()
+    app.visit.toggle_elder_mode()
     frames()
     assert tile.height > standard_height and home.ids.prompt.font_size > standard_font
     assert tile.height >= dp(60) and tile.width >= dp(60)
-    assert app.idle_watch.idle_timeout_s == app.settings.ui.elder_idle_timeout_s
+    assert app.visit.idle_watch.idle_timeout_s == app.settings.ui.elder_idle_timeout_s
 
 
 def test_inactivity_counts_down_then_returns_to_attract_and_wipes_the_session(make_app, fake_clock):
     app = make_app()
-    app.start_session()
-    app.toggle_language()
+    app.visit.start()
+    app.visit.toggle_language()
     app.session.remember("phone", "13800001234")
     sensitive_values.register("张测试", "张**")
     frames()
@@ -144,7 +144,7 @@ def test_the_idle_countdown_follows_elapsed_time_not_the_wall_clock_across_midni
     THEN the countdown opens, whatever the wall clock says."""
     frozen_clock(TRICKY_INSTANTS["china-23:59"], machine_zone=machine_zone)
     app = make_app()
-    app.start_session()
+    app.visit.start()
     frozen_clock(TRICKY_INSTANTS["china-00:01"], machine_zone=machine_zone)
     app.check_idle()
     frozen_clock(TRICKY_INSTANTS["utc-16:00"], machine_zone=machine_zone)
@@ -158,7 +158,7 @@ def test_the_idle_countdown_follows_elapsed_time_not_the_wall_clock_across_midni
 
 def test_a_touch_during_the_countdown_continues_the_session(make_app, fake_clock):
     app = make_app()
-    app.start_session()
+    app.visit.start()
     frames()
     fake_clock.advance(app.settings.ui.idle_timeout_s + 2)
     app.check_idle()
@@ -173,7 +173,7 @@ def test_a_touch_during_the_countdown_continues_the_session(make_app, fake_clock
 
 def test_a_touch_anywhere_during_the_countdown_also_continues(make_app, fake_clock):
     app = make_app()
-    app.start_session()
+    app.visit.start()
     frames()
     fake_clock.advance(app.settings.ui.idle_timeout_s)
     app.check_idle()
@@ -185,7 +185,7 @@ def test_a_touch_anywhere_during_the_countdown_also_continues(make_app, fake_clo
 
 def test_finish_in_the_countdown_ends_the_session_at_once(make_app, fake_clock):
     app = make_app()
-    app.start_session()
+    app.visit.start()
     frames()
     fake_clock.advance(app.settings.ui.idle_timeout_s)
     app.check_idle()

@@ -11,7 +11,7 @@ from tests.screens.conftest import frames, tap, wait_for
 @pytest.fixture
 def ticket_kiosk(make_demo_kiosk):
     app = make_demo_kiosk(idcard=False)
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("ticket"))
     screen = app.screen_manager.get_screen("ticket")
@@ -69,7 +69,7 @@ def test_done_moves_on_to_rating_this_ticket_and_clears_the_number(ticket_kiosk)
 def test_hall_down_says_so_and_where_to_go_instead(ticket_kiosk):
     app, screen = ticket_kiosk
     app.hall.embedded.stop()  # the backend goes away mid-journey
-    app.go_home()
+    app.visit.go_home()
     frames()
     tap(app.screen_manager.get_screen("home").tile("ticket"))
     wait_for(lambda: screen.step == "unavailable", "unavailable shown")
@@ -80,7 +80,7 @@ def test_an_elderly_citizen_who_places_the_card_gets_a_priority_ticket_with_a_ma
     from domain.demo_citizens import demo_citizen
 
     app = make_demo_kiosk()
-    app.start_session()
+    app.visit.start()
     frames()
     tap(app.screen_manager.get_screen("home").tile("ticket"))
     screen = app.screen_manager.get_screen("ticket")

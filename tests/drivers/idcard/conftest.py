@@ -9,10 +9,10 @@ from typing import Callable
 
 import pytest
 
+from domain.privacy import sensitive_values
 from drivers.idcard.reader import CommandTimeouts
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Simulator
-from domain.privacy import sensitive_values
 
 # The simulator paces replies at this speed: wire time is negligible, so tests stay fast.
 TEST_BAUD = 4_000_000

@@ -4,6 +4,10 @@ from datetime import date
 
 import pytest
 
+from domain.citizen_id import check_digit
+from domain.demo_citizens import DEMO_CITIZENS
+from domain.identity import CardType, Gender, nation_name
+from domain.privacy import redact
 from drivers.idcard.cardtext import (
     CardReply,
     encode_text_block,
@@ -14,10 +18,6 @@ from drivers.idcard.cardtext import (
     parse_text_block,
 )
 from drivers.idcard.errors import CardDataError
-from domain.citizen_id import check_digit
-from domain.demo_citizens import DEMO_CITIZENS
-from domain.identity import CardType, Gender, nation_name
-from domain.privacy import redact
 
 RESIDENT_NUMBER = "11010519491231002" + check_digit("11010519491231002")
 PERMIT_NUMBER = "81000019900101001" + check_digit("81000019900101001")

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from domain.demo_citizens import demo_citizen
+from domain.identity import CardType, Gender
 from drivers.idcard.__main__ import main
 from drivers.idcard.cardtext import encode_text_block
 from drivers.idcard.protocol import encode_response
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Simulator, card_from_citizen
-from domain.demo_citizens import demo_citizen
-from domain.identity import CardType, Gender
 
 REPO = Path(__file__).resolve().parents[3]
 

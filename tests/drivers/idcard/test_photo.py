@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from drivers.idcard.photo import PhotoDecodeError, WltUnpackDecoder, decode_photo
 from domain.citizen_id import check_digit
 from domain.identity import CardType, IdentityCard
+from drivers.idcard.photo import PhotoDecodeError, WltUnpackDecoder, decode_photo
 
 NUMBER = "61011319850312004" + check_digit("61011319850312004")
 

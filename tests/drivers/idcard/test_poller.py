@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from domain.demo_citizens import demo_citizen
 from drivers.idcard.errors import CardFault, InvalidIdNumber
 from drivers.idcard.poller import (
     CardPoller,
@@ -16,7 +17,6 @@ from drivers.idcard.poller import (
 from drivers.idcard.protocol import Command
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Fault, card_from_citizen
-from domain.demo_citizens import demo_citizen
 
 
 @pytest.fixture

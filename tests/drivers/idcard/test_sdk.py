@@ -11,6 +11,8 @@ from ctypes import CFUNCTYPE, POINTER, c_int, c_ubyte, c_uint
 
 import pytest
 
+from domain.demo_citizens import DemoCitizen, demo_citizen
+from domain.identity import CardType, Gender
 from drivers.idcard import open_reader
 from drivers.idcard.errors import (
     CardFault,
@@ -24,8 +26,6 @@ from drivers.idcard.errors import (
 from drivers.idcard.poller import CardPoller, CardRemoved, ReaderStateChanged
 from drivers.idcard.sdk import SdtapiCardReader, TermbCardReader
 from drivers.idcard.simulator import SamModule, card_from_citizen
-from domain.demo_citizens import DemoCitizen, demo_citizen
-from domain.identity import CardType, Gender
 
 BUFFER = POINTER(c_ubyte)
 LENGTH = POINTER(c_uint)

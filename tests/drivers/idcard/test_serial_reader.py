@@ -7,6 +7,8 @@ from dataclasses import replace
 import pytest
 import serial
 
+from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
+from domain.identity import CardType, Gender
 from drivers.idcard import open_reader
 from drivers.idcard.cardtext import encode_text_block
 from drivers.idcard.errors import (
@@ -27,8 +29,6 @@ from drivers.idcard.errors import (
 from drivers.idcard.protocol import Command, encode_command, receive_frame
 from drivers.idcard.serial_reader import SerialCardReader
 from drivers.idcard.simulator import Fault, card_from_citizen
-from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
-from domain.identity import CardType, Gender
 
 
 @pytest.mark.parametrize("citizen", DEMO_CITIZENS, ids=lambda c: c.key)

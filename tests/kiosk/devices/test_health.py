@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.config import PROFILE_DIR, load_settings
-from kiosk.devices.health import DeviceHealth, ServiceMode, availability, out_of_service
+from kiosk.devices.health import DeviceHealth, ServiceMode, assess, availability, out_of_service
 
 DEMO = load_settings(PROFILE_DIR / "demo.toml")
 HEALTHY = DeviceHealth(printer="ready", reader="connected", hall="online")
@@ -49,3 +49,20 @@ def test_out_of_service_when_every_device_and_the_hall_are_down() -> None:
     everything_down = DeviceHealth(printer="offline", reader="no_reader", hall="offline")
     assert out_of_service(DEMO, everything_down)
     assert not out_of_service(DEMO, everything_down.with_(hall="online"))   # guides and reviews still work
+
+
+def test_the_offer_names_each_device_notice_once_and_says_why_the_kiosk_does_not_serve() -> None:
+    paper_out = HEALTHY.with_(printer="paper_out")
+    offer = assess(DEMO, paper_out, suspended=False, closed=False)
+    assert offer.service_modes["ticket"] == "disabled" and offer.service_modes["guide"] == "full"
+    assert offer.notices == ("health.printer_notice",) and offer.unavailable == ""
+    both = assess(DEMO, paper_out.with_(reader="no_reader"), suspended=False, closed=False)
+    assert both.notices == ("health.printer_notice", "health.reader_notice")
+
+
+def test_the_technicians_pause_comes_before_the_opening_hours_and_they_before_the_devices() -> None:
+    broken = HEALTHY.with_(printer="offline", reader="no_reader", hall="offline")
+    assert assess(DEMO, broken, suspended=True, closed=True).unavailable == "suspended"
+    assert assess(DEMO, broken, suspended=False, closed=True).unavailable == "closed"
+    assert assess(DEMO, broken, suspended=False, closed=False).unavailable == "broken"
+    assert assess(DEMO, HEALTHY, suspended=False, closed=False).unavailable == ""

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.devices.heartbeat import HealthReporter, event_for
-from kiosk.outbox.store import Outbox, derive_key
 from kiosk.outbox.sender import OutboxSender
+from kiosk.outbox.store import Outbox, derive_key
 
 DEADLINE_S = 20
 

@@ -13,9 +13,9 @@ import pytest
 
 from kiosk.hall.client import HallClient
 from kiosk.hall.errors import HallUnavailable
-from kiosk.outbox.store import Outbox, derive_key
-from kiosk.outbox.sender import OutboxSender
 from kiosk.hall.reachability import HallState, Reachability
+from kiosk.outbox.sender import OutboxSender
+from kiosk.outbox.store import Outbox, derive_key
 
 
 class Clock:

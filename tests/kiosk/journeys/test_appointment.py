@@ -8,15 +8,15 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain.clock import SiteClock
+from domain.demo_citizens import demo_citizen
+from domain.printouts import SiteLines
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
-from domain.clock import SiteClock
-from kiosk.journeys.appointment import AppointmentJourney, AppointmentStep, BOOKING_DAYS
-from domain.demo_citizens import demo_citizen
 from kiosk.hall.errors import HallRejected
-from domain.printouts import SiteLines
-from tests.kiosk.conftest import identity_of
+from kiosk.journeys.appointment import AppointmentJourney, AppointmentStep, BOOKING_DAYS
 from tests.fixtures.hall import HALL_MONDAY_10AM
+from tests.kiosk.conftest import identity_of
 from tests.kiosk.journeys.test_progress import HALL_TODAY
 
 HALL_NAME = "示例市政务服务中心（测试）"

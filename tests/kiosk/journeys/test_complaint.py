@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from hall_server.schemas import ComplaintRequest
-from kiosk.journeys.complaint import PHRASES, ComplaintJourney, ComplaintStep, complaint_body, phrase_key
 from kiosk.hall.errors import HallUnavailable
 from kiosk.i18n import Catalogue
-from kiosk.outbox.store import Outbox, derive_key
+from kiosk.journeys.complaint import PHRASES, ComplaintJourney, ComplaintStep, complaint_body, phrase_key
 from kiosk.outbox.sender import OutboxSender
+from kiosk.outbox.store import Outbox, derive_key
 from tests.fixtures.hall import hall_rows
 from tests.kiosk.conftest import Clock, Views, deliver_all
 

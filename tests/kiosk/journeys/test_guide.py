@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from domain.clock import SiteClock
+from domain.printouts import SiteLines
 from drivers.printer import PrinterState
 from drivers.printer.escpos_reader import printed_text
 from kiosk.hall.catalogue import CatalogueCache
-from domain.clock import SiteClock
-from kiosk.journeys.guide import GuideJourney, GuideStep
-from kiosk.journeys.guide_search import MatterIndex
 from kiosk.hall.client import HallClient
 from kiosk.hall.models import MatterSummary
 from kiosk.i18n import Catalogue
-from domain.printouts import SiteLines
+from kiosk.journeys.guide import GuideJourney, GuideStep
+from kiosk.journeys.guide_search import MatterIndex
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS
 from tests.kiosk.conftest import Clock
 

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from drivers.idcard.errors import ChecksumMismatch
 from domain.clock import SiteClock
 from domain.demo_citizens import demo_citizen
 from domain.privacy import redact
+from drivers.idcard.errors import ChecksumMismatch
 from kiosk.journeys.progress import ProgressJourney, ProgressStep, step_time
 from tests.fixtures.hall import HALL_MONDAY_10AM
 from tests.kiosk.conftest import identity_of

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from domain.demo_citizens import demo_citizen
+from domain.review_scale import INDICATORS, LEVELS, REASONS, REVIEW_INDICATORS, REVIEW_LEVELS, REVIEW_REASONS
 from hall_server.schemas import ReviewRequest
 from kiosk.hall.client import HallClient
-from domain.demo_citizens import demo_citizen
-from kiosk.outbox.store import Outbox, derive_key
-from kiosk.outbox.sender import OutboxSender
-from domain.review_scale import INDICATORS, LEVELS, REASONS, REVIEW_INDICATORS, REVIEW_LEVELS, REVIEW_REASONS
 from kiosk.journeys.review import ReviewJourney, ReviewStep, review_body
+from kiosk.outbox.sender import OutboxSender
+from kiosk.outbox.store import Outbox, derive_key
 from tests.fixtures.hall import hall_rows
-from tests.kiosk.conftest import Clock, Views, identity_of, deliver_all
 from tests.fixtures.hall import LiveHall
+from tests.kiosk.conftest import Clock, Views, identity_of, deliver_all
 
 KEY = derive_key("test-outbox-key-not-for-production")
 DEADLINE_S = 20

@@ -10,12 +10,12 @@ from datetime import date, datetime, time
 
 import pytest
 
-from drivers.printer.escpos_reader import printed_text
-from kiosk.journeys.appointment import BOOKING_DAYS, AppointmentJourney, AppointmentStep
 from domain.clock import SiteClock
 from domain.demo_citizens import demo_citizen
-from kiosk.journeys.one_card import OneCardJourney, OneCardStep
 from domain.printouts import SiteLines
+from drivers.printer.escpos_reader import printed_text
+from kiosk.journeys.appointment import BOOKING_DAYS, AppointmentJourney, AppointmentStep
+from kiosk.journeys.one_card import OneCardJourney, OneCardStep
 from kiosk.journeys.ticket import TicketJourney, TicketStep
 from tests.fixtures.clock import MACHINE_ZONES, TRICKY_INSTANTS, site_day, site_time
 from tests.kiosk.conftest import identity_of

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.maintenance.audit import AuditLog
 from domain.citizen_id import check_digit
 from kiosk.maintenance.__main__ import main
 from kiosk.maintenance.access import (FREE_ATTEMPTS, BadPin, CornerGesture, EntryLocked, NoPinConfigured, PinGate,
                                       PinRejected, hash_pin, in_top_left, verify_pin)
+from kiosk.maintenance.audit import AuditLog
 from kiosk.outbox.store import Outbox, derive_key
 
 PIN = "482916"

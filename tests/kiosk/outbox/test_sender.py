@@ -23,9 +23,9 @@ import pytest
 from domain.citizen_id import check_digit
 from kiosk.hall.client import HallClient
 from kiosk.hall.errors import HallUnavailable
-from kiosk.outbox.store import Outbox, derive_key
 from kiosk.outbox.errors import OutboxAlert
 from kiosk.outbox.sender import OutboxSender
+from kiosk.outbox.store import Outbox, derive_key
 
 KEY = derive_key("test-outbox-key-not-for-production")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from domain.citizen_id import check_digit
-from kiosk.outbox.store import Outbox, derive_key, new_item_id
 from kiosk.outbox.errors import OutboxAlert, OutboxBusy, OutboxCorrupt, OutboxFull, OutboxKeyError, OutboxUnavailable
+from kiosk.outbox.store import Outbox, derive_key, new_item_id
 
 KEY = derive_key("test-outbox-key-not-for-production")
 FAKE_ID_NUMBER = "11010519491231002" + check_digit("11010519491231002")

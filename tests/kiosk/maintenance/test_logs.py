@@ -5,8 +5,8 @@ import logging
 import pytest
 
 from domain.citizen_id import check_digit
-from kiosk.logging_setup import configure_logging
 from domain.privacy import sensitive_values
+from kiosk.maintenance.logs import configure_logging
 
 ID_NUMBER = "61010219480706002" + check_digit("61010219480706002")
 OLD_ID_NUMBER = "610102480706002"
