@@ -48,7 +48,6 @@ import functools
 import json
 import logging
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -58,11 +57,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
+from domain.sealing import SealBroken, Sealer, WeakSecret
+from domain.sealing import derive_key as derive_sealing_key
 from kiosk.outbox.errors import (OutboxAlert, OutboxBusy, OutboxCorrupt, OutboxError, OutboxFull, OutboxKeyError,
                                  OutboxUnavailable)
 
@@ -73,7 +69,6 @@ __all__ = ["Outbox", "OutboxItem", "DeadItem", "OutboxStats", "ItemKind", "DEFAU
 log = logging.getLogger("kiosk.outbox.store")
 
 SCHEMA_VERSION = 2
-_NONCE_BYTES = 12
 # Row, index and page overhead counted per item on top of its sealed body, so the budget tracks the file.
 _ROW_OVERHEAD = 160
 _WAL_CHECKPOINT_PAGES = 256
@@ -197,12 +192,12 @@ class OutboxStats:
 
 def derive_key(outbox_key: str | bytes) -> bytes:
     """The 256-bit sealing key from the secrets file's ``outbox_key`` (any string of 16+ characters)."""
-    material = outbox_key.encode("utf-8") if isinstance(outbox_key, str) else bytes(outbox_key)
-    if len(material.strip()) < 16:
+    try:
+        return derive_sealing_key(outbox_key, purpose=b"gov-service-kiosk outbox v1")
+    except WeakSecret:
         raise OutboxKeyError("outbox_key in the secrets file is missing or shorter than 16 characters:"
                              " set it to a long random value (e.g. python -c 'import secrets;"
-                             " print(secrets.token_urlsafe(32))') and keep it with the kiosk secret")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"gov-service-kiosk outbox v1").derive(material)
+                             " print(secrets.token_urlsafe(32))') and keep it with the kiosk secret") from None
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -257,7 +252,7 @@ class Outbox:
         self._alert_bytes = int(max_bytes * alert_fraction)
         self._alert_age = alert_age
         self._max_droppable_age = max_droppable_age
-        self._aead = AESGCM(key)
+        self._sealer = Sealer(key)
         self._on_alert = on_alert
         self._disk_free_now = disk_free or self._free_bytes_on_disk
         self._disk_check_interval = disk_check_interval
@@ -323,13 +318,12 @@ class Outbox:
     def _check_key(self, conn: sqlite3.Connection) -> None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
         if row is None:
-            nonce = secrets.token_bytes(_NONCE_BYTES)
-            sealed = nonce + self._aead.encrypt(nonce, _KEY_CHECK_PLAIN, _KEY_CHECK_AAD)
-            conn.execute("INSERT INTO meta VALUES ('key_check', ?)", (sealed,))
+            conn.execute("INSERT INTO meta VALUES ('key_check', ?)",
+                         (self._sealer.key_check(_KEY_CHECK_AAD, _KEY_CHECK_PLAIN),))
             return
         try:
-            self._aead.decrypt(row[0][:_NONCE_BYTES], row[0][_NONCE_BYTES:], _KEY_CHECK_AAD)
-        except InvalidTag:
+            self._sealer.verify_key_check(row[0], _KEY_CHECK_AAD)
+        except SealBroken:
             raise OutboxKeyError(f"outbox {self.path} was written with another outbox_key: restore the secrets"
                                  " file it was made with; never delete the outbox to get past this") from None
 
@@ -571,7 +565,7 @@ class Outbox:
         for seq, item_id, kind, stream_name, sealed, attempts, created_at in rows:
             try:
                 payload = json.loads(self._open_sealed(item_id, sealed))
-            except (InvalidTag, ValueError):
+            except ValueError:  # SealBroken, or a payload that is not JSON
                 unreadable = OutboxItem(seq, item_id, kind, stream_name, {}, attempts, created_at)
                 self.park_dead(unreadable, "cannot be decrypted: damaged on disk or sealed with another outbox_key")
                 self._queue_alert("critical", "outbox_item_corrupt", f"outbox item {item_id} ({kind}) is damaged"
@@ -700,11 +694,10 @@ class Outbox:
     # -- sealing -----------------------------------------------------------------------------------
 
     def _seal(self, item_id: str, plaintext: bytes) -> bytes:
-        nonce = secrets.token_bytes(_NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, plaintext, item_id.encode("ascii"))
+        return self._sealer.seal(plaintext, bound_to=item_id.encode("ascii"))
 
     def _open_sealed(self, item_id: str, sealed: bytes) -> bytes:
-        return self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], item_id.encode("ascii"))
+        return self._sealer.open(sealed, bound_to=item_id.encode("ascii"))
 
     # -- transactions, errors, alerts --------------------------------------------------------------
 
