@@ -157,7 +157,7 @@ class GasCardReader:
         raise CardNeedsRewrite(
             f"{decoded.layout.name}: the last write was interrupted ({decoded.reason}); "
             f"intact purchase count(s): {', '.join(str(r.purchase.count) for r in records)}",
-            reason=decoded.reason, records=tuple(r.purchase for r in records))
+            reason=decoded.reason, records=tuple(r.purchase for r in records), card=decoded.card(records[-1]))
 
     def read(self) -> GasCard:
         """The card in the reader as a consistent value, or the typed error that says why not."""

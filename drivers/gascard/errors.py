@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from domain.gas_card import GasPurchase
+    from domain.gas_card import GasCard, GasPurchase
 
 __all__ = [
     "GasCardError",
@@ -116,14 +116,18 @@ class WrongPsc(GasCardError):
 
 class CardNeedsRewrite(GasCardError):
     """A write was interrupted. `records` are the consistent purchases still found on the card, oldest
-    first: writing the interrupted purchase again (`GasCardReader.write`) completes the card."""
+    first: writing the interrupted purchase again (`GasCardReader.write`) completes the card. `card` is the
+    card's identity with its newest consistent record, so that a terminal can find the purchase to write
+    again (补写卡); it is not what the card holds (masked in its repr, like every GasCard)."""
 
     code = "needs_rewrite"
 
-    def __init__(self, message: str, *, reason: str, records: tuple["GasPurchase", ...] = ()) -> None:
+    def __init__(self, message: str, *, reason: str, records: tuple["GasPurchase", ...] = (),
+                 card: "GasCard | None" = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.records = records
+        self.card = card
 
 
 class CardCorrupt(GasCardError):

@@ -117,8 +117,10 @@ class DecodedCard:
         found = {area.record for area in self.areas if area.record is not None}
         return tuple(sorted(found, key=lambda r: (r.purchase.count, r.sequence)))
 
-    def card(self) -> GasCard:
-        if self.current is None:
+    def card(self, record: GasRecord | None = None) -> GasCard:
+        """The card as a value: with its current record, or (`record`) as it would read with that one."""
+        record = record or self.current
+        if record is None:
             raise ValueError("the card is not consistent")
         return GasCard(
             layout=self.layout.name,
@@ -126,9 +128,9 @@ class DecodedCard:
             card_number=self.identity.card_number,
             user_number=self.identity.user_number,
             meter_number=self.identity.meter_number,
-            purchase_count=self.current.purchase.count,
-            gas=self.current.purchase.gas,
-            awaiting_meter=self.current.awaiting_meter,
+            purchase_count=record.purchase.count,
+            gas=record.purchase.gas,
+            awaiting_meter=record.awaiting_meter,
             reissue_count=self.identity.reissue_count,
         )
 

@@ -28,7 +28,8 @@ steps = st.lists(
 def test_a_cut_write_reads_as_the_old_or_the_new_purchase_or_as_needing_a_rewrite(simulated, name, steps):
     """GIVEN a card WHEN purchases are written, each maybe cut at a random byte and the card put back THEN every
     read is either a consistent card showing the old or the new purchase, or CardNeedsRewrite whose intact
-    copies are only the old or the new purchase; writing the interrupted purchase again always completes it."""
+    copies are only the old or the new purchase (with the card's own number); writing the interrupted purchase
+    again always completes it."""
     reader, card, holder = simulated(name)
     assert isinstance(card, MemoryCard)
     for gas_value, cut in steps:
@@ -45,6 +46,8 @@ def test_a_cut_write_reads_as_the_old_or_the_new_purchase_or_as_needing_a_rewrit
             seen = reader.read()
         except CardNeedsRewrite as torn:
             assert torn.records and set(torn.records) <= {old.purchase, new}
+            # Who the card is, for finding the purchase to write again (补写卡): its newest intact copy.
+            assert (torn.card.card_number, torn.card.purchase) == (old.card_number, torn.records[-1])
             seen = reader.write(new)
         assert seen.purchase in (old.purchase, new)
         if seen.purchase == old.purchase:
