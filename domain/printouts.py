@@ -136,7 +136,9 @@ class ReceiptLine:
 
 @dataclass(frozen=True)
 class PaymentReceipt:
-    """A payment receipt (the gas terminal): amounts in fen (integers, never floats) and the transaction id."""
+    """A payment receipt (the gas terminal): amounts in fen (integers, never floats) and the transaction id.
+    `notes` are printed under the total: what became of the purchase and what to do, on a voucher (凭证) that
+    a counter honours when the gas could not be written or the money went back."""
 
     title: str
     merchant: str
@@ -149,6 +151,7 @@ class PaymentReceipt:
     transaction_id: str
     paid_at: datetime
     site: SiteLines = SiteLines()
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_all_text(self)

@@ -187,6 +187,10 @@ def _receipt(page: _Page, r: PaymentReceipt) -> None:
         page.amount(line.label, format_fen(line.amount_fen))
     page.rule()
     page.amount("合计", format_fen(r.total_fen), bold=True)
+    if r.notes:
+        page.rule()
+        for note in r.notes:
+            page.text(note)
     page.keep_line("请妥善保管本凭条", r.site)
     page.footer(r.site)
 

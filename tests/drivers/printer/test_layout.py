@@ -24,6 +24,8 @@ PAPERS = [paper_for_width(58), paper_for_width(80)]
 DOCUMENTS = [
     demo_ticket(holder_name="测试用户"),
     demo_receipt(),
+    replace(demo_receipt(), title="燃气购气凭证", notes=("燃气尚未写入燃气卡，款项已保留。请在任一燃气自助终端插卡补写，或持本凭证到燃气营业厅办理。",
+                                                        "订单号：GT0001202611230001")),
     demo_proof(),
     demo_materials(),
     TestPage("sim://80mm", "default", 80, datetime(2026, 11, 23, 9, 0)),
@@ -127,3 +129,10 @@ def test_a_printout_asks_the_citizen_to_keep_it_exactly_once(kind, site_name):
         assert keep_lines == ["请妥善保管本凭条"]
     else:
         assert keep_lines == []
+
+
+def test_a_voucher_prints_its_notes_under_the_total():
+    """GIVEN a receipt with notes (a voucher the counter honours) THEN every note is printed, after the total."""
+    voucher = replace(demo_receipt(), title="燃气购气凭证", notes=("请持本凭证到燃气营业厅办理。", "订单号：GT0001"))
+    text = printed_text(render_escpos(layout_document(voucher, PAPERS[1]), BUILTIN_PROFILES["default"], PAPERS[1]))
+    assert text.index("合计") < text.index("请持本凭证到燃气营业厅办理。") < text.index("订单号：GT0001")
