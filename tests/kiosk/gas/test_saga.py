@@ -263,3 +263,47 @@ def test_the_journal_refuses_a_key_it_was_not_made_with(tmp_path, gas_utility):
     with pytest.raises(JournalKeyError):
         Journal(tmp_path / "j.sqlite3", journal_key("another-key-0123456789abcdef"), terminal_id="t",
                 clock=gas_utility.clock)
+
+
+def test_the_day_reconciles_order_by_order_and_flags_what_differs(gas_world):
+    """GIVEN a day with a purchase written, one abandoned unpaid, one whose card was pulled (money held for
+    补写卡) and one paid while the utility was away WHEN reconciled THEN the payment the utility never heard of
+    is flagged; after recovery the journal, the utility and the payer agree order by order and in total."""
+    from kiosk.gas.reconciliation import reconcile
+
+    saga = gas_world.saga()
+    day = gas_world.utility.clock.now().date()
+    done = saga.write(buy(gas_world, saga, 5000).order_id)
+    gas_world.inserted.meter_takes_gas()
+    check = saga.inspect(gas_world.card())
+    unpaid = saga.begin(check.card, saga.quote(check.card, 5000), PaymentMethod.WECHAT)
+    saga.abandon(unpaid.order_id)
+    held = buy(gas_world, saga, 8000)
+    gas_world.inserted.pull_after(0)
+    with pytest.raises(TopUpStopped):
+        saga.write(held.order_id)
+    saga.abandon(held.order_id)
+    gas_world.slot.remove()
+    gas_world.insert(virtual_card("3101002476"))
+    check = saga.inspect(gas_world.card())
+    away = saga.begin(check.card, saga.quote(check.card, 3000), PaymentMethod.BANKCARD)
+    gas_world.utility_proxy.cut()
+    with pytest.raises(TopUpStopped):
+        saga.pay(away.order_id)
+    saga.abandon(away.order_id)
+    gas_world.slot.remove()
+    gas_world.utility_proxy.restore()
+
+    before = reconcile(saga.journal, saga.utility, saga.payments, day)
+    assert not before.balanced
+    assert {line.order_id: line.flags for line in before.flagged} == {
+        away.order_id: ("payment_not_at_utility", "states_differ")}
+    recover(saga)
+    after = reconcile(saga.journal, saga.utility, saga.payments, day)
+    assert after.balanced, after.flagged
+    states = {line.order_id: (line.journal_state, line.utility_state, line.payer_state) for line in after.lines}
+    assert states == {done.order_id: ("done", "written", "SUCCESS"), unpaid.order_id: ("cancelled", "cancelled", ""),
+                      held.order_id: ("write_failed", "write_failed", "SUCCESS"),
+                      away.order_id: ("paid", "paid", "SUCCESS")}
+    assert after.totals.journal_kept_fen == after.totals.utility_kept_fen == after.totals.payer_kept_fen
+    assert after.totals.awaiting_write_fen == held.amount_fen + away.amount_fen
