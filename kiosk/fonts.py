@@ -71,6 +71,11 @@ class FontSet:
         """Characters that no font of the set can draw."""
         return {ch for ch in set(text) if not _needs_no_glyph(ch) and self.font_for(ch) is None}
 
+    def warm_up(self) -> None:
+        """Read the UI font's character map now (a worker at start-up calls this): the first greeting would
+        otherwise pay for it, about a tenth of a second, between the card and the name on screen."""
+        self._font(self.ui_font).code_points
+
     def markup(self, text: str) -> str:
         """Kivy markup for `text` (escaped) in which characters the UI font lacks use a fallback font."""
         ui_points = self._font(self.ui_font).code_points

@@ -153,6 +153,8 @@ class KioskApp(App):
         if self.font_problem:
             log.error("%s", self.font_problem)
         self.runtime.start(start_devices=self._start_devices)
+        if self.fonts is not None:
+            self.worker.run(self.fonts.warm_up)
         notifier = self.runtime.notifier
         if notifier.ping_interval_s:
             self._events.append(Clock.schedule_interval(lambda _dt: notifier.ping(), notifier.ping_interval_s))

@@ -109,6 +109,11 @@ class CardPoller:
     def running(self) -> bool:
         return self._loop.running
 
+    @property
+    def card_present(self) -> bool:
+        """A card was read and has not been seen taken away yet (the reader notices within one poll)."""
+        return self._card_present
+
     def __enter__(self) -> CardPoller:
         return self.start()
 

@@ -50,3 +50,11 @@ def test_missing_font_names_the_package_to_install(tmp_path):
         find_fonts(ui_fonts=((tmp_path / "none.ttc", "fonts-wqy-microhei"),))
     assert missing.value.package == "fonts-wqy-microhei"
     assert "install the Debian package fonts-wqy-microhei" in str(missing.value)
+
+
+def test_warming_up_reads_the_ui_fonts_character_map_ahead_of_the_first_greeting():
+    fonts = find_fonts()
+    ui_font = fonts._font(fonts.ui_font)
+    assert "code_points" not in vars(ui_font)          # nothing read at start-up on the UI thread
+    fonts.warm_up()
+    assert "code_points" in vars(ui_font) and ord("张") in ui_font.code_points
