@@ -222,6 +222,10 @@ class GasSaga:
             if account.card_status != "ok" and account.pending_orders:
                 entry = self._entry_for(account.pending_orders[0], card)
                 if account.card_status == "confirm_pending" and entry.state is not PurchaseState.DONE:
+                    if not _carries(card, entry):
+                        # The count says it was written, but the gas is gone (the meter took it before the
+                        # utility heard): only the counter can settle it; the money stays held.
+                        return CardCheck(card, account, "refused", "purchase_count_mismatch", "card", entry)
                     entry = self._confirm_carried(entry, card)
                 if entry.state is PurchaseState.DONE:
                     return CardCheck(card, account, "confirmed", entry=entry)
@@ -571,7 +575,8 @@ class GasSaga:
         """Give back a payment the utility holds for a purchase known not to be on the card: the utility
         first (it refuses when the gas may be on the card), then the payer. Safe to repeat."""
         assert entry.method is not None and self.payments is not None
-        if entry.state is not PurchaseState.REVERSING:
+        # Until the utility has answered (the step after it is journaled), ask it again: same key, one refund.
+        if entry.step is not Step.REVERSING or entry.refund_method != "refund":
             entry = self.journal.record(entry.order_id, Step.REFUNDING, refund_method="refund")
             try:
                 self.utility.refund(entry.utility_order_id, reason, "refund", entry.payment_id,
