@@ -100,7 +100,8 @@ def main() -> None:
             (Path(data) / "secrets.toml").write_text(
                 f'kiosk_secret = "{secret}"\noutbox_key = "bench-outbox-key-0123456789"\n', encoding="utf-8")
             os.chmod(Path(data) / "secrets.toml", 0o600)
-            profile = profile.replace('mode = "embedded"', f'mode = "remote"\nbase_url = "http://127.0.0.1:{port}"')
+            profile = profile.replace('[hall]\nmode = "embedded"',  # the hall's, not the gas utility's
+                                      f'[hall]\nmode = "remote"\nbase_url = "http://127.0.0.1:{port}"')
             profile = 'secrets_file = "secrets.toml"\n' + profile
         config.write_text(profile, encoding="utf-8")
         try:

@@ -10,18 +10,27 @@ Candidates come from the catalogue's own matter names, so every one of them lead
 method that knows only this hall's words, and needs no dictionary of its own. Pinyin comes from pypinyin,
 phrase-aware (重庆 is chongqing), never from a hand-made table. The index is pure memory: no network, no
 disk, so a search between two key presses is a scan of a few hundred strings.
+
+pypinyin's dictionaries cost tens of MiB that a long-running kiosk would keep for good once loaded; the
+names are spelled instead in a short-lived child process (`python -m kiosk.journeys.guide_search`, names in
+on stdin, spellings out as JSON), once per name for the life of the kiosk, and the memory goes with it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from kiosk.hall.models import MatterSummary
 
-__all__ = ["MatterIndex", "normalise_query", "split_query"]
+__all__ = ["MatterIndex", "normalise_query", "split_query", "spell_names"]
 
 _SPACE = re.compile(r"\s+")
 _TRAILING_LETTERS = re.compile(r"[a-z]*$")
@@ -39,14 +48,33 @@ def split_query(query: str) -> tuple[str, str]:
     return wanted[:len(wanted) - len(letters)], letters
 
 
+Spelling = tuple[tuple[str, ...], tuple[str, ...]]   # (whole syllables, initials), one per character
+SPELL_TIMEOUT_S = 60
+_spelled: dict[str, Spelling] = {}
+_spelling = threading.Lock()
+
+
 def _syllables(name: str, initials: bool) -> tuple[str, ...]:
     """One lower-case entry per character of `name` (a character without pinyin stands for itself)."""
-    # Imported here, on the worker thread that builds the index: pypinyin's dictionaries take a third of
-    # a second and tens of MiB, which the kiosk should not pay at start-up or unless a guide is searched.
+    # Imported here, in the child process that spells (see spell_names): never in the kiosk itself.
     from pypinyin import Style, lazy_pinyin
 
     style = Style.FIRST_LETTER if initials else Style.NORMAL
     return tuple(s.lower() for s in lazy_pinyin(name, style=style, errors=lambda text: list(text)))
+
+
+def spell_names(names: Sequence[str]) -> dict[str, Spelling]:
+    """The pinyin of each name, spelled in a child process the first time a name is seen. Blocking (about
+    half a second for a new catalogue): call from a worker thread."""
+    with _spelling:
+        missing = sorted({name for name in names if name not in _spelled})
+        if missing:
+            result = subprocess.run([sys.executable, "-m", __name__], input=json.dumps(missing), text=True,
+                                    capture_output=True, timeout=SPELL_TIMEOUT_S, check=True,
+                                    env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))})
+            for name, (spelled, initials) in json.loads(result.stdout).items():
+                _spelled[name] = (tuple(spelled), tuple(initials))
+        return {name: _spelled[name] for name in names}
 
 
 @dataclass(frozen=True)
@@ -56,16 +84,17 @@ class _Entry:
     suffixes: tuple[tuple[str, str], ...]   # from each character on: (initials, whole pinyin), e.g. ("bcbdj", ...)
 
     @classmethod
-    def of(cls, matter: MatterSummary) -> "_Entry":
-        spelled = _syllables(matter.name, initials=False)
-        initials = _syllables(matter.name, initials=True)
+    def of(cls, matter: MatterSummary, spelling: Spelling) -> "_Entry":
+        spelled, initials = spelling
         suffixes = tuple(("".join(initials[i:]), "".join(spelled[i:])) for i in range(len(spelled) + 1))
         return cls(matter, spelled, suffixes)
 
 
 class MatterIndex:
     def __init__(self, matters: Iterable[MatterSummary]) -> None:
-        self._entries = tuple(_Entry.of(matter) for matter in matters)
+        matters = tuple(matters)
+        spellings = spell_names([matter.name for matter in matters])
+        self._entries = tuple(_Entry.of(matter, spellings[matter.name]) for matter in matters)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -128,3 +157,8 @@ class MatterIndex:
             if not letters or initials.startswith(letters) or spelled.startswith(letters):
                 found.append(start)
         return found
+
+
+if __name__ == "__main__":   # the child process of spell_names: names (JSON) in, spellings (JSON) out
+    json.dump({name: (_syllables(name, initials=False), _syllables(name, initials=True))
+               for name in json.load(sys.stdin)}, sys.stdout, ensure_ascii=False)

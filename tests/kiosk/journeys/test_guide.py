@@ -97,6 +97,21 @@ def test_a_phrase_is_spelled_as_a_phrase_not_character_by_character():
     assert names(index.search("cqhj")) == ["重庆户籍迁入登记"]      # 重庆 is chóngqìng, not zhòngqìng
 
 
+def test_the_kiosk_never_loads_the_pinyin_dictionaries_itself():
+    """GIVEN a fresh kiosk process WHEN it builds a search index THEN the names were spelled in a child
+    process: pypinyin's tens of MiB never stay in the long-running kiosk."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from kiosk.journeys.guide_search import MatterIndex; "
+            "from kiosk.hall.models import MatterSummary; "
+            "index = MatterIndex([MatterSummary(code='SB001', name='社保参保登记', category='social', "
+            "department='x', one_id=True, cross_region=False, appointable=False, queue='social')]); "
+            "print(len(index.search('sbcb')), 'pypinyin' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["1", "False"], result.stderr[-2000:]
+
+
 # --- browsing ---------------------------------------------------------------------------------------------
 
 def test_categories_lead_to_their_matters_and_back(journey, views, shared_hall_client):
