@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fleet-password-file", type=argparse.FileType("r", encoding="utf-8"),
                         help="hall staff open /fleet with user 'staff' and the password in this file "
                              "(default: /fleet only from a browser on this server)")
+    parser.add_argument("--review-follow-up-days", type=int, default=HallConfig.review_follow_up_working_days,
+                        metavar="DAYS",
+                        help="working days within which the hall follows up a 差评, as the phone page promises")
     args = parser.parse_args(argv)
 
     kiosks = {}
@@ -51,7 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     fleet_password = args.fleet_password_file.read().strip() if args.fleet_password_file else None
     if fleet_password is not None and len(fleet_password) < 12:
         parser.error("the fleet password must have at least 12 characters")
-    config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open, fleet_password=fleet_password)
+    if not 1 <= args.review_follow_up_days <= 60:
+        parser.error("--review-follow-up-days expects 1 to 60 working days")
+    config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open, fleet_password=fleet_password,
+                        review_follow_up_working_days=args.review_follow_up_days)
     server = HallServer(config, host=args.host, port=args.port, threads=args.threads, demo=not args.no_demo,
                         simulation_interval=args.simulate or None, tls=tls)
     print(f"hall server on {server.base_url} (kiosks: {', '.join(sorted(kiosks))})", file=sys.stderr)

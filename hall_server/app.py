@@ -3,7 +3,8 @@
 `create_app(HallConfig(...))` returns a WSGI app; `hall_server.server` serves it with waitress.
 Every /v1 request is signature-checked before its handler runs and uses its server thread's
 SQLite connection. The access log line carries method, path, status and kiosk id only: paths never hold
-personal data (lookups send identity numbers in JSON bodies) and bodies are never logged.
+personal data (lookups send identity numbers in JSON bodies) and bodies are never logged. A path that holds
+a token (the phone review page's /r/<token>, an eight-hour permission) is logged as its route instead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from flask import Flask, Response, g, request
 from domain.hall_signing import HEADER_NONCE
 from hall_server import db, problems
 from hall_server.context import HallConfig, hall_now
-from hall_server.routes import appointments, batch, catalogue, citizens, devices, feedback, fleet, queues, reviews
+from hall_server.routes import (appointments, batch, catalogue, citizens, devices, feedback, fleet, queues, review_page,
+                                reviews)
 from hall_server.security import NonceCache, verify_request
 
 __all__ = ["HallConfig", "create_app"]
@@ -60,7 +62,7 @@ def create_app(config: HallConfig) -> Flask:
             # Refused before taking effect: let the client's automatic retry reuse its nonce.
             app.extensions["hall_nonces"].forget(g.kiosk_id, request.headers.get(HEADER_NONCE, ""))
         elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s %d kiosk=%s %.1fms", request.method, request.path, response.status_code,
+        log.info("%s %s %d kiosk=%s %.1fms", request.method, _logged_path(), response.status_code,
                  g.get("kiosk_id") or "-", elapsed_ms)
         return response
 
@@ -85,6 +87,14 @@ def create_app(config: HallConfig) -> Flask:
         info = json.loads(row["value"])
         return {**info, "server_time": hall_now().isoformat(timespec="seconds")}
 
-    for module in (catalogue, queues, appointments, citizens, reviews, feedback, batch, devices, fleet):
+    for module in (catalogue, queues, appointments, citizens, reviews, review_page, feedback, batch, devices, fleet):
         app.register_blueprint(module.blueprint)
     return app
+
+
+def _logged_path() -> str:
+    """The request's path as the access log writes it: a route whose path holds a token, by its route."""
+    rule = request.url_rule
+    if rule is not None and "<token>" in rule.rule:
+        return rule.rule
+    return request.path

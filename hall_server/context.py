@@ -26,6 +26,7 @@ class HallConfig:
     always_open: bool = False                    # demo: queues open whatever the time
     db_busy_timeout_seconds: float = 10.0        # then 503 database_busy
     fleet_password: str | None = None            # hall staff's /fleet page; None: loopback browsers only
+    review_follow_up_working_days: int = 5       # a 差评 is looked into and answered within this, as the hall says
 
 
 def hall_config() -> HallConfig:

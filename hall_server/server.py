@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from waitress import wasyncore
 from waitress.server import create_server
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from hall_server import db
 from hall_server.app import HallConfig, create_app
@@ -89,11 +89,20 @@ class _Waitress:
                 self._server.pull_trigger()      # wakes the poll at once
 
 
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler without its own request log: that writes whole request lines, review tokens and all,
+    where the app's access log (hall_server.app) writes each request already, a token by its route."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 class _WerkzeugTls:
     """HTTPS, a thread per connection, with the optional client-certificate check of TlsSettings."""
 
     def __init__(self, app: Any, host: str, port: int, tls: TlsSettings) -> None:
-        self._server = make_server(host, port, app, threaded=True, ssl_context=tls.context())
+        self._server = make_server(host, port, app, threaded=True, ssl_context=tls.context(),
+                                   request_handler=_RequestHandler)
         self.port = self._server.server_port
 
     def serve(self) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -17,6 +19,10 @@ def _served_ticket_link(hall_server, hall_client):
     return ticket, hall_client.review_link(ticket_id=ticket.ticket_id)
 
 
+def _reference(page_text: str) -> str:
+    return re.search(r"评价编号 <strong>(rv[0-9a-f]{12})</strong>", page_text).group(1)
+
+
 def _reviews(hall_server):
     with sqlite3.connect(hall_server.db_path) as db:
         return db.execute("SELECT target_id, level, overall, attitude, reasons, channel FROM reviews").fetchall()
@@ -27,19 +33,97 @@ def test_page_shows_the_ticket_and_the_five_levels(hall_server, hall_client):
     page = requests.get(link.url, timeout=10)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert ticket.number in page.text and "社保医保综合窗口" in page.text
+    text = page.text.replace("<wbr>", "")         # where a long level's name may wrap
     for level in ("非常满意", "满意", "基本满意", "不满意", "非常不满意"):
-        assert level in page.text
+        assert level in text
 
 
 def test_submitting_the_form_stores_one_review(hall_server, hall_client):
+    """GIVEN a served ticket WHEN its form is sent, then sent again (a double tap, a resubmitted form) THEN one
+    review is stored, and the second answer is the same thanks with the same reference."""
     ticket, link = _served_ticket_link(hall_server, hall_client)
     form = {"level": "satisfied", "attitude": "very_satisfied", "comment": "很快"}
     thanks = requests.post(link.url, data=form, timeout=10)
     assert thanks.status_code == 200 and "感谢您的评价" in thanks.text
     assert _reviews(hall_server) == [(ticket.ticket_id, "satisfied", "satisfied", "very_satisfied", "[]", "mobile")]
     again = requests.post(link.url, data=form, timeout=10)
-    assert again.status_code == 409 and "已评价" in again.text
+    assert again.status_code == 200 and "感谢您的评价" in again.text
+    assert _reference(again.text) == _reference(thanks.text)
     assert len(_reviews(hall_server)) == 1
+
+
+def test_two_submissions_at_once_store_one_review_and_both_thank(hall_server, hall_client):
+    """GIVEN a served ticket WHEN its form arrives twice at the same moment (both taps got through) THEN one
+    review is stored and both answers are the thanks with its reference."""
+    _ticket, link = _served_ticket_link(hall_server, hall_client)
+    form = {"level": "dissatisfied", "reasons": ["long_wait"], "callback_phone": "13800000001"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: requests.post(link.url, data=form, timeout=10), range(2)))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert _reference(answers[0].text) == _reference(answers[1].text)
+    assert len(_reviews(hall_server)) == 1
+    with sqlite3.connect(hall_server.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM callback_requests").fetchone() == (1,)
+
+
+def test_a_ticket_reviewed_at_the_kiosk_is_not_reviewed_again_on_the_phone(hall_server, hall_client):
+    ticket, link = _served_ticket_link(hall_server, hall_client)
+    hall_client.submit_review("very_satisfied", ticket_id=ticket.ticket_id)
+    shown = requests.get(link.url, timeout=10)
+    assert shown.status_code == 200 and "您已评价过" in shown.text and "<form" not in shown.text
+    sent = requests.post(link.url, data={"level": "dissatisfied", "reasons": ["other"]}, timeout=10)
+    assert sent.status_code == 409 and "您已评价过" in sent.text and "非常满意" in sent.text
+    assert [row[1] for row in _reviews(hall_server)] == ["very_satisfied"]
+
+
+def test_a_ticket_not_yet_served_gets_no_form_and_keeps_nothing_sent(hall_server, hall_client):
+    ticket = hall_client.issue_ticket("social")
+    link = hall_client.review_link(ticket_id=ticket.ticket_id)
+    shown = requests.get(link.url, timeout=10)
+    assert shown.status_code == 200 and "办理完成后再来评价" in shown.text and "<form" not in shown.text
+    sent = requests.post(link.url, data={"level": "satisfied"}, timeout=10)
+    assert sent.status_code == 409 and "办理完成后再来评价" in sent.text
+    assert _reviews(hall_server) == []
+
+
+def test_head_is_answered_as_get_and_stores_nothing(hall_server, hall_client):
+    _ticket, link = _served_ticket_link(hall_server, hall_client)
+    head = requests.head(link.url, timeout=10)
+    assert head.status_code == 200 and head.headers["Content-Type"].startswith("text/html") and not head.content
+    assert _reviews(hall_server) == []
+
+
+def test_the_form_keeps_only_what_it_offers_and_drops_reasons_and_phone_from_a_good_review(hall_server,
+                                                                                          hall_client):
+    """GIVEN a 满意 sent with reasons and a phone left over from a bad level chosen first, and values the page
+    never offers THEN the review is stored as 满意 alone: no reasons, no call-back, nothing invented."""
+    ticket, link = _served_ticket_link(hall_server, hall_client)
+    form = {"level": "satisfied", "reasons": ["long_wait"], "callback_phone": "13800000001",
+            "efficiency": "superb", "attitude": "satisfied", "unknown": "x"}
+    assert requests.post(link.url, data=form, timeout=10).status_code == 200
+    assert _reviews(hall_server) == [(ticket.ticket_id, "satisfied", "satisfied", "satisfied", "[]", "mobile")]
+    with sqlite3.connect(hall_server.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM callback_requests").fetchone() == (0,)
+
+
+def test_a_phone_number_typed_with_spaces_or_full_width_digits_is_understood(hall_server, hall_client):
+    _ticket, link = _served_ticket_link(hall_server, hall_client)
+    form = {"level": "very_dissatisfied", "reasons": ["other"], "callback_phone": "１３８ 0000-0001"}
+    page = requests.post(link.url, data=form, timeout=10)
+    assert page.status_code == 200 and "138****0001" in page.text
+    with sqlite3.connect(hall_server.db_path) as db:
+        assert db.execute("SELECT phone FROM callback_requests").fetchall() == [("13800000001",)]
+
+
+def test_a_refused_form_comes_back_with_every_problem_at_its_field(hall_server, hall_client):
+    _ticket, link = _served_ticket_link(hall_server, hall_client)
+    form = {"level": "dissatisfied", "callback_phone": "12345", "comment": "长" * 301}
+    page = requests.post(link.url, data=form, timeout=10)
+    assert page.status_code == 422
+    for message in ("请选择不满意的原因", "手机号码应为11位数字", "意见建议最多 300 字，现在是 301 字"):
+        assert message in page.text
+    assert 'value="12345"' in page.text and "长" * 301 in page.text
+    assert _reviews(hall_server) == []
 
 
 def test_a_ticket_rated_on_the_phone_says_so_in_its_status(hall_server, hall_client):

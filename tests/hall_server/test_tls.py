@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 from pathlib import Path
 
 import pytest
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -100,3 +102,22 @@ def test_kiosk_that_does_not_trust_the_hall_certificate_refuses_to_talk(tls_hall
     with pytest.raises(HallUnavailable) as failure:
         _client(tls_hall, client_cert=(pki["kiosk_cert"], pki["kiosk_key"])).queues()
     assert "TLS" in str(failure.value)
+
+
+def test_a_hall_serving_tls_itself_logs_no_review_token(tmp_path, pki, caplog):
+    """GIVEN the hall serving HTTPS itself (werkzeug, whose own request log writes whole request lines) WHEN a
+    phone opens a review link THEN no log line holds the token: the hall's access log writes the route."""
+    config = HallConfig(db_path=str(tmp_path / "hall.sqlite3"), kiosks={KIOSK_ID: SECRET}, always_open=True)
+    server = HallServer(config, tls=TlsSettings(pki["server_cert"], pki["server_key"])).start()
+    try:
+        client = _client(server, ca_bundle=pki["ca"])
+        ticket = client.issue_ticket("social")
+        link = client.review_link(ticket_id=ticket.ticket_id)
+        client.close()
+        with caplog.at_level(logging.DEBUG):
+            assert requests.get(link.url, verify=pki["ca"], timeout=5).status_code == 200
+    finally:
+        server.stop()
+    lines = [record.getMessage() for record in caplog.records if not record.name.startswith("urllib3")]
+    assert any("GET /r/<token> 200" in line for line in lines)
+    assert not any(link.token in line for line in lines), [line for line in lines if link.token in line]
