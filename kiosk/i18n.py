@@ -49,6 +49,9 @@ class Catalogue:
     def keys(self) -> list[str]:
         return list(self._entries)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
     def all_texts(self) -> Iterator[str]:
         """Every string in every language, for font coverage checks."""
         for texts in self._entries.values():

@@ -1,5 +1,6 @@
 """Everything the running kiosk keeps going besides its screens, started and stopped together, and what it
-decides from their state: the worker, the devices and the printer watch, the hall connection, the health
+decides from their state: the worker, the devices and the printer watch, the hall connection, the gas
+terminal (utility connection, journal, top-up saga, recovery: where the site sells gas), the health
 reporter, the maintenance desk, the systemd notifier, the site clock and opening hours.
 
     runtime = KioskRuntime(settings, secrets, deliver=app.deliver, on_card_event=..., on_offer=...,
@@ -27,6 +28,7 @@ from kiosk.devices.health import DeviceHealth, Offer, PrinterWatch, assess
 from kiosk.devices.heartbeat import HealthReporter
 from kiosk.devices.hub import DeviceHub
 from kiosk.devices.opening_hours import OpeningHours
+from kiosk.gas.terminal import GasTerminal
 from kiosk.maintenance.desk import MaintenanceDesk
 from kiosk.maintenance.diagnostics import app_version
 from kiosk.maintenance.watchdog import SystemdNotifier
@@ -42,7 +44,8 @@ class KioskRuntime:
     def __init__(self, settings: Settings, secrets: Secrets | None, *, deliver: Callable[[Callable[[], None]], None],
                  on_card_event: Callable[[CardEvent], None], on_offer: Callable[[Offer, DeviceHealth], None],
                  on_hall_state: Callable[[str], None], on_devices: Callable[[], None] = lambda: None,
-                 hall_connector: Callable | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 hall_connector: Callable | None = None, monotonic: Callable[[], float] = time.monotonic,
+                 catalogue: Any = None) -> None:
         self.settings = settings
         self._secrets = secrets
         self._deliver = deliver
@@ -59,6 +62,9 @@ class KioskRuntime:
         self.devices.after_print = lambda: self.printer_watch and self.printer_watch.check_now()
         self.printer_watch: PrinterWatch | None = None
         self.hall = None  # kiosk.hall.connection.HallConnection once connected
+        self.gas: GasTerminal | None = None   # once the gas devices are open and the utility reached
+        self._gas_starting: GasTerminal | None = None
+        self._catalogue = catalogue
         self.reporter = HealthReporter(self.outbox, app_version=app_version(),
                                        interval_s=settings.health.heartbeat_interval_s,
                                        backend_alert_after_s=settings.health.backend_alert_after_min * 60)
@@ -87,19 +93,35 @@ class KioskRuntime:
     def devices_started(self, _result: Any = None) -> None:
         """On the UI thread once the devices are open: watch the printer, and tell the app (`on_devices`)."""
         self._on_devices()
+        if "gas" in self.settings.services and self.gas is None and self._secrets is not None:
+            self.start_gas()
         if self.devices.printer is not None and self.printer_watch is None:
             self.printer_watch = PrinterWatch(
                 self.devices.printer.status, interval=PRINTER_CHECK_INTERVAL_S,
                 on_state=lambda state, message: self._deliver(lambda: self.device_changed("printer", state,
                                                                                           message))).start()
 
+    def start_gas(self) -> None:
+        """The gas terminal on the worker (the demo's embedded utility starts there); its saga once ready."""
+        catalogue = self._catalogue
+        terminal = GasTerminal(self.settings, self._secrets, self.devices, clock=self.clock,
+                               texts=lambda key, **values: catalogue.text(key, "zh", **values))
+        self._gas_starting = terminal
+
+        def started(_terminal) -> None:
+            self.gas, self._gas_starting = terminal, None
+
+        self.worker.run(terminal.start, on_result=started,
+                        on_error=lambda error: log.error("gas top-up could not be started: %s: %s",
+                                                         type(error).__name__, error))
+
     def stop(self) -> None:
         self.notifier.stopping()
         self.notifier.close()
-        for part in (self.printer_watch, self.reporter, self.devices):
+        for part in (self.gas, self._gas_starting, self.printer_watch, self.reporter, self.devices):
             if part is not None:
                 part.stop()
-        self.printer_watch = None
+        self.printer_watch = self.gas = self._gas_starting = None
         self.worker.shutdown(wait=False)
         if self.hall is not None:
             self.hall.close()

@@ -93,7 +93,7 @@ class KioskApp(App):
                                                                                                    state),
                                     on_devices=lambda: setattr(self, "demo_reader_available",
                                                                self.devices.demo_reader is not None),
-                                    hall_connector=hall_connector, monotonic=monotonic)
+                                    hall_connector=hall_connector, monotonic=monotonic, catalogue=catalogue)
         self.worker, self.devices, self.desk, self.clock = (self.runtime.worker, self.runtime.devices,
                                                             self.runtime.desk, self.runtime.clock)
         speech = settings.speech
@@ -180,10 +180,10 @@ class KioskApp(App):
                        on_reader_state=lambda status: self.runtime.device_changed("reader", status.state,
                                                                                   status.detail))
 
-    def open_one_card(self) -> None:
+    def open_for_card(self, service: str) -> None:
         if not self.session.active:
             self.visit.start()
-        self.open_service("one_card")
+        self.open_service(service)
 
     def card_handler(self) -> Callable[[CardEvent], None] | None:
         return getattr(self.screen_manager.current_screen, "on_card_event", None)

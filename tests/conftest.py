@@ -21,4 +21,5 @@ from kivy.config import Config  # noqa: E402
 # A button's release is otherwise delayed 35 ms of wall time; tests step frames, not time.
 Config.set("graphics", "min_state_time", "0")
 
-pytest_plugins = ["tests.fixtures.hall", "tests.fixtures.clock", "tests.fixtures.gas_utility", "tests.fixtures.payment_gateway"]
+pytest_plugins = ["tests.fixtures.hall", "tests.fixtures.clock", "tests.fixtures.gas_utility", "tests.fixtures.payment_gateway",
+                  "tests.fixtures.gas_world"]

@@ -1,22 +1,30 @@
 """What each journey needs of the hall, the devices and the outbox, as Protocols: a journey names the few
 calls it makes, so its collaborators are typed (and a test double need only have those), never `Any`.
 
-The real ones are kiosk.hall.client.HallClient, kiosk.devices.hub.DeviceHub, kiosk.outbox.store.Outbox and
-kiosk.hall.catalogue.CatalogueCache; the signatures below are theirs.
+The real ones are kiosk.hall.client.HallClient, kiosk.devices.hub.DeviceHub, kiosk.outbox.store.Outbox,
+kiosk.hall.catalogue.CatalogueCache and kiosk.gas.saga.GasSaga; the signatures below are theirs.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any, Callable, Mapping, Protocol
 
+from domain.gas_card import GasCard
+from domain.payment import PaymentMethod
 from domain.printouts import Printout
+from drivers.gascard import CardNeedsRewrite
+from kiosk.gas.journal import JournalEntry
+from kiosk.gas.payments.interface import ProgressCallback
+from kiosk.gas.saga import CardCheck
+from kiosk.gas.utility_models import GasQuote
 from kiosk.hall.catalogue import Cached
 from kiosk.hall.models import (Appointment, Case, Category, CheckIn, CitizenRecords, Matter, MatterSummary, Queue,
                                ReviewLink, ServicePackage, SlotList, Ticket, UpcomingAppointments)
 
 __all__ = ["Printing", "QueueHall", "RecordsHall", "CasesHall", "ReviewHall", "AppointmentHall", "Guides",
-           "ReviewOutbox", "ComplaintOutbox"]
+           "ReviewOutbox", "ComplaintOutbox", "GasTopUp"]
 
 
 class Printing(Protocol):
@@ -107,3 +115,28 @@ class ReviewOutbox(Protocol):
 
 class ComplaintOutbox(Protocol):
     def enqueue_complaint(self, body: Mapping[str, Any]) -> str: ...
+
+
+class GasTopUp(Protocol):
+    """燃气缴费: the top-up saga (each call blocks: the journey makes them on the worker)."""
+
+    def inspect(self, card: GasCard) -> CardCheck: ...
+
+    def inspect_torn(self, torn: CardNeedsRewrite) -> CardCheck: ...
+
+    def quote(self, card: GasCard, amount_fen: int) -> GasQuote: ...
+
+    def begin(self, card: GasCard, quote: GasQuote, method: PaymentMethod) -> JournalEntry: ...
+
+    def pay(self, order_id: str, *, method: PaymentMethod | None = None, progress: ProgressCallback = ...,
+            cancel: threading.Event | None = None) -> JournalEntry: ...
+
+    def write(self, order_id: str) -> JournalEntry: ...
+
+    def print_receipt(self, order_id: str) -> JournalEntry: ...
+
+    def print_voucher(self, order_id: str) -> JournalEntry: ...
+
+    def abandon(self, order_id: str) -> JournalEntry: ...
+
+    def release(self, order_id: str) -> None: ...

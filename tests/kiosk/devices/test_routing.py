@@ -10,8 +10,12 @@ import pytest
 from domain.demo_citizens import demo_citizen
 from drivers.idcard import CardRead, CardRemoved, ReaderState, ReaderStateChanged, ReadFailed
 from drivers.idcard.errors import ChecksumMismatch
-from kiosk.devices.events import CardPlaced, CardTaken, CardUnreadable, ReaderStatus, card_event
+from drivers import gascard
+from drivers.gascard import CardNeedsRewrite
+from kiosk.devices.events import (CardPlaced, CardTaken, CardUnreadable, GasCardPlaced, GasCardTaken, GasCardUnusable,
+                                  ReaderStatus, card_event, gas_card_event)
 from kiosk.devices.routing import route_card
+from tests.fixtures.gas_utility import card_as_read
 from tests.kiosk.conftest import identity_of
 
 SERVICES = ("ticket", "one_card", "guide")
@@ -25,9 +29,9 @@ class FakeScreens:
     opened: list[str] = field(default_factory=list)
     handled: list = field(default_factory=list)
 
-    def open_one_card(self) -> None:
-        self.opened.append("one_card")
-        self.current_screen, self.takes_cards = "one_card", True
+    def open_for_card(self, service: str) -> None:
+        self.opened.append(service)
+        self.current_screen, self.takes_cards = service, True
 
     def card_handler(self):
         return self.handled.append if self.takes_cards else None
@@ -78,3 +82,33 @@ def test_each_driver_event_becomes_the_kiosks_own():
     assert card_event(ReaderStateChanged(ReaderState.SAM_FAULT, "0x60")) == ReaderStatus("sam_fault", "0x60")
     with pytest.raises(TypeError):
         card_event("not an event")
+
+
+def test_a_gas_card_on_the_attract_screen_opens_the_gas_top_up_where_the_site_sells_gas():
+    """GIVEN a gas terminal's services WHEN a gas card is inserted at rest THEN 燃气缴费 opens and gets the card;
+    elsewhere (a site without gas, a screen that takes no cards) it opens nothing and nothing is kept."""
+    card = GasCardPlaced(card_as_read("3101002468", 3))
+    screens = FakeScreens(current_screen="attract")
+    route_card(card, screens, ("gas", "one_card"), on_reader_state=pytest.fail)
+    assert screens.opened == ["gas"] and screens.handled == [card]
+    torn = GasCardUnusable(CardNeedsRewrite("cut", reason="torn_area"))
+    screens = FakeScreens(current_screen="home")
+    route_card(torn, screens, ("gas",), on_reader_state=pytest.fail)
+    assert screens.opened == ["gas"] and screens.handled == [torn]
+    for screens, services in ((FakeScreens(current_screen="attract"), SERVICES),
+                              (FakeScreens(current_screen="guide"), ("gas", "guide"))):
+        route_card(card, screens, services, on_reader_state=pytest.fail)
+        assert screens.opened == [] and screens.handled == []
+    route_card(GasCardTaken(), FakeScreens(current_screen="attract"), ("gas",), on_reader_state=pytest.fail)
+
+
+def test_each_gas_card_watcher_event_becomes_the_kiosks_own():
+    card = card_as_read("3101002468", 3)
+    error = CardNeedsRewrite("cut", reason="torn_area")
+    assert gas_card_event(gascard.CardInserted(card)) == GasCardPlaced(card)
+    assert gas_card_event(gascard.CardUnreadable(error)) == GasCardUnusable(error)
+    assert gas_card_event(gascard.CardTakenOut()) == GasCardTaken()
+    lost = gascard.ReaderUnavailable("unplugged")
+    assert gas_card_event(gascard.ReaderLost(lost)) == GasCardUnusable(lost)
+    with pytest.raises(TypeError):
+        gas_card_event("not an event")

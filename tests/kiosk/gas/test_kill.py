@@ -38,7 +38,7 @@ from payment_gateway.behaviours import Behaviour
 from tests.fixtures.gas_card_socket import CardSocketServer
 from tests.fixtures.gas_utility import TERMINALS
 from tests.kiosk.gas import saga_child
-from tests.kiosk.gas.conftest import INSUFFICIENT, JOURNAL_SECRET, NEVER_CONFIRMS, PAYS_AT_ONCE, virtual_card
+from tests.fixtures.gas_world import INSUFFICIENT, JOURNAL_SECRET, NEVER_CONFIRMS, PAYS_AT_ONCE, virtual_card
 
 CONTEXT = multiprocessing.get_context("forkserver")
 CONTEXT.set_forkserver_preload([saga_child.PRELOAD])

@@ -15,7 +15,7 @@ from kiosk.gas.journal import PrintState, PurchaseState, Step
 from kiosk.gas.recovery import recover
 from kiosk.gas.saga import Money, SagaPolicy, TopUpStopped
 from payment_gateway.behaviours import Behaviour
-from tests.kiosk.gas.conftest import INSUFFICIENT, NEVER_CONFIRMS, virtual_card
+from tests.fixtures.gas_world import INSUFFICIENT, NEVER_CONFIRMS, virtual_card
 
 HUNDRED_YUAN = 10000
 
