@@ -12,9 +12,11 @@ cd "$(dirname "$0")"
 # pcscd: the PC/SC daemon that drives the gas terminal's IC card reader; vsmartcard-vpcd: its virtual
 # reader, into which the tests plug the project's own gas card. libpcsclite-dev, swig, gcc, python3-dev:
 # pyscard (setup.cfg) builds from source against them. linux-libc-dev: the kernel's input headers, which
-# evdev (the keyboard-wedge code scanner) builds against.
+# evdev (the keyboard-wedge code scanner) builds against. chromium: the browser the tests drive (Playwright,
+# setup.cfg) through the hall's web pages; Debian's own build, since Playwright's download of its browser
+# cannot be relied on.
 apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0 espeak-ng
-              pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev linux-libc-dev)
+              pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev linux-libc-dev chromium)
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 
 missing=()

@@ -152,6 +152,17 @@ def test_form_without_a_level_is_shown_again(hall_server, hall_client):
     assert _reviews(hall_server) == []
 
 
+def test_a_case_is_reviewed_by_its_case_number_and_matter(hall_server, hall_client):
+    with sqlite3.connect(hall_server.db_path) as db:
+        case_number, matter = db.execute("SELECT c.case_number, m.name FROM cases c JOIN matters m"
+                                         " ON m.code = c.matter_code ORDER BY c.case_number LIMIT 1").fetchone()
+    link = hall_client.review_link(case_number=case_number)
+    page = requests.get(link.url, timeout=10)
+    assert page.status_code == 200 and "办件编号" in page.text and case_number in page.text and matter in page.text
+    thanks = requests.post(link.url, data={"level": "very_satisfied"}, timeout=10)
+    assert thanks.status_code == 200 and "感谢您的评价" in thanks.text and case_number in thanks.text
+
+
 def test_forged_tampered_or_expired_tokens_are_refused(hall_server, hall_client):
     ticket, link = _served_ticket_link(hall_server, hall_client)
     flipped = link.token[:-2] + ("A" if link.token[-2] != "A" else "B") + link.token[-1]
