@@ -84,7 +84,8 @@ def test_an_elderly_citizen_who_places_the_card_gets_a_priority_ticket_with_a_ma
     frames()
     tap(app.screen_manager.get_screen("home").tile("ticket"))
     screen = app.screen_manager.get_screen("ticket")
-    wait_for(lambda: screen.step == "choose", "queues shown")
+    wait_for(lambda: screen.step == "choose", lambda: f"queues shown, step {screen.step} {screen.view.problem}, "
+                                                      f"hall {app.hall_state}")
     assert screen.ids.holder.text == "65岁以上的老人请刷身份证，优先取号"
 
     elder = demo_citizen("elder")  # born 1948
