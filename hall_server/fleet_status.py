@@ -2,12 +2,12 @@
 
 A kiosk's state, worst first (the page lists kiosks in this order and counts them at the top):
 
-| state      | 中文     | English    | when                                                                          |
-|------------|----------|------------|-------------------------------------------------------------------------------|
-| `silent`   | 失联     | Silent     | no heartbeat for three intervals: off, frozen or cut off; what it said last is shown, marked stale |
-| `error`    | 故障     | Fault      | a current problem of severity error                                          |
-| `degraded` | 部分异常 | Degraded   | a current problem of severity warning (paper running low), none worse        |
-| `ok`       | 正常     | In service | no current problem                                                           |
+| state      | 中文     | English    | when                                                                            |
+|------------|----------|------------|---------------------------------------------------------------------------------|
+| `silent`   | 失联     | Silent     | no heartbeat for three intervals (off, frozen, cut off); its last report, stale |
+| `error`    | 故障     | Fault      | a current problem of severity error                                             |
+| `degraded` | 部分异常 | Degraded   | a current problem of severity warning (paper running low), none worse           |
+| `ok`       | 正常     | In service | no current problem                                                              |
 
 A current problem is a part the last heartbeat reports in error or degraded, an event of a part (`reader.lost`
 is the reader's) of severity warning or error that nothing resolved since (neither a later event of that
@@ -63,12 +63,14 @@ EVENTS = {
 _PART_STATUS = {"error": ("故障", "fault"), "degraded": ("异常", "warning")}
 
 TEXTS: dict[str, dict[str, str]] = {
-    "zh": {"title": "自助终端运行状态", "updated": "更新于", "refresh": "每 {s} 秒自动刷新", "other_language": "English",
+    "zh": {"title": "自助终端运行状态", "updated": "更新于", "refresh": "每 {s} 秒自动刷新",
+           "other_language": "English",
            "in_service": "正常服务", "degraded": "异常", "silent": "失联", "of_which": "其中故障 {n} 台",
            "state_ok": "正常", "state_degraded": "部分异常", "state_error": "故障", "state_silent": "失联",
            "kiosk": "终端", "state": "状态", "problems": "当前问题", "heartbeat": "最后心跳", "events": "最近事件",
            "none": "无", "no_kiosks": "尚无终端上报心跳。", "version": "版本",
-           "up": "已运行 {h} 小时", "stale": "以下为失联前上报的状态，已过时", "silent_for": "当前状态未知（最后心跳 {ago}）"},
+           "up": "已运行 {h} 小时", "stale": "以下为失联前上报的状态，已过时",
+           "silent_for": "当前状态未知（最后心跳 {ago}）"},
     "en": {"title": "Kiosk fleet", "updated": "Updated", "refresh": "refreshes every {s} s", "other_language": "中文",
            "in_service": "In service", "degraded": "Degraded", "silent": "Silent", "of_which": "{n} in fault",
            "state_ok": "In service", "state_degraded": "Degraded", "state_error": "Fault", "state_silent": "Silent",

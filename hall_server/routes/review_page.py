@@ -4,13 +4,14 @@ The page is public (no login, no kiosk signature): the signed token names what i
 permission. What it shows depends on where that ticket or case stands, so that nobody fills in a form for
 nothing:
 
-| where it stands                                | GET                                   | POST                                  |
-|------------------------------------------------|---------------------------------------|---------------------------------------|
-| token malformed, forged or expired             | 404 评价链接无效或已过期               | 404, the same                         |
-| ticket waiting, or being served at a window    | 200 办理完成后再来评价 (link valid until …) | 409, the same                    |
-| ticket missed (not at the window when called)  | 200 此号已过号                         | 409, the same                         |
-| already reviewed, at a kiosk or on a phone     | 200 您已评价过 (when, how, reference)  | 409, the same; 200 the thanks again when it is this link's own review sent twice |
-| to be reviewed                                 | 200 the form                          | 200 thanks; 422 the form again, everything kept, each problem at its field |
+- token malformed, forged or expired: 评价链接无效或已过期 (404);
+- ticket still waiting, or at a window: 办理完成后再来评价, and until when the same link works;
+- ticket missed (not at the window when called): 此号已过号;
+- already reviewed, at a kiosk or on a phone: 您已评价过, with when, where, the level and the reference;
+- to be reviewed: the form; sent, the thanks, or the form again (422) with everything kept and each problem
+  at its field.
+
+A state page answers 200 to GET and 409 to a POST (a form sent from a page read earlier).
 
 A phone review's id is derived from what it reviews with the hall's review key, so every submission through
 one link names the same review: the first stores it, a second (a double tap on a slow network, a form sent

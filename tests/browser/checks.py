@@ -42,7 +42,8 @@ _MEASURE = """
       defects.push(`${describe(el)} sticks out of the screen (${px(box.left)}..${px(box.right)} of ${width})`);
     }
     const style = getComputedStyle(el);
-    if (style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1 && !['textarea', 'input'].includes(el.tagName.toLowerCase())) {
+    const field = ['textarea', 'input'].includes(el.tagName.toLowerCase());
+    if (style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1 && !field) {
       defects.push(`${describe(el)} cuts its text off (${el.scrollWidth} px in ${el.clientWidth})`);
     }
   }
@@ -50,7 +51,9 @@ _MEASURE = """
     const card = heading.parentElement.closest('fieldset, section, .card');
     if (!card || !shown(heading)) continue;
     const inner = heading.getBoundingClientRect(), outer = card.getBoundingClientRect();
-    if (inner.top < outer.top - 0.5 || inner.bottom > outer.bottom + 0.5 || inner.left < outer.left - 0.5 || inner.right > outer.right + 0.5) {
+    const outside = inner.top < outer.top - 0.5 || inner.bottom > outer.bottom + 0.5
+      || inner.left < outer.left - 0.5 || inner.right > outer.right + 0.5;
+    if (outside) {
       defects.push(`heading ${describe(heading)} is not inside its card (${px(inner.top)} vs ${px(outer.top)})`);
     }
   }
@@ -63,7 +66,9 @@ _MEASURE = """
     seen.add(target);
     const box = target.getBoundingClientRect();
     let pinned = false;
-    for (let up = target; up && !pinned; up = up.parentElement) pinned = ['sticky', 'fixed'].includes(getComputedStyle(up).position);
+    for (let up = target; up && !pinned; up = up.parentElement) {
+      pinned = ['sticky', 'fixed'].includes(getComputedStyle(up).position);
+    }
     targets.push({name: describe(target), left: box.left, top: box.top, right: box.right, bottom: box.bottom,
                   width: box.width, height: box.height, pinned});
   }

@@ -270,7 +270,8 @@ def test_no_layout_defect_at_320_px_with_the_text_at_200_percent(open_page, tick
         reasons_group(page).get_by_role("checkbox", name="等候时间长").check()
     if state in ("error", "thanks"):
         submit(page)
-        expect(page.get_by_role("heading", name=THANKS) if state == "thanks" else page.locator("#errors")).to_be_visible()
+        answer = page.get_by_role("heading", name=THANKS) if state == "thanks" else page.locator("#errors")
+        expect(answer).to_be_visible()
     assert layout_defects(page) == []
     if state == "form":
         screenshot(page, "review-form-320px-text-200pct")
