@@ -14,9 +14,12 @@ cd "$(dirname "$0")"
 # pyscard (setup.cfg) builds from source against them. linux-libc-dev: the kernel's input headers, which
 # evdev (the keyboard-wedge code scanner) builds against. chromium: the browser the tests drive (Playwright,
 # setup.cfg) through the hall's web pages; Debian's own build, since Playwright's download of its browser
-# cannot be relied on.
+# cannot be relied on. mosquitto: the MQTT broker fleet telemetry goes through (the tests start a private one);
+# postgresql: the reference hall's second database (the tests use the server on 127.0.0.1:5432 when one answers,
+# else start a private cluster with its initdb).
 apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0 espeak-ng
-              pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev linux-libc-dev chromium)
+              pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev linux-libc-dev chromium
+              mosquitto postgresql)
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 
 missing=()

@@ -1,4 +1,4 @@
-"""`python -m hall_server --host 127.0.0.1 --port 8700 --db PATH [--kiosk ID:SECRET ...] [--tls-cert ...]`.
+"""`python -m hall_server --host 127.0.0.1 --port 8700 --db PATH|postgresql://… [--kiosk ID:SECRET ...] [--tls-cert …]`.
 
 Without --kiosk, the demo kiosk `kiosk-demo-01` with secret `demo-secret` is allowed: never in production.
 """
@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hall_server", description="The reference hall backend.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8700)
-    parser.add_argument("--db", required=True, help="SQLite file; created and migrated forward as needed")
+    parser.add_argument("--db", required=True,
+                        help="a SQLite file, or a postgresql://user@host/database URL; created (the file) and "
+                             "migrated forward as needed")
     parser.add_argument("--kiosk", action="append", default=[], metavar="ID:SECRET",
                         help="a kiosk allowed to call the API (repeatable)")
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo hall into a new database")

@@ -1,9 +1,9 @@
 """The reference hall server as a Flask application: configuration, wiring, request life cycle.
 
 `create_app(HallConfig(...))` returns a WSGI app; `hall_server.server` serves it with waitress.
-Every /v1 request is signature-checked before its handler runs and uses its server thread's
-SQLite connection. The access log line carries method, path, status and kiosk id only: paths never hold
-personal data (lookups send identity numbers in JSON bodies) and bodies are never logged. A path that holds
+Every /v1 request is signature-checked before its handler runs and uses a connection leased from the
+hall's database (hall_server.db). The access log line carries method, path, status and kiosk id only: paths
+never hold personal data (lookups send identity numbers in JSON bodies) and bodies are never logged. A path that holds
 a token (the phone review page's /r/<token>, an eight-hour permission) is logged as its route instead.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from importlib import resources
 
@@ -31,7 +30,8 @@ log = logging.getLogger("hall_server.access")
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(config: HallConfig) -> Flask:
+def create_app(config: HallConfig, *, pool_size: int = 8) -> Flask:
+    """The app; `pool_size`: at most this many database connections at once (PostgreSQL), one per server thread."""
     app = Flask("hall_server")
     app.config["HALL"] = config
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -40,17 +40,14 @@ def create_app(config: HallConfig) -> Flask:
     app.extensions["hall_nonces"] = NonceCache(config.signature_window_seconds)
     problems.install(app)
 
-    # One connection per server thread, kept between requests: closing the last connection of a WAL
-    # database checkpoints it, which cost more than the whole ticket transaction.
-    connections = threading.local()
+    database = app.extensions["hall_database"] = db.open_database(
+        config.db_path, busy_timeout=config.db_busy_timeout_seconds, pool_size=pool_size)
 
     @app.before_request
     def _open() -> None:
         g.started = time.perf_counter()
         g.kiosk_id = None
-        if getattr(connections, "conn", None) is None:
-            connections.conn = db.connect(config.db_path, config.db_busy_timeout_seconds)
-        g.conn = connections.conn
+        g.conn = database.lease()
         if request.path == "/v1/batch":
             request.max_content_length = batch.MAX_BODY_BYTES
         if request.path.startswith("/v1/"):
@@ -69,8 +66,8 @@ def create_app(config: HallConfig) -> Flask:
     @app.teardown_request
     def _release(_error: BaseException | None) -> None:
         conn = g.pop("conn", None)
-        if conn is not None and conn.in_transaction:
-            conn.execute("ROLLBACK")
+        if conn is not None:
+            database.release(conn)
 
     @app.get("/healthz")
     def healthz() -> dict:

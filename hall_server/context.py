@@ -17,7 +17,7 @@ __all__ = ["HallConfig", "hall_config", "hall_now"]
 
 @dataclass(frozen=True)
 class HallConfig:
-    db_path: str
+    db_path: str                                 # a SQLite file, or a postgresql:// URL (hall_server.db)
     kiosks: dict[str, bytes]                     # kiosk id -> shared secret
     clock: Clock = field(default_factory=SystemClock)
     signature_window_seconds: int = 300

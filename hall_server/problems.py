@@ -13,11 +13,12 @@ Messages never contain personal data: they are fixed sentences, filled only with
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
+
+from hall_server import db
 
 __all__ = ["Problem", "PROBLEMS", "install", "problem_response", "server_failure"]
 
@@ -122,7 +123,7 @@ def problem_response(problem: Problem) -> Response:
 
 def server_failure(error: Exception) -> Problem:
     """The 5xx problem that an unexpected exception becomes: busy for a locked database, else internal."""
-    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+    if db.is_busy(error):
         return Problem("database_busy")
     # The type only: an exception text may quote a body, and bodies hold personal data.
     log.error("unexpected %s while serving a request", type(error).__name__)

@@ -108,8 +108,10 @@ def recall(conn: sqlite3.Connection, kiosk_id: str, key: str, digest: str, now: 
 
 def record(conn: sqlite3.Connection, kiosk_id: str, key: str, digest: str, response: Response, now: float) -> None:
     """Store the answer under the key (replacing its claim, if any); the caller holds `db.write`."""
-    conn.execute("INSERT OR REPLACE INTO idempotency (kiosk_id, key, request_hash, state, status, response,"
-                 " created_at) VALUES (?, ?, ?, 'done', ?, ?, ?)",
+    conn.execute("INSERT INTO idempotency (kiosk_id, key, request_hash, state, status, response, created_at)"
+                 " VALUES (?, ?, ?, 'done', ?, ?, ?) ON CONFLICT (kiosk_id, key) DO UPDATE SET"
+                 " request_hash = excluded.request_hash, state = excluded.state, status = excluded.status,"
+                 " response = excluded.response, created_at = excluded.created_at",
                  (kiosk_id, key, digest, response.status_code, response.get_data(as_text=True), now))
 
 
@@ -146,8 +148,10 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             stored = recall(conn, g.kiosk_id, key, digest, now)
             if stored is not None:
                 return replayed(stored)
-            conn.execute("INSERT OR REPLACE INTO idempotency (kiosk_id, key, request_hash, state, created_at)"
-                         " VALUES (?, ?, ?, 'in_flight', ?)", (g.kiosk_id, key, digest, now))
+            conn.execute("INSERT INTO idempotency (kiosk_id, key, request_hash, state, created_at)"
+                         " VALUES (?, ?, ?, 'in_flight', ?) ON CONFLICT (kiosk_id, key) DO UPDATE SET"
+                         " request_hash = excluded.request_hash, state = excluded.state, status = NULL,"
+                         " response = NULL, created_at = excluded.created_at", (g.kiosk_id, key, digest, now))
         try:
             response = answer(lambda: handler(*args, **kwargs))
         except BaseException:

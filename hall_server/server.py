@@ -121,7 +121,7 @@ class HallServer:
                  simulation_arrivals: tuple[int, ...] = (), tls: TlsSettings | None = None) -> None:
         prepare_database(config, demo=demo)
         self.config = config
-        self.app = create_app(config)
+        self.app = create_app(config, pool_size=threads)
         self.simulation = QueueSimulation(config.db_path, config.clock, always_open=config.always_open,
                                           arrivals=simulation_arrivals)
         self._simulation_interval = simulation_interval
@@ -157,6 +157,7 @@ class HallServer:
         self.simulation.stop()
         self._listener.stop()
         self._thread.join(timeout=10)
+        self.app.extensions["hall_database"].close()
 
     def __enter__(self) -> "HallServer":
         return self.start()

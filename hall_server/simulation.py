@@ -66,7 +66,7 @@ class QueueSimulation:
                 window = windows[step % len(windows)]
                 current = conn.execute(
                     "SELECT id FROM tickets WHERE queue_code = ? AND service_date = ? AND status = 'called'"
-                    " AND window = ?", (queue["code"], now.date().isoformat(), window)).fetchone()
+                    ' AND "window" = ?', (queue["code"], now.date().isoformat(), window)).fetchone()
                 if current is not None:
                     with self._lock:
                         self._finished += 1

@@ -80,7 +80,7 @@ def issue(conn: sqlite3.Connection, queue: sqlite3.Row, now: datetime, *, rank: 
     """Allocate the next number of the day and store the ticket; the caller holds `db.write`."""
     service_date = now.date().isoformat()
     conn.execute("INSERT INTO queue_counters (queue_code, service_date, last_number) VALUES (?, ?, 1)"
-                 " ON CONFLICT (queue_code, service_date) DO UPDATE SET last_number = last_number + 1",
+                 " ON CONFLICT (queue_code, service_date) DO UPDATE SET last_number = queue_counters.last_number + 1",
                  (queue["code"], service_date))
     number = conn.execute("SELECT last_number FROM queue_counters WHERE queue_code = ? AND service_date = ?",
                           (queue["code"], service_date)).fetchone()[0]
@@ -136,7 +136,7 @@ def call_next(conn: sqlite3.Connection, queue_code: str, window: int, now: datet
                            " ORDER BY rank, number LIMIT 1", (queue_code, now.date().isoformat())).fetchone()
         if row is None:
             return None
-        conn.execute("UPDATE tickets SET status = 'called', window = ?, called_at = ? WHERE id = ?",
+        conn.execute("UPDATE tickets SET status = 'called', \"window\" = ?, called_at = ? WHERE id = ?",
                      (window, now.isoformat(timespec="seconds"), row["id"]))
         return row["id"]
 

@@ -69,7 +69,7 @@ CREATE TABLE tickets (
     appointment_id TEXT,
     kiosk_id       TEXT,
     status         TEXT NOT NULL,              -- waiting | called | served | missed
-    window         INTEGER,
+    "window"       INTEGER,                    -- quoted: a reserved word in PostgreSQL
     issued_at      TEXT NOT NULL,
     called_at      TEXT,
     finished_at    TEXT,

@@ -39,8 +39,9 @@ def events() -> tuple[dict, int]:
     accepted = 0
     with db.write(g.conn):
         for event in body.events:
-            cursor = g.conn.execute("INSERT OR IGNORE INTO device_events (kiosk_id, event_id, type, severity, message,"
-                                    " occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            cursor = g.conn.execute("INSERT INTO device_events (kiosk_id, event_id, type, severity, message,"
+                                    " occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                                    " ON CONFLICT (kiosk_id, event_id) DO NOTHING",
                                     (g.kiosk_id, event.event_id, event.type, event.severity, event.message,
                                      event.occurred_at, now))
             accepted += cursor.rowcount

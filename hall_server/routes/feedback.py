@@ -28,7 +28,7 @@ def submit(body: ComplaintRequest, reference: str) -> tuple[dict, int]:
     prefix = ("TS" if body.kind == "complaint" else "JY") + now.strftime("%Y%m%d")
     with db.write(g.conn):
         sequence = g.conn.execute("INSERT INTO complaint_counters (prefix, last_number) VALUES (?, 1)"
-                                  " ON CONFLICT (prefix) DO UPDATE SET last_number = last_number + 1"
+                                  " ON CONFLICT (prefix) DO UPDATE SET last_number = complaint_counters.last_number + 1"
                                   " RETURNING last_number", (prefix,)).fetchone()[0]
         number = f"{prefix}{sequence:04d}"
         g.conn.execute("INSERT INTO complaints (number, kind, content, matter_code, ticket_id, contact_phone,"

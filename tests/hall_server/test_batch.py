@@ -5,7 +5,6 @@ hall_server/openapi.yaml; raw requests (for envelopes the document forbids) are 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 
@@ -15,10 +14,19 @@ import requests
 from domain.hall_signing import sign_request
 from hall_server.security import request_digest
 from kiosk.hall.client import HallRejected
-from tests.fixtures.hall import hall_rows
+from tests.fixtures.hall import hall_execute, hall_rows
 
 SUGGESTION = {"kind": "suggestion", "content": "建议增加老年人座椅"}
 COMPLAINT = {"kind": "complaint", "content": "窗口工作人员离岗时间过长", "matter_code": "SB001"}
+# A trigger that fails one complaint, in each database's own words (a stand-in for a broken disk or adapter).
+BREAK_ONE = {
+    "sqlite": "CREATE TRIGGER break_one BEFORE INSERT ON complaints WHEN NEW.content = '这一条会让数据库出错'"
+              " BEGIN SELECT RAISE(ABORT, 'simulated failure'); END",
+    "postgresql": "CREATE FUNCTION break_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                  " IF NEW.content = '这一条会让数据库出错' THEN RAISE EXCEPTION 'simulated failure'; END IF;"
+                  " RETURN NEW; END $$;"
+                  " CREATE TRIGGER break_one BEFORE INSERT ON complaints FOR EACH ROW EXECUTE FUNCTION break_one()",
+}
 
 
 def _key() -> str:
@@ -156,10 +164,9 @@ def test_a_claim_still_in_flight_stops_the_batch_there(hall_server, hall_client)
     applied, the second is answered 409, and the third gets no answer and is not applied (order is kept)."""
     members = [_member("/v1/complaints", COMPLAINT), _member("/v1/complaints", SUGGESTION),
                _member("/v1/complaints", {**SUGGESTION, "content": "建议延长周六办理时间"})]
-    with sqlite3.connect(hall_server.db_path) as db:
-        db.execute("INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
-                   (hall_server.kiosk_id, members[1]["id"], request_digest("POST", "/v1/complaints", SUGGESTION),
-                    time.time()))
+    hall_execute(hall_server.db_path, "INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
+                 (hall_server.kiosk_id, members[1]["id"], request_digest("POST", "/v1/complaints", SUGGESTION),
+                  time.time()))
     responses = _batch(hall_client, *members)
     assert [r["id"] for r in responses] == [members[0]["id"], members[1]["id"]]
     assert _statuses(responses) == [(201, "", False), (409, "request_in_flight", False)]
@@ -171,17 +178,15 @@ def test_a_server_side_failure_stops_the_batch_and_stores_nothing_for_that_membe
     the second member THEN the first stays applied, the second gets a 500 problem, the third no answer; once the
     fault is gone the same batch applies the rest."""
     failing = {**SUGGESTION, "content": "这一条会让数据库出错"}
-    with sqlite3.connect(hall_server.db_path) as db:
-        db.execute("CREATE TRIGGER break_one BEFORE INSERT ON complaints WHEN NEW.content = '这一条会让数据库出错'"
-                   " BEGIN SELECT RAISE(ABORT, 'simulated failure'); END")
+    hall_execute(hall_server.db_path, BREAK_ONE[hall_server.dialect])
     members = [_member("/v1/complaints", COMPLAINT), _member("/v1/complaints", failing),
                _member("/v1/complaints", SUGGESTION)]
     responses = _batch(hall_client, *members)
     assert _statuses(responses) == [(201, "", False), (500, "internal_error", False)]
     assert [row[1] for row in _complaints(hall_server)] == [COMPLAINT["content"]]
 
-    with sqlite3.connect(hall_server.db_path) as db:
-        db.execute("DROP TRIGGER break_one")
+    hall_execute(hall_server.db_path, "DROP TRIGGER break_one" + (" ON complaints" if hall_server.dialect ==
+                                                                   "postgresql" else ""))
     assert _statuses(_batch(hall_client, *members)) == [(201, "", True), (201, "", False), (201, "", False)]
     assert len(_complaints(hall_server)) == 3
 

@@ -1,10 +1,9 @@
-"""The embedded demo hall, the command line, and the database's forward-only migrations."""
+"""The embedded demo hall, the command line, and the database's forward-only migrations (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from hall_server.embedded import start_embedded
 from hall_server.seed import DEMO_WAITING, MATTERS, QUEUES
 from hall_server.server import prepare_database
 from kiosk.hall.client import HallClient, HallUnavailable
-from tests.fixtures.hall import start_live_hall
+from tests.fixtures.hall import hall_execute, hall_rows, start_live_hall
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,30 +51,23 @@ def test_embedded_hall_starts_from_a_fresh_database_every_time(tmp_path):
             hall.stop()
 
 
-def test_migration_is_forward_only_and_idempotent(tmp_path):
-    path = str(tmp_path / "hall.sqlite3")
-    assert db.migrate(path) == db.latest_version()
-    conn = db.connect(path)
-    conn.execute("INSERT INTO settings VALUES ('marker', 'kept')")
-    conn.close()
-    assert db.migrate(path) == db.latest_version()
-    conn = db.connect(path)
-    try:
-        assert conn.execute("SELECT value FROM settings WHERE key = 'marker'").fetchone()[0] == "kept"
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    finally:
-        conn.close()
+def test_migration_is_forward_only_and_idempotent(hall_database):
+    assert db.migrate(hall_database) == db.latest_version()
+    hall_execute(hall_database, "INSERT INTO settings VALUES ('marker', 'kept')")
+    assert db.migrate(hall_database) == db.latest_version()
+    assert hall_rows(hall_database, "SELECT value FROM settings WHERE key = 'marker'") == [("kept",)]
+    if not db.is_postgresql(hall_database):
+        assert hall_rows(hall_database, "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_demo_seed_covers_the_demo_citizens_and_a_real_looking_hall(tmp_path):
-    config = HallConfig(db_path=str(tmp_path / "hall.sqlite3"), kiosks={})
+def test_demo_seed_covers_the_demo_citizens_and_a_real_looking_hall(hall_database):
+    config = HallConfig(db_path=hall_database, kiosks={})
     prepare_database(config, demo=True)
     prepare_database(config, demo=True)                          # a second start seeds nothing twice
-    with sqlite3.connect(config.db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM queues").fetchone()[0] == len(QUEUES)
-        assert conn.execute("SELECT COUNT(*) FROM matters").fetchone()[0] == len(MATTERS)
-        with_data = {row[0] for row in conn.execute(
-            "SELECT id_number FROM records UNION SELECT id_number FROM appointments UNION SELECT id_number FROM cases")}
+    assert hall_rows(hall_database, "SELECT COUNT(*) FROM queues") == [(len(QUEUES),)]
+    assert hall_rows(hall_database, "SELECT COUNT(*) FROM matters") == [(len(MATTERS),)]
+    with_data = {row[0] for row in hall_rows(hall_database, "SELECT id_number FROM records UNION"
+                                             " SELECT id_number FROM appointments UNION SELECT id_number FROM cases")}
     assert with_data == {citizen.id_number for citizen in DEMO_CITIZENS}
     names = {m[2] for m in MATTERS}
     assert {"社保参保登记", "医疗费用零星报销", "新生儿参保登记", "换领机动车驾驶证", "公积金提取", "营业执照办理",
@@ -88,10 +80,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_command_line_serves_the_api(tmp_path):
+def test_command_line_serves_the_api(hall_database):
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
-                                "--db", str(tmp_path / "cli.sqlite3"), "--kiosk", "kiosk-cli:cli-secret",
+                                "--db", hall_database, "--kiosk", "kiosk-cli:cli-secret",
                                 "--always-open", "--simulate", "0"],
                                cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
@@ -105,43 +97,33 @@ def test_command_line_serves_the_api(tmp_path):
         process.wait(timeout=10)
 
 
-def test_a_database_of_an_older_version_is_migrated_forward_keeping_its_rows(tmp_path):
-    path = str(tmp_path / "old.sqlite3")
-    first = (Path(db.__file__).parent / "migrations" / "001_initial.sql").read_text(encoding="utf-8")
-    conn = sqlite3.connect(path)
-    conn.executescript(first + "\nPRAGMA user_version = 1;")
-    conn.execute("INSERT INTO idempotency VALUES ('k', 'key-1', 'h', 'done', 201, '{}', 1.0)")
-    conn.commit()
-    conn.close()
-    assert db.migrate(path) == db.latest_version() >= 2
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT key FROM idempotency").fetchall() == [("key-1",)]
-        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'idempotency_age'").fetchone()
+def test_a_database_of_an_older_version_is_migrated_forward_keeping_its_rows(hall_database):
+    assert db.migrate(hall_database, up_to=1) == 1
+    hall_execute(hall_database, "INSERT INTO idempotency VALUES ('k', 'key-1', 'h', 'done', 201, '{}', 1.0)")
+    assert db.migrate(hall_database) == db.latest_version() >= 2
+    assert hall_rows(hall_database, "SELECT key FROM idempotency") == [("key-1",)]
+    index = ("SELECT indexname FROM pg_indexes WHERE indexname = 'idempotency_age'"
+             if db.is_postgresql(hall_database) else "SELECT name FROM sqlite_master WHERE name = 'idempotency_age'")
+    assert hall_rows(hall_database, index) == [("idempotency_age",)]
 
 
 def test_stored_answers_older_than_a_week_are_purged(hall_server, hall_client):
-    with sqlite3.connect(hall_server.db_path) as conn:
-        conn.execute("INSERT INTO idempotency VALUES (?, 'ancient-key', 'h', 'done', 201, '{}', 1.0)",
-                     (hall_server.kiosk_id,))
+    hall_execute(hall_server.db_path, "INSERT INTO idempotency VALUES (?, 'ancient-key', 'h', 'done', 201, '{}', 1.0)",
+                 (hall_server.kiosk_id,))
     hall_client.issue_ticket("social")
-    with sqlite3.connect(hall_server.db_path) as conn:
-        keys = [row[0] for row in conn.execute("SELECT key FROM idempotency")]
+    keys = [row[0] for row in hall_rows(hall_server.db_path, "SELECT key FROM idempotency")]
     assert "ancient-key" not in keys and len(keys) == 1
 
 
-def test_complaints_from_before_the_reference_keep_their_numbers_and_the_next_follows_on(tmp_path):
+def test_complaints_from_before_the_reference_keep_their_numbers_and_the_next_follows_on(tmp_path, hall_database):
     """GIVEN a version-2 database with two complaints of the day WHEN migrated and served THEN they keep their
     numbers (with no reference) and the next complaint of the day is numbered after them."""
-    path = tmp_path / "hall.sqlite3"
-    conn = sqlite3.connect(path)
-    for script in ("001_initial.sql", "002_idempotency_expiry.sql"):
-        conn.executescript((Path(db.__file__).parent / "migrations" / script).read_text(encoding="utf-8"))
-    conn.execute("PRAGMA user_version = 2")
-    conn.executemany("INSERT INTO complaints VALUES (?, 'complaint', '等候时间太长了', NULL, NULL, NULL, 'k', ?)",
-                     [("TS202611230001", "2026-11-23T09:00:00+08:00"), ("TS202611230002", "2026-11-23T09:30:00+08:00")])
-    conn.commit()
-    conn.close()
-    hall = start_live_hall(tmp_path)
+    assert db.migrate(hall_database, up_to=2) == 2
+    for number, at in (("TS202611230001", "2026-11-23T09:00:00+08:00"),
+                       ("TS202611230002", "2026-11-23T09:30:00+08:00")):
+        hall_execute(hall_database, "INSERT INTO complaints VALUES (?, 'complaint', '等候时间太长了', NULL, NULL, NULL,"
+                     " 'k', ?)", (number, at))
+    hall = start_live_hall(tmp_path, database=hall_database)
     try:
         client = hall.client()
         receipt = client.submit_complaint("complaint", "窗口工作人员离岗时间过长", idempotency_key="7F3K-9Q2M-XA4B-C8D1")
@@ -149,6 +131,5 @@ def test_complaints_from_before_the_reference_keep_their_numbers_and_the_next_fo
     finally:
         hall.server.stop()
     assert receipt.number == "TS202611230003"
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT number, reference FROM complaints ORDER BY number").fetchall() == [
-            ("TS202611230001", None), ("TS202611230002", None), ("TS202611230003", "7F3K-9Q2M-XA4B-C8D1")]
+    assert hall_rows(hall_database, "SELECT number, reference FROM complaints ORDER BY number") == [
+        ("TS202611230001", None), ("TS202611230002", None), ("TS202611230003", "7F3K-9Q2M-XA4B-C8D1")]

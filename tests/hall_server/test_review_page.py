@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
 from hall_server import review_tokens
+from tests.fixtures.hall import hall_rows
 
 
 def _served_ticket_link(hall_server, hall_client):
@@ -24,8 +24,7 @@ def _reference(page_text: str) -> str:
 
 
 def _reviews(hall_server):
-    with sqlite3.connect(hall_server.db_path) as db:
-        return db.execute("SELECT target_id, level, overall, attitude, reasons, channel FROM reviews").fetchall()
+    return hall_rows(hall_server.db_path, "SELECT target_id, level, overall, attitude, reasons, channel FROM reviews")
 
 
 def test_page_shows_the_ticket_and_the_five_levels(hall_server, hall_client):
@@ -62,8 +61,7 @@ def test_two_submissions_at_once_store_one_review_and_both_thank(hall_server, ha
     assert [answer.status_code for answer in answers] == [200, 200]
     assert _reference(answers[0].text) == _reference(answers[1].text)
     assert len(_reviews(hall_server)) == 1
-    with sqlite3.connect(hall_server.db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM callback_requests").fetchone() == (1,)
+    assert hall_rows(hall_server.db_path, "SELECT COUNT(*) FROM callback_requests") == [(1,)]
 
 
 def test_a_ticket_reviewed_at_the_kiosk_is_not_reviewed_again_on_the_phone(hall_server, hall_client):
@@ -102,8 +100,7 @@ def test_the_form_keeps_only_what_it_offers_and_drops_reasons_and_phone_from_a_g
             "efficiency": "superb", "attitude": "satisfied", "unknown": "x"}
     assert requests.post(link.url, data=form, timeout=10).status_code == 200
     assert _reviews(hall_server) == [(ticket.ticket_id, "satisfied", "satisfied", "satisfied", "[]", "mobile")]
-    with sqlite3.connect(hall_server.db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM callback_requests").fetchone() == (0,)
+    assert hall_rows(hall_server.db_path, "SELECT COUNT(*) FROM callback_requests") == [(0,)]
 
 
 def test_a_phone_number_typed_with_spaces_or_full_width_digits_is_understood(hall_server, hall_client):
@@ -111,8 +108,7 @@ def test_a_phone_number_typed_with_spaces_or_full_width_digits_is_understood(hal
     form = {"level": "very_dissatisfied", "reasons": ["other"], "callback_phone": "１３８ 0000-0001"}
     page = requests.post(link.url, data=form, timeout=10)
     assert page.status_code == 200 and "138****0001" in page.text
-    with sqlite3.connect(hall_server.db_path) as db:
-        assert db.execute("SELECT phone FROM callback_requests").fetchall() == [("13800000001",)]
+    assert hall_rows(hall_server.db_path, "SELECT phone FROM callback_requests") == [("13800000001",)]
 
 
 def test_a_refused_form_comes_back_with_every_problem_at_its_field(hall_server, hall_client):
@@ -142,8 +138,7 @@ def test_unsatisfied_without_reason_shows_the_form_again(hall_server, hall_clien
     ok = requests.post(link.url, data={"level": "dissatisfied", "reasons": ["long_wait", "other"],
                                        "callback_phone": "13800000001"}, timeout=10)
     assert ok.status_code == 200
-    with sqlite3.connect(hall_server.db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM callback_requests").fetchone() == (1,)
+    assert hall_rows(hall_server.db_path, "SELECT COUNT(*) FROM callback_requests") == [(1,)]
 
 
 def test_form_without_a_level_is_shown_again(hall_server, hall_client):
@@ -153,9 +148,8 @@ def test_form_without_a_level_is_shown_again(hall_server, hall_client):
 
 
 def test_a_case_is_reviewed_by_its_case_number_and_matter(hall_server, hall_client):
-    with sqlite3.connect(hall_server.db_path) as db:
-        case_number, matter = db.execute("SELECT c.case_number, m.name FROM cases c JOIN matters m"
-                                         " ON m.code = c.matter_code ORDER BY c.case_number LIMIT 1").fetchone()
+    [(case_number, matter)] = hall_rows(hall_server.db_path, "SELECT c.case_number, m.name FROM cases c JOIN matters m"
+                                        " ON m.code = c.matter_code ORDER BY c.case_number LIMIT 1")
     link = hall_client.review_link(case_number=case_number)
     page = requests.get(link.url, timeout=10)
     assert page.status_code == 200 and "办件编号" in page.text and case_number in page.text and matter in page.text
@@ -167,8 +161,7 @@ def test_forged_tampered_or_expired_tokens_are_refused(hall_server, hall_client)
     ticket, link = _served_ticket_link(hall_server, hall_client)
     flipped = link.token[:-2] + ("A" if link.token[-2] != "A" else "B") + link.token[-1]
     forged = review_tokens.make_token(b"not-the-hall-key", "ticket", ticket.ticket_id, int(time.time()) + 600)
-    with sqlite3.connect(hall_server.db_path) as db:
-        key = bytes.fromhex(db.execute("SELECT value FROM settings WHERE key = 'review_key'").fetchone()[0])
+    key = bytes.fromhex(hall_rows(hall_server.db_path, "SELECT value FROM settings WHERE key = 'review_key'")[0][0])
     expired = review_tokens.make_token(key, "ticket", ticket.ticket_id, int(time.time()) - 120)
     for token in (flipped, forged, expired, "x", "!!!!!!!!!!!!"):
         page = requests.get(f"{hall_server.base_url}/r/{token}", timeout=10)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 
@@ -12,8 +11,9 @@ import requests
 
 from domain.demo_citizens import demo_citizen
 from domain.hall_signing import sign_request
+from hall_server import db
 from hall_server.security import request_digest
-from tests.fixtures.hall import start_live_hall
+from tests.fixtures.hall import hall_execute, hall_rows, start_live_hall
 
 
 def _post(hall, path, body, *, key=None, secret=None, kiosk_id=None, now=None, nonce=None, headers=None):
@@ -35,8 +35,7 @@ def _code(response):
 
 
 def _tickets(hall):
-    with sqlite3.connect(hall.db_path) as db:
-        return db.execute("SELECT display FROM tickets ORDER BY number").fetchall()
+    return hall_rows(hall.db_path, "SELECT display FROM tickets ORDER BY number")
 
 
 def test_correctly_signed_request_is_served(hall_server):
@@ -128,9 +127,8 @@ def test_repeat_while_the_first_is_in_flight_gets_409(hall_server):
     key = uuid.uuid4().hex
     request_hash = request_digest("POST", "/v1/tickets", {"queue": "social"})
     # The first request has claimed its key and is still running (as far as the database shows).
-    with sqlite3.connect(hall_server.db_path) as db:
-        db.execute("INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
-                   (hall_server.kiosk_id, key, request_hash, time.time()))
+    hall_execute(hall_server.db_path, "INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
+                 (hall_server.kiosk_id, key, request_hash, time.time()))
     response = _post(hall_server, "/v1/tickets", {"queue": "social"}, key=key)
     assert _code(response) == (409, "request_in_flight")
     assert _tickets(hall_server) == []
@@ -158,8 +156,7 @@ def test_post_without_a_usable_idempotency_key_is_refused(hall_server, key):
 def test_lookups_need_a_key_too_but_store_no_personal_answers(hall_server):
     number = demo_citizen("resident").id_number
     assert _post(hall_server, "/v1/records/lookup", {"id_number": number}).status_code == 200
-    with sqlite3.connect(hall_server.db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM idempotency").fetchone() == (0,)
+    assert hall_rows(hall_server.db_path, "SELECT COUNT(*) FROM idempotency") == [(0,)]
     assert _code(_post(hall_server, "/v1/records/lookup", {"id_number": number},
                        headers={"Idempotency-Key": ""})) == (400, "idempotency_key_missing")
 
@@ -177,22 +174,21 @@ def test_access_log_has_no_bodies_and_no_identity_numbers(hall_server, caplog):
 def test_abandoned_claim_of_a_crashed_server_is_taken_over(hall_server):
     key = uuid.uuid4().hex
     request_hash = request_digest("POST", "/v1/tickets", {"queue": "social"})
-    with sqlite3.connect(hall_server.db_path) as db:
-        db.execute("INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
-                   (hall_server.kiosk_id, key, request_hash, time.time() - 600))
+    hall_execute(hall_server.db_path, "INSERT INTO idempotency VALUES (?, ?, ?, 'in_flight', NULL, NULL, ?)",
+                 (hall_server.kiosk_id, key, request_hash, time.time() - 600))
     response = _post(hall_server, "/v1/tickets", {"queue": "social"}, key=key)
     assert response.status_code == 201
     assert _tickets(hall_server) == [("A001",)]
 
 
-def test_locked_database_is_a_503_and_the_identical_retry_then_succeeds(tmp_path):
-    hall = start_live_hall(tmp_path, db_busy_timeout_seconds=0.05)
+def test_locked_database_is_a_503_and_the_identical_retry_then_succeeds(tmp_path, hall_database):
+    hall = start_live_hall(tmp_path, database=hall_database, db_busy_timeout_seconds=0.05)
     try:
         raw = json.dumps({"queue": "social"}).encode()
         headers = sign_request(hall.kiosk_id, hall.secret, "POST", "/v1/tickets", raw)
         headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
-        blocker = sqlite3.connect(hall.db_path, isolation_level=None)
-        blocker.execute("BEGIN IMMEDIATE")                 # another writer holds the lock
+        blocker = db.connect(hall.db_path)
+        blocker.execute("BEGIN IMMEDIATE")                 # another writer holds the write lock
         busy = requests.post(hall.base_url + "/v1/tickets", data=raw, headers=headers, timeout=10)
         blocker.execute("ROLLBACK")
         blocker.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta
@@ -13,11 +12,12 @@ from domain.demo_citizens import demo_citizen
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.simulation import QueueSimulation
 from kiosk.hall.client import HallRejected
+from tests.fixtures.hall import hall_rows
 
 
-def test_twenty_kiosks_issuing_at_once_get_unique_gapless_numbers(hall_server):
-    clients = [hall_server.client() for _ in range(20)]
-    start = threading.Barrier(20)
+def test_fifty_kiosks_issuing_at_once_get_unique_gapless_numbers(hall_server):
+    clients = [hall_server.client() for _ in range(50)]
+    start = threading.Barrier(50)
     numbers: list[str] = []
     failures: list[BaseException] = []
     lock = threading.Lock()
@@ -38,7 +38,7 @@ def test_twenty_kiosks_issuing_at_once_get_unique_gapless_numbers(hall_server):
     for thread in threads:
         thread.join(timeout=30)
     assert failures == []
-    assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 21)]
+    assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 51)]
     for client in clients:
         client.close()
 
@@ -150,8 +150,7 @@ def test_every_tenth_finished_ticket_is_a_citizen_who_did_not_come(hall_server, 
         hall_client.issue_ticket("tax")
     for _ in range(12):                 # queue F, 2 windows: from the third step on, one finish per step
         hall_server.simulation.step()
-    with sqlite3.connect(hall_server.db_path) as db:
-        statuses = dict(db.execute("SELECT status, COUNT(*) FROM tickets GROUP BY status").fetchall())
+    statuses = dict(hall_rows(hall_server.db_path, "SELECT status, COUNT(*) FROM tickets GROUP BY status"))
     assert (statuses["served"], statuses["missed"]) == (9, 1)
 
 
@@ -159,13 +158,11 @@ def test_simulated_walk_ins_arrive_at_open_queues(hall_server):
     simulation = QueueSimulation(hall_server.db_path, hall_server.clock, arrivals=(2, 0))
     simulation.step()
     simulation.step()
-    with sqlite3.connect(hall_server.db_path) as db:
-        per_queue = dict(db.execute("SELECT queue_code, COUNT(*) FROM tickets GROUP BY queue_code"))
+    per_queue = dict(hall_rows(hall_server.db_path, "SELECT queue_code, COUNT(*) FROM tickets GROUP BY queue_code"))
     assert per_queue == {code: 2 for code in per_queue} and len(per_queue) == 7   # each queue: 2, then 0
     hall_server.clock.set(datetime(2026, 11, 29, 10, 0, tzinfo=CHINA_STANDARD_TIME))   # Sunday: closed
     simulation.step()
-    with sqlite3.connect(hall_server.db_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM tickets").fetchone() == (14,)
+    assert hall_rows(hall_server.db_path, "SELECT COUNT(*) FROM tickets") == [(14,)]
 
 
 def test_simulation_thread_calls_tickets_by_itself(hall_server, hall_client):
