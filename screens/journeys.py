@@ -14,6 +14,7 @@ JOURNEY_SCREENS = {
     "appointment": "screens.appointment:AppointmentScreen",
     "review": "screens.review:ReviewScreen",
     "complaint": "screens.complaint:ComplaintScreen",
+    "gas": "screens.gas:GasScreen",
 }
 
 

@@ -100,7 +100,7 @@ def test_every_journey_screen_lists_its_states_for_the_screenshots():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    journeys = {"ticket", "appointment", "one_card", "progress", "guide", "review", "complaint"}
+    journeys = {"ticket", "appointment", "one_card", "progress", "guide", "review", "complaint", "gas"}
     assert result.stdout.strip().splitlines()[-1] == str(sorted(journeys))
 
 

@@ -21,7 +21,7 @@ from domain.background_loop import BackgroundLoop
 from kiosk.config import Settings
 
 __all__ = ["DeviceHealth", "ServiceMode", "ServiceAvailability", "availability", "out_of_service", "Offer",
-           "assess", "PRINTER_OK", "READER_OK", "NEEDS", "PrinterWatch"]
+           "assess", "PRINTER_OK", "READER_OK", "NEEDS", "TAKES_MONEY", "PrinterWatch"]
 
 
 PRINTER_OK = {"ready", "paper_near_end"}
@@ -39,6 +39,10 @@ NEEDS: dict[str, frozenset[str]] = {
     "complaint": frozenset(),
     "gas": frozenset({"printer"}),
 }
+
+# Journeys that take money end with a receipt or a voucher: never offered without a printer, whatever the site
+# says about showing numbers on screen instead.
+TAKES_MONEY = frozenset({"gas"})
 
 
 class ServiceMode(enum.Enum):
@@ -79,7 +83,7 @@ def availability(settings: Settings, health: DeviceHealth) -> dict[str, ServiceA
         if "reader" in needs and health.reader_failing:
             offered[service] = ServiceAvailability(ServiceMode.DISABLED, "reader")
         elif "printer" in needs and health.printer_failing:
-            if settings.health.without_printer == "number_on_screen":
+            if settings.health.without_printer == "number_on_screen" and service not in TAKES_MONEY:
                 offered[service] = ServiceAvailability(ServiceMode.NUMBER_ON_SCREEN, "printer")
             else:
                 offered[service] = ServiceAvailability(ServiceMode.DISABLED, "printer")

@@ -25,7 +25,8 @@ from typing import Any, Callable
 from domain.demo_citizens import DEMO_CITIZENS
 from domain.gas_card import GasCardType, GasPurchase
 from domain.printouts import Printout
-from drivers.gascard import GasCardReader, GasCardWatcher
+from drivers.gascard import CardInserted, CardRemoved, GasCardError, GasCardReader, GasCardWatcher, NoCard
+from drivers.gascard import CardUnreadable as GasCardUnreadable
 from drivers.gascard import open_reader as open_gas_reader
 from drivers.gascard.emulator import SimulatedLink
 from drivers.idcard import CardPoller, open_reader
@@ -111,6 +112,26 @@ class DeviceHub:
     def _from_poller(self, event: Any) -> None:
         kiosk_event = card_event(event)
         self._deliver(lambda: self._on_card_event(kiosk_event))
+
+    def announce_gas_card(self) -> None:
+        """Read the gas card already in the slot (the watcher told of it before anyone listened) and hand it
+        on as if just inserted: the gas journey that opens next asks for it."""
+        reader = self.gas_reader
+        if reader is None:
+            return
+
+        def read() -> None:
+            if not reader.card_present():
+                return
+            try:
+                event: Any = CardInserted(reader.read())
+            except (NoCard, CardRemoved):
+                return
+            except GasCardError as error:
+                event = GasCardUnreadable(error)
+            self._from_gas_watcher(event)
+
+        self._worker.run(read)
 
     def _from_gas_watcher(self, event: Any) -> None:
         kiosk_event = gas_card_event(event)

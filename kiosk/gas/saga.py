@@ -664,8 +664,9 @@ class GasSaga:
             account_label=t("gas.print.account_label"), account_number=entry.card.user_number, lines=lines,
             total_fen=sum(line.amount_fen for line in lines), payment_method=method,
             transaction_id=entry.transaction_id or entry.payment_id or entry.order_id, paid_at=paid_at,
-            site=self.site, notes=notes + (t("gas.print.order_ids", order=entry.order_id,
-                                             utility_order=entry.utility_order_id or "-"),))
+            site=self.site, notes=notes + (t("gas.print.card_number", number=entry.card.masked),
+                                           t("gas.print.order_id", order=entry.order_id),
+                                           t("gas.print.utility_order_id", utility_order=entry.utility_order_id or "-")))
 
     def _purchase_line(self, entry: JournalEntry, key: str) -> ReceiptLine:
         gas = (_m3(entry.volume_tenths_m3) if entry.measure is GasMeasure.VOLUME else _yuan(entry.card_gas))

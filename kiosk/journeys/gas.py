@@ -404,8 +404,8 @@ class GasJourney(Journey[GasView]):
     # --- leaving -------------------------------------------------------------------------------------
 
     def finish(self) -> None:
-        """完成: the card comes out first if it is still in."""
-        if self.view.step in (GasStep.DONE, GasStep.STOPPED, GasStep.REFUSED) and self.view.card_present:
+        """完成 or 退出: the card comes out first if it is still in (then the journey ends)."""
+        if self.view.card_present and self.view.step is not GasStep.TAKE_CARD:
             self._show(replace(self.view, step=GasStep.TAKE_CARD))
         else:
             self._finish()

@@ -174,14 +174,16 @@ def make_demo_kiosk(make_app, tmp_path, frozen_clock):
     from kiosk.hall.connection import connect_hall
 
     def make(*, idcard: bool = True, printer: bool = True, speaker=None, at: datetime = HALL_MONDAY_10AM,
-             machine_zone: str | None = None, tick: bool = True):
+             machine_zone: str | None = None, tick: bool = True, gas: bool = False):
         frozen_clock(at, machine_zone=machine_zone, tick=tick)
         demo = load_settings(PROFILE_DIR / "demo.toml")
         devices = demo.devices.model_copy(update={
             "idcard": demo.devices.idcard.model_copy(update={"enabled": idcard}),
             "printer": demo.devices.printer.model_copy(update={"enabled": printer}),
         })
-        settings = demo.model_copy(update={"data_dir": tmp_path, "devices": devices})
+        # 燃气缴费 only where a test asks for it: it starts the embedded gas utility and payment gateway.
+        services = demo.services if gas else tuple(service for service in demo.services if service != "gas")
+        settings = demo.model_copy(update={"data_dir": tmp_path, "devices": devices, "services": services})
         app = make_app(settings=settings, secrets=kiosk_secrets(),
                        hall_connector=connect_hall, speaker=speaker)
         app.devices.start()

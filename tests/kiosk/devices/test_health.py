@@ -24,8 +24,8 @@ def test_until_a_device_has_reported_nothing_is_switched_off() -> None:
 
 def test_no_paper_disables_what_prints_and_blames_the_printer() -> None:
     offered = availability(DEMO, HEALTHY.with_(printer="paper_out"))
-    assert {s for s, item in offered.items() if item.mode is ServiceMode.DISABLED} == {"ticket", "appointment"}
-    assert offered["ticket"].reason == "printer"
+    assert {s for s, item in offered.items() if item.mode is ServiceMode.DISABLED} == {"ticket", "appointment", "gas"}
+    assert offered["ticket"].reason == "printer" and offered["gas"].reason == "printer"
 
 
 def test_a_failing_reader_is_named_before_the_printer() -> None:
@@ -37,6 +37,11 @@ def test_a_failing_reader_is_named_before_the_printer() -> None:
 def test_number_on_screen_keeps_printing_journeys_open() -> None:
     site = DEMO.model_copy(update={"health": DEMO.health.model_copy(update={"without_printer": "number_on_screen"})})
     assert modes(site, HEALTHY.with_(printer="cover_open"))["ticket"] == "number_on_screen"
+
+
+def test_a_journey_that_takes_money_is_never_offered_without_a_printer() -> None:
+    site = DEMO.model_copy(update={"health": DEMO.health.model_copy(update={"without_printer": "number_on_screen"})})
+    assert modes(site, HEALTHY.with_(printer="paper_out"))["gas"] == "disabled"
 
 
 def test_out_of_service_when_every_offered_journey_is_disabled() -> None:
