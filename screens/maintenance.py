@@ -1,5 +1,6 @@
 """The technician's page: diagnostics with a verdict per line, device tests, the outbox's refused items,
-the cached guides, 暂停服务, export, on-site settings, restart, leave.
+the gas top-up's unfinished purchases and the day's 对账, the cached guides, 暂停服务, export, on-site settings,
+restart, leave.
 
 Reached only through the hidden gesture and the PIN (the app owns entry, exit and the inactivity timeout).
 Everything slow runs on the app's worker and comes back through the clock; every action is audited
@@ -20,6 +21,8 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.config import ConfigError, edit_setting, setting_value
 from kiosk.devices.events import CardPlaced
+from kiosk.gas.reconciliation import reconcile
+from kiosk.gas.technician import pending_lines, reconciliation_lines
 from kiosk.maintenance.actions import ExportFailed, export_bundle, reader_test_result, test_page, usb_targets
 from kiosk.maintenance.diagnostics import Verdict, collect
 from screens.kv import load_kv_beside
@@ -59,6 +62,7 @@ class MaintenanceScreen(Screen):
         self.ids.preview.texture = None
         self.run_diagnostics()
         self.refresh_outbox()
+        self.refresh_gas()
         self.show_settings()
 
     def _app(self):
@@ -191,6 +195,65 @@ class MaintenanceScreen(Screen):
 
         app.worker.run(lambda: app.hall.outbox.discard_dead(item_id, reason), on_result=done,
                        on_error=self._failed("outbox"))
+
+    # --- gas top-up --------------------------------------------------------------------------------
+
+    def _gas_terminal(self):
+        """The running gas terminal, or None (said on the page) where this kiosk does not sell gas."""
+        app = self._app()
+        gas = app.runtime.gas
+        if gas is None or gas.journal is None:
+            self._show_gas([app.tr("maintenance.gas_not_sold", app.language)], [])
+        return gas
+
+    def _show_gas(self, texts: list[str], alerts: list[bool]) -> None:
+        box = self.ids.gas_lines
+        box.clear_widgets()
+        for index, text in enumerate(texts):
+            alert = alerts[index] if index < len(alerts) else False
+            box.add_widget(DiagnosticRow(line_text=text, colour=VERDICT_COLOURS[Verdict.FAULT if alert else Verdict.INFO]))
+
+    def _show_technician_lines(self, lines) -> None:
+        self._show_gas([line.text for line in lines], [line.alert for line in lines])
+
+    def _texts(self):
+        app = self._app()
+        return lambda key, **values: app.tr(key, app.language, **values)
+
+    def refresh_gas(self) -> None:
+        """Purchases not finished: 补写卡 waiting for a card, reversals and refunds under way."""
+        gas = self._gas_terminal()
+        if gas is None:
+            return
+        texts = self._texts()
+        self._app().worker.run(lambda: pending_lines(gas.journal, texts), on_result=self._show_technician_lines,
+                               on_error=self._failed("gas_pending"))
+
+    def recover_gas(self) -> None:
+        """Another recovery round now (it also runs at start, every minute and when a gas card is inserted)."""
+        gas = self._gas_terminal()
+        if gas is None or gas.recovery is None:
+            return
+        gas.recovery.wake()
+        self._say("maintenance.gas_recovering")
+        self._app().desk.audit("gas_recover", "recovery round asked for")
+
+    def reconcile_gas(self) -> None:
+        """对账 of the site's today: the journal, the utility and the payers, order by order."""
+        gas = self._gas_terminal()
+        if gas is None:
+            return
+        app, texts = self._app(), self._texts()
+        day = app.clock.today()
+        self._show_gas([app.tr("maintenance.gas_reconciling", app.language)], [])
+
+        def done(lines) -> None:
+            self._show_technician_lines(lines)
+            app.desk.audit("gas_reconcile", f"{day.isoformat()}: {lines[0].text}", "warning" if lines[0].alert else "info")
+
+        app.worker.run(lambda: reconciliation_lines(reconcile(gas.journal, gas.connection.client, app.devices.payments,
+                                                              day), texts),
+                       on_result=done, on_error=self._failed("gas_reconcile"))
 
     def refresh_catalogue(self) -> None:
         app = self._app()
