@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 # libgl1/libegl1: Kivy renders through GL, offscreen (EGL) when there is no display.
 # libmtdev1: multitouch touchscreens. fonts-wqy-microhei: the UI's CJK font.
 # fonts-hanazono: rare characters (CJK Extension A/B) that occur in names on ID cards.
+# fonts-material-design-icons-iconfont: the icons on service tiles and status messages (text-only without it).
 # espeak-ng: offline text-to-speech for the spoken prompts, in Mandarin.
 # pcscd: the PC/SC daemon that drives the gas terminal's IC card reader; vsmartcard-vpcd: its virtual
 # reader, into which the tests plug the project's own gas card. libpcsclite-dev, swig, gcc, python3-dev:
@@ -17,7 +18,8 @@ cd "$(dirname "$0")"
 # cannot be relied on. mosquitto: the MQTT broker fleet telemetry goes through (the tests start a private one);
 # postgresql: the reference hall's second database (the tests use the server on 127.0.0.1:5432 when one answers,
 # else start a private cluster with its initdb).
-apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono libusb-1.0-0 espeak-ng
+apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono fonts-material-design-icons-iconfont
+              libusb-1.0-0 espeak-ng
               pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev linux-libc-dev chromium
               mosquitto postgresql)
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
