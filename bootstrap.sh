@@ -18,10 +18,13 @@ cd "$(dirname "$0")"
 # cannot be relied on. mosquitto: the MQTT broker fleet telemetry goes through (the tests start a private one);
 # postgresql: the reference hall's second database (the tests use the server on 127.0.0.1:5432 when one answers,
 # else start a private cluster with its initdb).
+# libzinnia0, tegaki-zinnia-simplified-chinese: handwriting recognition (zinnia and its zh_CN model); librime1,
+# librime-data, rime-data-luna-pinyin: pinyin input (librime and the Luna Pinyin schemas). Both through ctypes.
 apt_packages=(libgl1 libegl1 libmtdev1 fonts-wqy-microhei fonts-hanazono fonts-material-design-icons-iconfont
               libusb-1.0-0 espeak-ng
               pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev linux-libc-dev chromium
-              mosquitto postgresql)
+              mosquitto postgresql
+              libzinnia0 tegaki-zinnia-simplified-chinese librime1 librime-data rime-data-luna-pinyin)
 python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 
 missing=()
