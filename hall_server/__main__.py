@@ -11,6 +11,7 @@ import signal
 import sys
 
 from hall_server.app import HallConfig
+from hall_server.fleet_feed import FleetBroker
 from hall_server.server import HallServer, TlsSettings
 
 
@@ -39,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--review-follow-up-days", type=int, default=HallConfig.review_follow_up_working_days,
                         metavar="DAYS",
                         help="working days within which the hall follows up a 差评, as the phone page promises")
+    parser.add_argument("--fleet-broker", metavar="URL",
+                        help="show the kiosks' MQTT telemetry on /fleet: mqtts://host:8883 (or mqtt:// on loopback)")
+    parser.add_argument("--fleet-broker-user", default="hall-fleet", help="the hall's user at the broker")
+    parser.add_argument("--fleet-broker-password-file", type=argparse.FileType("r", encoding="utf-8"),
+                        help="a file holding that user's password")
+    parser.add_argument("--fleet-broker-ca", help="the broker's CA certificate (PEM), for mqtts://")
     args = parser.parse_args(argv)
 
     kiosks = {}
@@ -58,8 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the fleet password must have at least 12 characters")
     if not 1 <= args.review_follow_up_days <= 60:
         parser.error("--review-follow-up-days expects 1 to 60 working days")
+    broker = None
+    if args.fleet_broker:
+        password = args.fleet_broker_password_file.read().strip() if args.fleet_broker_password_file else ""
+        broker = FleetBroker(args.fleet_broker, args.fleet_broker_user, password, args.fleet_broker_ca)
     config = HallConfig(db_path=args.db, kiosks=kiosks, always_open=args.always_open, fleet_password=fleet_password,
-                        review_follow_up_working_days=args.review_follow_up_days)
+                        review_follow_up_working_days=args.review_follow_up_days, fleet_broker=broker)
     server = HallServer(config, host=args.host, port=args.port, threads=args.threads, demo=not args.no_demo,
                         simulation_interval=args.simulate or None, tls=tls)
     print(f"hall server on {server.base_url} (kiosks: {', '.join(sorted(kiosks))})", file=sys.stderr)

@@ -19,6 +19,7 @@ from flask import Flask, Response, g, request
 from domain.hall_signing import HEADER_NONCE
 from hall_server import db, problems
 from hall_server.context import HallConfig, hall_now
+from hall_server.fleet_feed import FleetModel
 from hall_server.routes import (appointments, batch, catalogue, citizens, devices, feedback, fleet, queues, review_page,
                                 reviews)
 from hall_server.security import NonceCache, verify_request
@@ -39,6 +40,7 @@ def create_app(config: HallConfig, *, pool_size: int = 8) -> Flask:
     app.json.sort_keys = False          # type: ignore[attr-defined]
     app.extensions["hall_nonces"] = NonceCache(config.signature_window_seconds)
     problems.install(app)
+    app.extensions["fleet_model"] = FleetModel(config.clock.now)
 
     database = app.extensions["hall_database"] = db.open_database(
         config.db_path, busy_timeout=config.db_busy_timeout_seconds, pool_size=pool_size)

@@ -11,6 +11,7 @@ from datetime import datetime
 from flask import current_app
 
 from hall_server.clock import Clock, SystemClock
+from hall_server.fleet_feed import FleetBroker
 
 __all__ = ["HallConfig", "hall_config", "hall_now"]
 
@@ -27,6 +28,7 @@ class HallConfig:
     db_busy_timeout_seconds: float = 10.0        # then 503 database_busy
     fleet_password: str | None = None            # hall staff's /fleet page; None: loopback browsers only
     review_follow_up_working_days: int = 5       # a 差评 is looked into and answered within this, as the hall says
+    fleet_broker: FleetBroker | None = None      # the MQTT broker the fleet page listens to (hall_server.fleet_feed)
 
 
 def hall_config() -> HallConfig:

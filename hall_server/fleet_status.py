@@ -4,7 +4,8 @@ A kiosk's state, worst first (the page lists kiosks in this order and counts the
 
 | state      | 中文     | English    | when                                                                            |
 |------------|----------|------------|---------------------------------------------------------------------------------|
-| `silent`   | 失联     | Silent     | no heartbeat for three intervals (off, frozen, cut off); its last report, stale |
+| `silent`   | 失联     | Silent     | no heartbeat for three intervals (off, frozen, cut off), or the broker says it  |
+|            |          |            | went offline (its MQTT last will); its last report, stale                       |
 | `error`    | 故障     | Fault      | a current problem of severity error                                             |
 | `degraded` | 部分异常 | Degraded   | a current problem of severity warning (paper running low), none worse           |
 | `ok`       | 正常     | In service | no current problem                                                              |
@@ -63,7 +64,7 @@ EVENTS = {
 _PART_STATUS = {"error": ("故障", "fault"), "degraded": ("异常", "warning")}
 
 TEXTS: dict[str, dict[str, str]] = {
-    "zh": {"title": "自助终端运行状态", "updated": "更新于", "refresh": "每 {s} 秒自动刷新",
+    "zh": {"title": "自助终端运行状态", "updated": "更新于", "refresh": "每 {s} 秒自动刷新", "live": "实时更新",
            "other_language": "English",
            "in_service": "正常服务", "degraded": "异常", "silent": "失联", "of_which": "其中故障 {n} 台",
            "state_ok": "正常", "state_degraded": "部分异常", "state_error": "故障", "state_silent": "失联",
@@ -71,7 +72,8 @@ TEXTS: dict[str, dict[str, str]] = {
            "none": "无", "no_kiosks": "尚无终端上报心跳。", "version": "版本",
            "up": "已运行 {h} 小时", "stale": "以下为失联前上报的状态，已过时",
            "silent_for": "当前状态未知（最后心跳 {ago}）"},
-    "en": {"title": "Kiosk fleet", "updated": "Updated", "refresh": "refreshes every {s} s", "other_language": "中文",
+    "en": {"title": "Kiosk fleet", "updated": "Updated", "refresh": "refreshes every {s} s", "live": "updates live",
+           "other_language": "中文",
            "in_service": "In service", "degraded": "Degraded", "silent": "Silent", "of_which": "{n} in fault",
            "state_ok": "In service", "state_degraded": "Degraded", "state_error": "Fault", "state_silent": "Silent",
            "kiosk": "Kiosk", "state": "State", "problems": "Current problems", "heartbeat": "Last heartbeat",
@@ -142,9 +144,10 @@ def _moment(text: str, fallback: datetime) -> datetime:
 
 
 def kiosk_status(heartbeat: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now: datetime, *,
-                 silent_after_seconds: float, recent: int = 5) -> KioskStatus:
+                 silent_after_seconds: float, recent: int = 5, offline: bool = False) -> KioskStatus:
     """The state of one kiosk. `heartbeat`: kiosk_id, received_at (ISO), status, report (the body as sent);
-    `events`: that kiosk's latest events (type, severity, message, occurred_at, received_at), any order."""
+    `events`: that kiosk's latest events (type, severity, message, occurred_at, received_at), any order;
+    `offline`: the broker has published its last will."""
     received = datetime.fromisoformat(heartbeat["received_at"])
     report = heartbeat["report"]
     parts: dict[str, Mapping[str, str]] = report.get("components", {})
@@ -178,7 +181,7 @@ def kiosk_status(heartbeat: Mapping[str, Any], events: Iterable[Mapping[str, Any
                                          "", None)
 
     ordered = tuple(sorted(problems.values(), key=lambda p: (_RANK[p.severity], p.part)))
-    if (now - received).total_seconds() > silent_after_seconds:
+    if offline or (now - received).total_seconds() > silent_after_seconds:
         state = SILENT
     else:
         state = ordered[0].severity if ordered else "ok"

@@ -20,12 +20,14 @@ from flask import Response, render_template
 __all__ = ["page", "chinese_date", "relative_time"]
 
 
-def page(template: str, status: int = 200, **context: Any) -> Response:
+def page(template: str, status: int = 200, *, csp_connect: str | None = None, **context: Any) -> Response:
+    """`csp_connect`: where the page's script may fetch from (the live fleet page: "'self'"); default nowhere."""
     nonce = secrets.token_urlsafe(16)
     html = render_template(template, csp_nonce=nonce, **context)
     response = Response(html, status=status, mimetype="text/html")
+    connect = f"connect-src {csp_connect}; " if csp_connect else ""
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; "
+        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src data:; {connect}"
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"

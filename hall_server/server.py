@@ -21,6 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from hall_server import db
 from hall_server.app import HallConfig, create_app
+from hall_server.fleet_feed import FleetFeed
 from hall_server.seed import seed_demo
 from hall_server.simulation import QueueSimulation
 
@@ -131,12 +132,16 @@ class HallServer:
                                      else _Waitress(self.app, host, port, threads))
         self.port = self._listener.port
         self._thread = threading.Thread(target=self._listener.serve, name=f"hall-server-{self.port}", daemon=True)
+        self.fleet_feed = (FleetFeed(self.app.extensions["fleet_model"], config.fleet_broker)
+                           if config.fleet_broker is not None else None)
 
     @property
     def base_url(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> "HallServer":
+        if self.fleet_feed is not None:
+            self.fleet_feed.start()
         self._thread.start()
         if self._simulation_interval:
             self.simulation.start(self._simulation_interval)
@@ -146,6 +151,8 @@ class HallServer:
         """Serve in the calling thread (the command line) until Ctrl-C."""
         if self._simulation_interval:
             self.simulation.start(self._simulation_interval)
+        if self.fleet_feed is not None:
+            self.fleet_feed.start()
         try:
             self._listener.serve()
         except KeyboardInterrupt:
@@ -155,6 +162,8 @@ class HallServer:
 
     def stop(self) -> None:
         self.simulation.stop()
+        if self.fleet_feed is not None:
+            self.fleet_feed.stop()
         self._listener.stop()
         self._thread.join(timeout=10)
         self.app.extensions["hall_database"].close()

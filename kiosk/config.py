@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from domain.clock import DEFAULT_TIMEZONE, zone_named
+from domain.fleet_topics import check_level
 
 __all__ = [
     "ConfigError",
@@ -366,6 +367,34 @@ class HealthSettings(_Section):
     without_printer: Literal["disable", "number_on_screen"] = "disable"
 
 
+class TelemetrySettings(_Section):
+    """Fleet telemetry over MQTT (kiosk.devices.telemetry; topics in domain.fleet_topics). Off unless enabled: the
+    hall-API heartbeat goes on either way, for sites without a broker. The broker password is `telemetry_password` in the
+    secrets file; the user name is the kiosk's hall id unless `username` says otherwise."""
+
+    enabled: bool = False
+    broker_url: str = ""                    # mqtts://broker.example:8883 (TLS) or mqtt://127.0.0.1:1883
+    site: str = Field("demo-site", min_length=1, max_length=64)
+    username: str = ""
+    ca_bundle: str = ""                     # the broker's CA (mqtts); empty: the system's trust store
+    client_cert: str = ""                   # this kiosk's certificate and key, where the broker asks for one
+    client_key: str = ""
+    state_interval_s: int = Field(60, ge=1, le=3600)    # the retained state again at least this often
+    keepalive_s: int = Field(30, ge=5, le=600)          # the broker notices a dead kiosk within 1.5× this
+
+    @model_validator(mode="after")
+    def _where_and_what(self) -> "TelemetrySettings":
+        if self.enabled and not self.broker_url.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("enabled = true needs broker_url starting with mqtt:// or mqtts://")
+        try:
+            check_level(self.site, "site")
+        except ValueError as error:
+            raise ValueError(str(error)) from None
+        if bool(self.client_cert) != bool(self.client_key):
+            raise ValueError("client_cert and client_key go together")
+        return self
+
+
 class Settings(_Section):
     """The whole profile. `source` is the file it came from (for messages), `data_dir` is absolute."""
 
@@ -384,6 +413,7 @@ class Settings(_Section):
     opening_hours: OpeningHoursSettings = OpeningHoursSettings()
     maintenance: MaintenanceSettings = MaintenanceSettings()
     health: HealthSettings = HealthSettings()
+    telemetry: TelemetrySettings = TelemetrySettings()
     source: Annotated[Path, Field(strict=False)] = Path("")
 
     @model_validator(mode="after")
@@ -408,6 +438,7 @@ class Secrets(_Section):
     maintenance_pin_hash: str = ""
     outbox_key: str = ""
     gas_utility_secret: str = ""     # the terminal's key at the gas utility (gas_utility.mode = "remote")
+    telemetry_password: str = ""     # this kiosk's password at the MQTT broker (telemetry.enabled)
 
     @field_validator("gas_utility_secret")
     @classmethod

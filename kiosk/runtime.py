@@ -1,7 +1,8 @@
 """Everything the running kiosk keeps going besides its screens, started and stopped together, and what it
 decides from their state: the worker, the devices and the printer watch, the hall connection, the gas
 terminal (utility connection, journal, top-up saga, recovery: where the site sells gas), the health
-reporter, the maintenance desk, the systemd notifier, the site clock and opening hours.
+reporter, fleet telemetry over MQTT (where the profile enables it), the maintenance desk, the systemd notifier,
+the site clock and opening hours.
 
     runtime = KioskRuntime(settings, secrets, deliver=app.deliver, on_card_event=..., on_offer=...,
                            on_hall_state=..., hall_connector=connect_hall)
@@ -32,6 +33,9 @@ from kiosk.gas.terminal import GasTerminal
 from kiosk.maintenance.desk import MaintenanceDesk
 from kiosk.maintenance.diagnostics import app_version
 from kiosk.maintenance.watchdog import SystemdNotifier
+from kiosk.devices.telemetry.connection import EventTee, connect_telemetry
+from kiosk.devices.telemetry.publisher import TelemetryPublisher
+from kiosk.devices.telemetry.state import kiosk_state
 
 __all__ = ["KioskRuntime", "PRINTER_CHECK_INTERVAL_S"]
 
@@ -63,6 +67,7 @@ class KioskRuntime:
         self.printer_watch: PrinterWatch | None = None
         self.hall = None  # kiosk.hall.connection.HallConnection once connected
         self.gas: GasTerminal | None = None   # once the gas devices are open and the utility reached
+        self.telemetry: TelemetryPublisher | None = None   # fleet telemetry, once its outbox is open
         self._gas_starting: GasTerminal | None = None
         self._catalogue = catalogue
         self.reporter = HealthReporter(self.outbox, app_version=app_version(),
@@ -88,6 +93,8 @@ class KioskRuntime:
             if not enabled:
                 self.device_changed(device, "absent", f"no {device} in this profile")
         self.reporter.start()
+        if self.settings.telemetry.enabled and self._secrets is not None:
+            self.start_telemetry()
         self.notifier.ready()
 
     def devices_started(self, _result: Any = None) -> None:
@@ -115,13 +122,35 @@ class KioskRuntime:
                         on_error=lambda error: log.error("gas top-up could not be started: %s: %s",
                                                          type(error).__name__, error))
 
+    def start_telemetry(self) -> None:
+        """Open the telemetry's event outbox and connect to the broker, on the worker; it reconnects by itself."""
+        secrets = self._secrets
+
+        def started(publisher: TelemetryPublisher) -> None:
+            self.telemetry = publisher.start()
+
+        self.worker.run(lambda: connect_telemetry(self.settings, secrets, state=self.telemetry_state),
+                        on_result=started,
+                        on_error=lambda error: log.error("fleet telemetry could not be started: %s: %s",
+                                                         type(error).__name__, error))
+
+    def telemetry_state(self) -> dict:
+        """The retained state on the fleet bus (kiosk.devices.telemetry.state), taken on the telemetry's thread."""
+        hall_outbox = self.hall.outbox if self.hall is not None else None
+        return kiosk_state(kiosk_id=self.settings.hall.kiosk_id, site=self.settings.telemetry.site,
+                           profile=self.settings.profile, heartbeat=self.reporter.heartbeat_body(hall_outbox),
+                           devices={part: state.state for part, state in self.reporter.components().items()},
+                           suspended=self.suspended, at=time.time(),
+                           last_errors=list(self.telemetry.last_errors) if self.telemetry else [],
+                           outbox=hall_outbox.stats() if hall_outbox is not None else None)
+
     def stop(self) -> None:
         self.notifier.stopping()
         self.notifier.close()
-        for part in (self.gas, self._gas_starting, self.printer_watch, self.reporter, self.devices):
+        for part in (self.gas, self._gas_starting, self.printer_watch, self.reporter, self.telemetry, self.devices):
             if part is not None:
                 part.stop()
-        self.printer_watch = self.gas = self._gas_starting = None
+        self.printer_watch = self.gas = self._gas_starting = self.telemetry = None
         self.worker.shutdown(wait=False)
         if self.hall is not None:
             self.hall.close()
@@ -152,7 +181,10 @@ class KioskRuntime:
         self.worker.run(connect, on_result=connected, on_error=failed)
 
     def outbox(self):
-        return self.hall.outbox if self.hall is not None else None
+        """The hall's outbox; with fleet telemetry on, one whose events also go on the bus (EventTee)."""
+        if self.hall is None:
+            return None
+        return EventTee(self.hall.outbox, self.telemetry) if self.telemetry is not None else self.hall.outbox
 
     @property
     def live_hall(self):
@@ -192,6 +224,8 @@ class KioskRuntime:
     def reassess(self) -> Offer:
         offer = assess(self.settings, self.health, suspended=self.suspended, closed=self.closed)
         self._on_offer(offer, self.health)
+        if self.telemetry is not None:
+            self.telemetry.changed()
         return offer
 
     def apply_settings(self, settings: Settings) -> None:

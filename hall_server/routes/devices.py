@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, g
+from flask import Blueprint, current_app, g
 
 from hall_server import db
 from hall_server.context import hall_now
@@ -28,6 +28,7 @@ def heartbeat() -> dict:
         g.conn.execute("INSERT INTO heartbeats VALUES (?, ?, ?, ?) ON CONFLICT (kiosk_id) DO UPDATE"
                        " SET received_at = excluded.received_at, status = excluded.status, report = excluded.report",
                        (g.kiosk_id, now, body.status, json.dumps(body.model_dump(), ensure_ascii=False)))
+    current_app.extensions["fleet_model"].touch()        # the live fleet page shows it at once
     return {"received_at": now, "next_heartbeat_seconds": HEARTBEAT_INTERVAL_SECONDS}
 
 
@@ -45,4 +46,5 @@ def events() -> tuple[dict, int]:
                                     (g.kiosk_id, event.event_id, event.type, event.severity, event.message,
                                      event.occurred_at, now))
             accepted += cursor.rowcount
+    current_app.extensions["fleet_model"].touch()
     return {"accepted": accepted, "duplicates": len(body.events) - accepted}, 202
