@@ -16,6 +16,7 @@ from kivy.uix.widget import Widget
 
 from domain.review_scale import LEVELS, REASONS
 from kiosk.journeys.review import ReviewJourney, ReviewStep, ReviewView
+from screens import one_card  # noqa: F401  (the CardPlacement rule: 好差评 may be the first screen built)
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
