@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.text_input.errors import InputMethodFailed, InputMethodUnavailable
-from kiosk.text_input.pinyin import Rime
+from kiosk.devices.text_input.errors import InputMethodFailed, InputMethodUnavailable
+from kiosk.devices.text_input.pinyin import Rime
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ no Python binding; the C API is six calls). Strokes in, the n best characters ou
     # (Guess("十", 0.97), Guess("七", -0.32), ...)
 
 Strokes are in writing order, points in the pad's own coordinates with y growing downwards (as on paper).
-One classification takes milliseconds, but it is still called off the UI thread (kiosk.text_input.service).
+One classification takes milliseconds, but it is still called off the UI thread (kiosk.devices.text_input.service).
 A recogniser is not shared between threads: the service's one thread owns it.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from kiosk.text_input.errors import InputMethodFailed, InputMethodUnavailable
+from kiosk.devices.text_input.errors import InputMethodFailed, InputMethodUnavailable
 
 __all__ = ["Point", "Stroke", "Guess", "Recogniser", "ZinniaRecogniser", "MODEL_PATH", "LIBRARY", "N_BEST"]
 

@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
-from kiosk.text_input.errors import InputMethodUnavailable
-from kiosk.text_input.handwriting import ZinniaRecogniser
-from kiosk.text_input.pinyin import Rime
-from kiosk.text_input.service import TextInputService, append_within, probe_methods
+from kiosk.devices.text_input.errors import InputMethodUnavailable
+from kiosk.devices.text_input.handwriting import ZinniaRecogniser
+from kiosk.devices.text_input.pinyin import Rime
+from kiosk.devices.text_input.service import TextInputService, append_within, probe_methods
 from tests.fixtures.text_input import strokes_of
 
 DEADLINE_S = 20

@@ -12,7 +12,7 @@ at a time, and the committed characters out — always simplified (the `luna_pin
 
 librime is one engine per process: `RimeSetup` may run only once (glog aborts the process on a second call),
 so `Rime.load()` returns the process's one instance, which can be re-deployed to another folder when no session
-is open. Its sessions are not thread-safe: one thread owns them all (kiosk.text_input.service).
+is open. Its sessions are not thread-safe: one thread owns them all (kiosk.devices.text_input.service).
 
 Nothing typed is kept: the schema's user dictionary (which would learn and store the citizen's words on disk)
 is switched off in the deployed patch, and nothing here logs text.
@@ -27,7 +27,7 @@ from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_size_t, c_v
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.text_input.errors import InputMethodFailed, InputMethodUnavailable
+from kiosk.devices.text_input.errors import InputMethodFailed, InputMethodUnavailable
 
 __all__ = ["Rime", "PinyinSession", "PinyinState", "LIBRARY", "SHARED_DATA", "SCHEMA", "LETTERS"]
 

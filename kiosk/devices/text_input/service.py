@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from kiosk.text_input.errors import InputMethodUnavailable, TextInputError
-from kiosk.text_input.handwriting import N_BEST, Guess, Recogniser, Stroke, ZinniaRecogniser
-from kiosk.text_input.pinyin import PinyinSession, PinyinState, Rime
+from kiosk.devices.text_input.errors import InputMethodUnavailable, TextInputError
+from kiosk.devices.text_input.handwriting import N_BEST, Guess, Recogniser, Stroke, ZinniaRecogniser
+from kiosk.devices.text_input.pinyin import PinyinSession, PinyinState, Rime
 
 __all__ = ["TextInputService", "MethodStatus", "METHODS", "append_within", "probe_methods"]
 

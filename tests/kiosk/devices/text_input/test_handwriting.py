@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.text_input.errors import InputMethodFailed, InputMethodUnavailable
-from kiosk.text_input.handwriting import ZinniaRecogniser
+from kiosk.devices.text_input.errors import InputMethodFailed, InputMethodUnavailable
+from kiosk.devices.text_input.handwriting import ZinniaRecogniser
 from tests.fixtures.text_input import recorded, strokes_of
 
 
