@@ -70,6 +70,8 @@ class SiteSettings(_Section):
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     notices: Annotated[tuple[Notice, ...], Field(strict=False)] = ()
+    # Said on the out-of-service screen: where a citizen can still get help (12345 is the national hotline).
+    hotline: str = Field("12345", min_length=3, max_length=20, pattern=r"^[0-9 -]+$")
     # The site's wall clock (domain.clock): never the machine's zone, which kiosk images often leave at UTC.
     timezone: str = DEFAULT_TIMEZONE
 
@@ -90,6 +92,8 @@ class UiSettings(_Section):
     notice_rotation_s: int = Field(5, ge=2, le=60)
     # 取号 with the ID card: citizens at least this old get an elderly-priority ticket; 0 turns it off.
     elderly_priority_age: int = Field(0, ge=0, le=100)
+    # The kiosk's body, for the picture of where the card goes and the slip comes out (kiosk.guidance).
+    machine_model: Literal["upright", "desktop", "wall"] = "upright"
 
     @model_validator(mode="after")
     def _elder_waits_longer(self) -> "UiSettings":

@@ -4,7 +4,8 @@ Kivy draws a label with exactly one font and has no fallback, so a character the
 box. The UI font (WenQuanYi Micro Hei) covers the catalogue and common names; names on ID cards may hold
 CJK Extension A/B characters it lacks, which Hanazono Mincho A/B cover. `FontSet.markup` wraps such
 characters in Kivy markup that switches font for just those characters. Coverage is read from each
-font's cmap with fontTools: it is checked, not trusted to the eye.
+font's cmap with fontTools: it is checked, not trusted to the eye. The icon font (kiosk.icons) is optional:
+without it `icon_font` is None and the screens show words without icons.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
-__all__ = ["FontMissing", "FontSet", "find_fonts", "UI_FONTS", "RARE_CHARACTER_FONTS"]
+from kiosk.icons import ICON_FONT, ICON_FONT_PACKAGE
+
+__all__ = ["FontMissing", "FontSet", "find_fonts", "UI_FONTS", "RARE_CHARACTER_FONTS", "ICON_FONTS"]
 
 # (file, Debian package that provides it), in order of preference.
 UI_FONTS = (
@@ -27,6 +30,7 @@ RARE_CHARACTER_FONTS = (
     (Path("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"), "fonts-hanazono"),
     (Path("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"), "fonts-hanazono"),
 )
+ICON_FONTS = ((ICON_FONT, ICON_FONT_PACKAGE),)
 
 
 class FontMissing(Exception):
@@ -55,6 +59,7 @@ def _needs_no_glyph(character: str) -> bool:
 class FontSet:
     ui_font: Path
     fallbacks: tuple[Path, ...] = ()
+    icon_font: Path | None = None
     _fonts: dict = field(default_factory=dict, repr=False, compare=False)
 
     def _font(self, path: Path) -> _Font:
@@ -90,11 +95,12 @@ class FontSet:
         return "".join(pieces)
 
 
-def find_fonts(ui_fonts=UI_FONTS, rare_fonts=RARE_CHARACTER_FONTS) -> FontSet:
-    """The installed font set; FontMissing if no UI font is there (rare-character fonts are optional)."""
+def find_fonts(ui_fonts=UI_FONTS, rare_fonts=RARE_CHARACTER_FONTS, icon_fonts=ICON_FONTS) -> FontSet:
+    """The installed font set; FontMissing if no UI font is there (rare-character and icon fonts are optional)."""
     for path, _package in ui_fonts:
         if path.is_file():
             fallbacks = tuple(p for p, _ in rare_fonts if p.is_file())
-            return FontSet(ui_font=path, fallbacks=fallbacks)
+            icon_font = next((p for p, _ in icon_fonts if p.is_file()), None)
+            return FontSet(ui_font=path, fallbacks=fallbacks, icon_font=icon_font)
     path, package = ui_fonts[0]
     raise FontMissing(package, path)

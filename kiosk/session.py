@@ -69,6 +69,7 @@ class Session:
         self.active = False
         self._personal: dict[str, Any] = {}
         self._wipe_listeners: list[Callable[[], None]] = []
+        self.takeaways: set[str] = set()   # "card" placed, "slip" printed: what the closing note asks back
 
     def start(self) -> None:
         self.active = True
@@ -84,6 +85,10 @@ class Session:
     def recall(self, key: str, default: Any = None) -> Any:
         return self._personal.get(key, default)
 
+    def note_takeaway(self, kind: str) -> None:
+        """A card was placed ("card") or a slip printed ("slip"): the visit ends by asking the citizen to take it."""
+        self.takeaways.add(kind)
+
     def holds_personal_data(self) -> bool:
         return bool(self._personal)
 
@@ -98,6 +103,7 @@ class Session:
             if callable(wipe):
                 wipe()
         self._personal.clear()
+        self.takeaways = set()
         sensitive_values.forget_all()
         self.language = self.default_language
         self.elder_mode = self.default_elder_mode
@@ -119,6 +125,8 @@ class VisitScreens(Protocol):
     def countdown(self, seconds_left: int | None) -> bool: ...   # "是否继续办理?" (None: close); True if it opened
 
     def speak(self, key: str) -> None: ...
+
+    def closing_note(self, takeaways: set[str]) -> None: ...   # "请取回您的身份证/请取走您的凭条", shown and said
 
 
 class Visit:
@@ -161,13 +169,17 @@ class Visit:
         self._screens.show("home" if self.session.active else self.resting_screen())
 
     def end(self) -> None:
-        """The citizen is done or gone: wipe everything personal and return to the resting screen."""
+        """The citizen is done or gone: ask for the card and the slip back, wipe everything personal and return
+        to the resting screen."""
         self._screens.countdown(None)
+        takeaways = set(self.session.takeaways)
         self.session.wipe()
         self.pending_review = None
         self._set_mode(self.session.language, self.session.elder_mode)
         if not self._screens.maintenance_active:
             self._screens.show(self.resting_screen())
+            if takeaways:
+                self._screens.closing_note(takeaways)
 
     def toggle_language(self) -> None:
         self._set_mode("en" if self.session.language == "zh" else "zh", self.session.elder_mode)

@@ -58,3 +58,18 @@ def test_warming_up_reads_the_ui_fonts_character_map_ahead_of_the_first_greeting
     assert "code_points" not in vars(ui_font)          # nothing read at start-up on the UI thread
     fonts.warm_up()
     assert "code_points" in vars(ui_font) and ord("张") in ui_font.code_points
+
+
+def test_every_icon_is_a_glyph_of_the_icon_font_and_its_absence_only_hides_icons(tmp_path):
+    """GIVEN Debian's Material Icons font THEN every icon the kiosk names is drawn by it (no boxes); GIVEN no
+    icon font THEN the font set still loads, with no icon font (the screens show words only)."""
+    from fontTools.ttLib import TTFont
+
+    from kiosk.icons import ICONS
+
+    fonts = find_fonts()
+    assert fonts.icon_font is not None, "install fonts-material-design-icons-iconfont (./bootstrap.sh does)"
+    with TTFont(fonts.icon_font, lazy=True) as font:
+        code_points = font.getBestCmap()
+    assert {meaning for meaning, glyph in ICONS.items() if ord(glyph) not in code_points} == set()
+    assert find_fonts(icon_fonts=((tmp_path / "none.ttf", "fonts-material-design-icons-iconfont"),)).icon_font is None

@@ -72,6 +72,7 @@ class FakeScreens:
         self.modes: list[tuple[str, bool]] = []
         self.countdown_left: int | None = None
         self.spoken: list[str] = []
+        self.closing_notes: list[set[str]] = []
 
     def show(self, screen_name: str) -> None:
         self.shown.append(screen_name)
@@ -86,6 +87,9 @@ class FakeScreens:
 
     def speak(self, key: str) -> None:
         self.spoken.append(key)
+
+    def closing_note(self, takeaways: set[str]) -> None:
+        self.closing_notes.append(takeaways)
 
 
 def a_visit(services=("ticket", "review")):
@@ -154,3 +158,17 @@ def test_out_of_service_is_the_resting_screen_and_maintenance_keeps_its_own():
     screens.maintenance_active = True
     visit.end()
     assert screens.shown[-1] == "home"  # the technician's page stays; only the citizen's data went
+
+
+def test_a_visit_that_took_a_card_and_printed_ends_by_asking_for_both_back():
+    """GIVEN a visit in which a card was placed and a slip printed WHEN it ends THEN the resting screen comes
+    with one closing note naming both, and the next visit starts with nothing to ask back."""
+    visit, screens, _clock = a_visit()
+    visit.start()
+    visit.session.note_takeaway("card")
+    visit.session.note_takeaway("slip")
+    visit.end()
+    assert screens.shown[-1] == "attract" and screens.closing_notes == [{"card", "slip"}]
+    visit.start()
+    visit.end()
+    assert screens.closing_notes == [{"card", "slip"}]
