@@ -1,9 +1,12 @@
-"""Hall backend benchmark: ticket round-trip latency from one kiosk, throughput with 50 kiosks.
+"""Hall backend benchmark: ticket round-trip latency from one kiosk, tickets/s and p99 with 50 kiosks, on SQLite
+and on PostgreSQL in one run, side by side.
 
-    .venv/bin/python bench/hall.py [--tickets 300] [--kiosks 50] [--per-kiosk 20]
+    .venv/bin/python bench/hall.py [--tickets 300] [--kiosks 50] [--per-kiosk 20] [--postgres postgresql://…]
 
-Starts the reference server as its own process (`python -m hall_server`, fresh SQLite database in a
-temporary folder, waitress with 8 threads) so that it does not share a GIL with the kiosks, and drives
+Starts the reference server as its own process (`python -m hall_server`, a fresh SQLite database in a
+temporary folder, then a fresh PostgreSQL database on the server at --postgres (default: 127.0.0.1:5432, else
+a private cluster in a temporary folder), dropped after; waitress with 8 threads) so that it does not share a
+GIL with the kiosks, and drives
 it through the real, signed HallClient over loopback HTTP from threads of this process. Every request is a
 full POST /v1/tickets: signature check, idempotency claim, gapless number allocation, stored answer.
 Prints figures; asserts nothing. Bounded: a fixed number of requests, each with timeouts.
@@ -27,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk.hall.client import HallClient  # noqa: E402
+from tests.fixtures.postgres import PostgresServer, _answers, private_cluster  # noqa: E402
 
 QUEUES = ("social", "housing_fund", "traffic", "business", "real_estate", "tax", "civil")
 
@@ -47,19 +51,22 @@ def round_trip(base_url: str, count: int) -> list[float]:
     return latencies
 
 
-def throughput(base_url: str, kiosks: int, per_kiosk: int) -> tuple[float, int, int]:
+def throughput(base_url: str, kiosks: int, per_kiosk: int) -> tuple[float, int, int, list[float]]:
     clients = [_client(base_url, f"kiosk-{n:02d}") for n in range(kiosks)]
     for client in clients:
         client.queues()                                  # connect before the clock starts
     barrier = threading.Barrier(kiosks + 1)
     errors: list[str] = []
     issued = [0] * kiosks
+    latencies: list[list[float]] = [[] for _ in range(kiosks)]
 
     def kiosk(index: int) -> None:
         barrier.wait()
         for _ in range(per_kiosk):
             try:
+                started = time.perf_counter()
                 clients[index].issue_ticket(QUEUES[index % len(QUEUES)])
+                latencies[index].append((time.perf_counter() - started) * 1000)
                 issued[index] += 1
             except Exception as error:                   # counted and reported, never fatal to the run
                 errors.append(type(error).__name__)
@@ -74,7 +81,7 @@ def throughput(base_url: str, kiosks: int, per_kiosk: int) -> tuple[float, int, 
     elapsed = time.perf_counter() - started
     for client in clients:
         client.close()
-    return sum(issued) / elapsed, sum(issued), len(errors)
+    return sum(issued) / elapsed, sum(issued), len(errors), sorted(ms for one in latencies for ms in one)
 
 
 def _free_port() -> int:
@@ -84,9 +91,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def hall_process(db_path: Path, kiosk_ids: list[str], secret: str = "bench-secret") -> Iterator[str]:
+def hall_process(db_path: Path | str, kiosk_ids: list[str], secret: str = "bench-secret") -> Iterator[str]:
     """The reference server as its own process (8 threads, no simulation, always open) on a free loopback
-    port, on the database at `db_path` (created and seeded when new); yields its base URL."""
+    port, on the database at `db_path` (a file or a postgresql:// URL; created and seeded when new); yields its
+    base URL."""
     port = _free_port()
     command = [sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
                "--db", str(db_path), "--always-open", "--simulate", "0", "--threads", "8", "--log-level", "ERROR"]
@@ -101,6 +109,38 @@ def hall_process(db_path: Path, kiosk_ids: list[str], secret: str = "bench-secre
         server.wait(timeout=10)
 
 
+def _percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
+
+
+def measure(database: str, args: argparse.Namespace) -> dict[str, float]:
+    with hall_process(database, [f"kiosk-{n:02d}" for n in range(max(args.kiosks, 1))]) as base_url:
+        alone = sorted(round_trip(base_url, args.tickets))
+        rate, issued, errors, together = throughput(base_url, args.kiosks, args.per_kiosk)
+    return {"p50": statistics.median(alone), "p99": _percentile(alone, 0.99), "rate": rate, "issued": issued,
+            "errors": errors, "p50_busy": statistics.median(together) if together else float("nan"),
+            "p99_busy": _percentile(together, 0.99)}
+
+
+@contextmanager
+def postgres_database(base_url: str | None) -> Iterator[str]:
+    """A fresh database on the server at `base_url`, or on 127.0.0.1:5432, or on a private cluster; dropped after."""
+    stop: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        if base_url is None:
+            base_url = "postgresql://postgres@127.0.0.1:5432"
+            if not _answers(base_url):
+                base_url, stop = private_cluster(folder)
+        server = PostgresServer(base_url)
+        url = server.create_database(migrated=False)
+        try:
+            yield url
+        finally:
+            server.drop_database(url)
+            if stop:
+                subprocess.run(stop, check=False, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=300)
@@ -108,16 +148,23 @@ def main() -> None:
     parser.add_argument("--per-kiosk", type=int, default=20)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder, \
-            hall_process(Path(folder) / "bench.sqlite3", [f"kiosk-{n:02d}" for n in range(max(args.kiosks, 1))]) \
-            as base_url:
-        latencies = sorted(round_trip(base_url, args.tickets))
-        p50 = statistics.median(latencies)
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        print(f"ticket round trip, 1 kiosk, {len(latencies)} tickets: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
-              f" max {latencies[-1]:.1f} ms")
-        rate, issued, errors = throughput(base_url, args.kiosks, args.per_kiosk)
-        print(f"{args.kiosks} concurrent kiosks, {issued} tickets: {rate:.0f} tickets/s, {errors} errors")
+    parser.add_argument("--postgres", metavar="URL", help="postgresql://user@host:port of a server to make a"
+                        " database on (default: 127.0.0.1:5432, else a private cluster)")
+    args = parser.parse_args()
+
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        results["SQLite"] = measure(str(Path(folder) / "bench.sqlite3"), args)
+    with postgres_database(args.postgres) as url:
+        results["PostgreSQL"] = measure(url, args)
+    print(f"{'':34}" + "".join(f"{name:>14}" for name in results))
+    rows = [("1 kiosk: ticket p50 (ms)", "p50", "{:.1f}"), ("1 kiosk: ticket p99 (ms)", "p99", "{:.1f}"),
+            (f"{args.kiosks} kiosks: tickets/s", "rate", "{:.0f}"),
+            (f"{args.kiosks} kiosks: ticket p50 (ms)", "p50_busy", "{:.1f}"),
+            (f"{args.kiosks} kiosks: ticket p99 (ms)", "p99_busy", "{:.1f}"),
+            (f"{args.kiosks} kiosks: tickets issued", "issued", "{:.0f}"), ("errors", "errors", "{:.0f}")]
+    for label, key, form in rows:
+        print(f"{label:34}" + "".join(f"{form.format(result[key]):>14}" for result in results.values()))
 
 
 if __name__ == "__main__":
