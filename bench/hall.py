@@ -29,14 +29,16 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hall_server.kiosk_secrets import write_kiosks_file  # noqa: E402
 from kiosk.hall.client import HallClient  # noqa: E402
 from tests.fixtures.postgres import PostgresServer, _answers, private_cluster  # noqa: E402
 
+BENCH_SECRET = "bench-secret-0123456789"
 QUEUES = ("social", "housing_fund", "traffic", "business", "real_estate", "tax", "civil")
 
 
 def _client(base_url: str, kiosk_id: str) -> HallClient:
-    return HallClient(base_url, kiosk_id, b"bench-secret", connect_timeout=5, read_timeout=30, retries=2)
+    return HallClient(base_url, kiosk_id, BENCH_SECRET, connect_timeout=5, read_timeout=30, retries=2)
 
 
 def round_trip(base_url: str, count: int) -> list[float]:
@@ -91,15 +93,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def hall_process(db_path: Path | str, kiosk_ids: list[str], secret: str = "bench-secret") -> Iterator[str]:
+def hall_process(db_path: Path | str, kiosk_ids: list[str], secret: str = BENCH_SECRET) -> Iterator[str]:
     """The reference server as its own process (8 threads, no simulation, always open) on a free loopback
     port, on the database at `db_path` (a file or a postgresql:// URL; created and seeded when new); yields its
     base URL."""
     port = _free_port()
     command = [sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
                "--db", str(db_path), "--always-open", "--simulate", "0", "--threads", "8", "--log-level", "ERROR"]
-    for kiosk_id in kiosk_ids:
-        command += ["--kiosk", f"{kiosk_id}:{secret}"]
+    secrets_folder = tempfile.mkdtemp(prefix="bench-hall-")
+    command += ["--kiosks-file", str(write_kiosks_file(Path(secrets_folder) / "kiosks",
+                                                      dict.fromkeys(kiosk_ids, secret)))]
     server = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
         server.stderr.readline()                     # the banner: the socket is bound

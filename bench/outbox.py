@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import persistqueue  # noqa: E402
 
+from hall_server.kiosk_secrets import write_kiosks_file  # noqa: E402
 from kiosk.hall.client import HallClient  # noqa: E402
 from kiosk.outbox.sender import OutboxSender  # noqa: E402
 from kiosk.outbox.store import Outbox, derive_key  # noqa: E402
@@ -146,7 +147,8 @@ def start_hall(folder: Path) -> tuple[subprocess.Popen, str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "hall_server", "--port", str(port), "--db",
-                                str(folder / "hall.sqlite3"), "--kiosk", f"{KIOSK_ID}:{SECRET}", "--simulate", "0"],
+                                str(folder / "hall.sqlite3"), "--kiosks-file",
+                                str(write_kiosks_file(folder / "kiosks", {KIOSK_ID: SECRET})), "--simulate", "0"],
                                cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"

@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hall_server.kiosk_secrets import write_kiosks_file  # noqa: E402
 
 # Runs inside the kiosk process: hooks the first frame and reads the resident set size when idle.
 PROBE = r"""
@@ -94,7 +97,8 @@ def main() -> None:
             port = free_port()
             secret = "bench-secret-0123456789abcdef"
             hall = subprocess.Popen([sys.executable, "-m", "hall_server", "--port", str(port), "--db",
-                                     str(Path(data) / "hall.sqlite3"), "--kiosk", f"demo-kiosk-01:{secret}",
+                                     str(Path(data) / "hall.sqlite3"), "--kiosks-file",
+                                     str(write_kiosks_file(Path(data) / "kiosks", {"demo-kiosk-01": secret})),
                                      "--always-open"], cwd=ROOT, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             (Path(data) / "secrets.toml").write_text(

@@ -3,9 +3,11 @@
 A caller (a hall kiosk, a gas terminal) has an id and a shared secret. A request carries four headers —
 the caller's id, the Unix time in whole seconds, a nonce of 32 random hex characters, and the hex
 HMAC-SHA256 with the secret over the canonical string. The canonical string is the upper-case method,
-the path as sent (with "?query" when there is one), the timestamp, the nonce and the hex SHA-256 of the
-body, joined by "\\n"; a scheme with a `label` puts it first, as its own line, so that a signature made
-for one API can never be accepted by another even where a site gave both the same secret.
+the percent-decoded path (with "?query", as sent, when there is one), the timestamp, the nonce and the hex
+SHA-256 of the body, joined by "\\n"; then one line per header the scheme binds (`bound_headers`, e.g.
+Host and Idempotency-Key: a request cannot be moved to another host name or given another key), its
+value as sent or "" when absent. A scheme with a `label` puts it first, as its own line, so that a
+signature made for one API can never be accepted by another even where a site gave both the same secret.
 
     GAS = SigningScheme("X-Gas-Terminal", "X-Gas-Timestamp", "X-Gas-Nonce", "X-Gas-Signature",
                         label="GAS-HMAC-SHA256")
@@ -37,9 +39,9 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping, Protocol
 
-__all__ = ["SigningScheme", "SignatureRefused", "NonceCache", "signatures_match"]
+__all__ = ["SigningScheme", "SignatureRefused", "NonceRecord", "NonceCache", "signatures_match"]
 
 
 class SignatureRefused(Exception):
@@ -56,8 +58,17 @@ def signatures_match(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode("ascii", "replace"), given.encode("ascii", "replace"))
 
 
+class NonceRecord(Protocol):
+    """Where a server remembers the nonces it accepted: NonceCache in memory, or a table that outlives a restart."""
+
+    def first_use(self, caller_id: str, nonce: str, now: float) -> bool: ...
+
+    def forget(self, caller_id: str, nonce: str) -> None: ...
+
+
 class NonceCache:
-    """Nonces seen within the signature window, per caller; memory is bounded by the window."""
+    """Nonces seen within the signature window, per caller, in memory (bounded by the window): forgotten at a
+    restart, so a server that restarts within the window keeps its record elsewhere (hall_server.security)."""
 
     def __init__(self, window_seconds: float) -> None:
         self._window = window_seconds
@@ -84,6 +95,11 @@ class NonceCache:
             self._seen.pop((caller_id, nonce), None)
 
 
+def _one_line(value: str) -> str:
+    """A header value as one line of the canonical string: a line break in it cannot forge another line."""
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+
+
 @dataclass(frozen=True)
 class SigningScheme:
     """One API's header names and canonical-string label."""
@@ -93,35 +109,43 @@ class SigningScheme:
     nonce_header: str
     signature_header: str
     label: str = ""
+    bound_headers: tuple[str, ...] = ()     # request headers whose values are signed too
 
     @property
     def headers(self) -> tuple[str, str, str, str]:
         return (self.caller_header, self.timestamp_header, self.nonce_header, self.signature_header)
 
-    def canonical_string(self, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
-        """The exact bytes both sides sign; any change to method, path, time, nonce or body breaks it."""
-        lines = (method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest())
-        return "\n".join((self.label, *lines) if self.label else lines).encode("utf-8")
+    def canonical_string(self, method: str, path: str, timestamp: str, nonce: str, body: bytes,
+                         bound: Mapping[str, str] | None = None) -> bytes:
+        """The exact bytes both sides sign; any change to method, path, time, nonce, body or a bound header
+        (`bound`: header name -> value, looked up case-insensitively) breaks it."""
+        values = {name.lower(): value for name, value in (bound or {}).items()}
+        lines = (method.upper(), path, timestamp, nonce, hashlib.sha256(body).hexdigest(),
+                 *(_one_line(values.get(name.lower()) or "") for name in self.bound_headers))
+        return "\n".join((self.label, *lines) if self.label else lines).encode("utf-8", "surrogateescape")
 
-    def signature(self, secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-        return hmac.new(secret, self.canonical_string(method, path, timestamp, nonce, body),
+    def signature(self, secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes,
+                  bound: Mapping[str, str] | None = None) -> str:
+        return hmac.new(secret, self.canonical_string(method, path, timestamp, nonce, body, bound),
                         hashlib.sha256).hexdigest()
 
     def sign(self, caller_id: str, secret: bytes, method: str, path: str, body: bytes,
-             *, now: float | None = None, nonce: str | None = None) -> dict[str, str]:
-        """The four signature headers for one request."""
+             *, now: float | None = None, nonce: str | None = None,
+             bound: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The four signature headers for one request; `bound` gives the values of the bound headers, which
+        the caller must send exactly so."""
         timestamp = str(int(time.time() if now is None else now))
         nonce = nonce or secrets.token_hex(16)
         return {
             self.caller_header: caller_id,
             self.timestamp_header: timestamp,
             self.nonce_header: nonce,
-            self.signature_header: self.signature(secret, method, path, timestamp, nonce, body),
+            self.signature_header: self.signature(secret, method, path, timestamp, nonce, body, bound),
         }
 
     def verify(self, header: Callable[[str], str | None], secret_of: Callable[[str], bytes | None],
                method: str, path: str, body: bytes, *, now: float, window_seconds: float,
-               nonces: NonceCache) -> str:
+               nonces: NonceRecord) -> str:
         """The caller's id when the request is signed, fresh and new; SignatureRefused otherwise.
 
         `header(name)` reads a request header, `secret_of(caller_id)` the caller's secret (None: unknown).
@@ -133,7 +157,8 @@ class SigningScheme:
         secret = secret_of(caller_id)
         if secret is None:
             raise SignatureRefused("unknown_caller")
-        if not signatures_match(self.signature(secret, method, path, timestamp, nonce, body), given):
+        bound = {name: header(name) or "" for name in self.bound_headers}
+        if not signatures_match(self.signature(secret, method, path, timestamp, nonce, body, bound), given):
             raise SignatureRefused("bad_signature")
         try:
             skew = abs(now - int(timestamp))

@@ -22,7 +22,7 @@ from hall_server.context import HallConfig, hall_now
 from hall_server.fleet_feed import FleetModel
 from hall_server.routes import (appointments, batch, catalogue, citizens, devices, feedback, fleet, queues, review_page,
                                 reviews)
-from hall_server.security import NonceCache, verify_request
+from hall_server.security import NonceLedger, verify_request
 
 __all__ = ["HallConfig", "create_app"]
 
@@ -38,7 +38,7 @@ def create_app(config: HallConfig, *, pool_size: int = 8) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False       # type: ignore[attr-defined]
     app.json.sort_keys = False          # type: ignore[attr-defined]
-    app.extensions["hall_nonces"] = NonceCache(config.signature_window_seconds)
+    app.extensions["hall_nonces"] = NonceLedger(config.signature_window_seconds)
     problems.install(app)
     app.extensions["fleet_model"] = FleetModel(config.clock.now)
 
@@ -58,8 +58,11 @@ def create_app(config: HallConfig, *, pool_size: int = 8) -> Flask:
     @app.after_request
     def _log(response: Response) -> Response:
         if response.status_code == 503 and g.get("kiosk_id"):
-            # Refused before taking effect: let the client's automatic retry reuse its nonce.
-            app.extensions["hall_nonces"].forget(g.kiosk_id, request.headers.get(HEADER_NONCE, ""))
+            # Refused before taking effect: the identical request may come again (an older kiosk's retry).
+            try:
+                app.extensions["hall_nonces"].forget(g.kiosk_id, request.headers.get(HEADER_NONCE, ""))
+            except Exception:       # the database may still be busy: then only that retry is refused
+                log.warning("a busy request's nonce could not be forgotten; its identical retry is refused")
         elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info("%s %s %d kiosk=%s %.1fms", request.method, _logged_path(), response.status_code,
                  g.get("kiosk_id") or "-", elapsed_ms)

@@ -1,7 +1,8 @@
 """Who may call the API and how often a request may take effect: signatures, replays, idempotency.
 
 `verify_request` runs before every /v1 handler: it checks the kiosk's HMAC signature (see
-domain.hall_signing), refuses a timestamp outside the window and a nonce already seen in it.
+domain.hall_signing), refuses a timestamp outside the window and a nonce already seen in it (`NonceLedger`:
+in the database, so a restart forgets none).
 `idempotent` wraps every effectful POST: the first request with an Idempotency-Key claims it, a
 repeat gets the stored answer, the same key with another body gets 422, and a repeat while the
 first is still running gets 409. So a retried "issue ticket" can never produce two tickets.
@@ -14,6 +15,7 @@ import functools
 import hashlib
 import json
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,13 +23,13 @@ from typing import Any, Callable
 from flask import Response, current_app, g, request
 
 from domain.hall_signing import HALL_SIGNING
-from domain.request_signing import NonceCache, SignatureRefused
+from domain.request_signing import SignatureRefused
 from hall_server import db
 from hall_server.context import hall_config
 from hall_server.problems import Problem
 from hall_server.schemas import is_idempotency_key
 
-__all__ = ["NonceCache", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
+__all__ = ["NonceLedger", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
            "request_digest", "StoredAnswer", "forget_expired", "recall", "record", "answer", "replayed"]
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -36,6 +38,36 @@ ABANDONED_CLAIM_SECONDS = 120.0
 # Stored answers are kept this long: a kiosk's outbox never drops a review or complaint, so after a crash
 # between send and acknowledge it may redeliver after weeks offline; the answer must still be there.
 RETENTION_SECONDS = 180 * 24 * 3600
+# Nonces older than twice the signature window are deleted at most this often.
+NONCE_PRUNE_EVERY_SECONDS = 60.0
+
+
+class NonceLedger:
+    """The nonces accepted within the signature window, in the hall database (table request_nonces).
+
+    Each accepted request writes one row in its own short transaction, before its handler runs; a nonce whose
+    request was refused as busy before taking effect is forgotten again, so its identical retry passes.
+    """
+
+    def __init__(self, window_seconds: float) -> None:
+        self._window = window_seconds
+        self._pruned_at = -float("inf")
+        self._lock = threading.Lock()
+
+    def first_use(self, caller_id: str, nonce: str, now: float) -> bool:
+        conn = g.conn
+        with self._lock:
+            prune = now - self._pruned_at >= NONCE_PRUNE_EVERY_SECONDS
+            if prune:
+                self._pruned_at = now
+        if prune:
+            conn.execute("DELETE FROM request_nonces WHERE seen_at < ?", (now - 2 * self._window,))
+        cursor = conn.execute("INSERT INTO request_nonces (kiosk_id, nonce, seen_at) VALUES (?, ?, ?)"
+                              " ON CONFLICT (kiosk_id, nonce) DO NOTHING", (caller_id, nonce, now))
+        return cursor.rowcount == 1
+
+    def forget(self, caller_id: str, nonce: str) -> None:
+        g.conn.execute("DELETE FROM request_nonces WHERE kiosk_id = ? AND nonce = ?", (caller_id, nonce))
 
 
 def verify_request() -> None:

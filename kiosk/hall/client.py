@@ -1,10 +1,12 @@
 """The kiosk's client of the hall API (hall_server/openapi.yaml): signed, bounded, typed.
 
 One `requests.Session` with pooled keep-alive connections; every request is signed (see
-domain.hall_signing) and bounded by a connect and a read timeout. urllib3's `Retry` retries, with
-backoff, only what cannot have taken effect: a connection that could not be made, or a 503 the
-hall sent before doing anything. Every POST carries an Idempotency-Key, so a caller that got
-`HallUnavailable` may repeat the call with the same `idempotency_key` and still get one ticket.
+domain.hall_signing, Host and Idempotency-Key included) and bounded by a connect and a read timeout.
+urllib3's `Retry` retries a connection that could not be made (nothing was sent); a 503 is retried here,
+with backoff, as a new request signed afresh: a 503 may come from a proxy after the hall applied the
+request, and the same nonce again would be refused as a replay (the Idempotency-Key makes the repeat safe).
+Every POST carries an Idempotency-Key, so a caller that got `HallUnavailable` may repeat the call with the
+same `idempotency_key` and still get one ticket.
 
 Answers come back as frozen dataclasses (kiosk.hall.models); failures as `HallUnavailable`,
 `HallRejected` or `HallProtocolError` (kiosk.hall.errors). Calls block: run them on a worker
@@ -60,7 +62,11 @@ class HallSignature(requests.auth.AuthBase):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode("utf-8")
-        request.headers.update(sign_request(self._kiosk_id, self._secret, request.method or "GET", path, body))
+        # Sent as signed: urllib3 keeps a Host header it is given.
+        request.headers["Host"] = parts.netloc
+        request.headers.update(sign_request(self._kiosk_id, self._secret, request.method or "GET", path, body,
+                                            host=parts.netloc,
+                                            idempotency_key=request.headers.get("Idempotency-Key", "")))
         return request
 
 
@@ -82,9 +88,12 @@ class HallClient:
         self.session = requests.Session()
         self.session.auth = HallSignature(kiosk_id, secret.encode("utf-8") if isinstance(secret, str) else secret)
         self.session.headers.update({"Accept": "application/json", "User-Agent": f"gov-service-kiosk/{kiosk_id}"})
-        retry = Retry(total=retries, connect=retries, read=False, status=retries, other=0, redirect=0,
-                      allowed_methods=frozenset({"GET", "POST"}), status_forcelist=(503,),
-                      backoff_factor=backoff_factor, respect_retry_after_header=True, raise_on_status=False)
+        # Connections that could not be made only: a request that reached anything is retried by `_send`.
+        retry = Retry(total=retries, connect=retries, read=False, status=0, other=0, redirect=0,
+                      allowed_methods=frozenset({"GET", "POST"}), backoff_factor=backoff_factor,
+                      raise_on_status=False)
+        self._retries = retries
+        self._backoff_factor = backoff_factor
         adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -112,10 +121,31 @@ class HallClient:
             headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
             data = json.dumps(body or {}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         started = time.perf_counter()
+        for attempt in range(self._retries + 1):
+            response = self._request(method, path, params, data, headers)
+            if response.status_code != 503 or attempt == self._retries:
+                break
+            response.close()
+            time.sleep(self._retry_delay(attempt, response))
+        log.debug("%s %s -> %d in %.0f ms", method, path, response.status_code,
+                  (time.perf_counter() - started) * 1000)
+        return self._answer(method, path, response)
+
+    def _retry_delay(self, attempt: int, response: requests.Response) -> float:
+        """Seconds before retrying a 503: the hall's Retry-After (at most the read timeout), else backoff."""
         try:
-            response = self.session.request(method, self.base_url + path, params=params, data=data, headers=headers,
-                                            timeout=self.timeout, allow_redirects=False, verify=self._verify,
-                                            cert=self._cert)
+            asked = float(response.headers.get("Retry-After", ""))
+        except ValueError:
+            asked = self._backoff_factor * 2 ** attempt
+        return max(0.0, min(asked, self.timeout[1]))
+
+    def _request(self, method: str, path: str, params: Mapping[str, Any] | None, data: bytes | None,
+                 headers: dict[str, str]) -> requests.Response:
+        """One signed request (requests signs every call afresh: a new nonce and timestamp)."""
+        try:
+            return self.session.request(method, self.base_url + path, params=params, data=data, headers=headers,
+                                        timeout=self.timeout, allow_redirects=False, verify=self._verify,
+                                        cert=self._cert)
         except requests.Timeout as error:
             raise HallUnavailable(f"hall did not answer {method} {path} within {self._limit(error)}") from None
         except requests.exceptions.SSLError:
@@ -128,9 +158,6 @@ class HallClient:
                                   " (refused, unreachable or DNS): is the hall server running?") from None
         except requests.RequestException as error:
             raise HallUnavailable(f"hall request {method} {path} failed: {type(error).__name__}") from None
-        log.debug("%s %s -> %d in %.0f ms", method, path, response.status_code,
-                  (time.perf_counter() - started) * 1000)
-        return self._answer(method, path, response)
 
     def _limit(self, error: requests.Timeout) -> str:
         if isinstance(error, requests.ConnectTimeout):

@@ -15,9 +15,11 @@ from domain.request_signing import NonceCache, SignatureRefused
 NOW = 1_795_406_400
 
 
-def test_the_hall_signs_the_five_lines_it_always_signed():
-    headers = sign_request("kiosk-01", b"s3cret", "post", "/v1/tickets", b"{}", now=NOW, nonce="ab" * 16)
-    canonical = "\n".join(("POST", "/v1/tickets", str(NOW), "ab" * 16, hashlib.sha256(b"{}").hexdigest()))
+def test_the_hall_signs_its_five_lines_then_host_and_idempotency_key():
+    headers = sign_request("kiosk-01", b"s3cret", "post", "/v1/tickets", b"{}", now=NOW, nonce="ab" * 16,
+                           host="hall.example:8700", idempotency_key="key-0001")
+    canonical = "\n".join(("POST", "/v1/tickets", str(NOW), "ab" * 16, hashlib.sha256(b"{}").hexdigest(),
+                           "hall.example:8700", "key-0001"))
     assert headers["X-Kiosk-Signature"] == hmac.new(b"s3cret", canonical.encode(), hashlib.sha256).hexdigest()
 
 

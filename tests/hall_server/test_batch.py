@@ -11,10 +11,10 @@ import uuid
 import pytest
 import requests
 
-from domain.hall_signing import sign_request
 from hall_server.security import request_digest
 from kiosk.hall.client import HallRejected
 from tests.fixtures.hall import hall_execute, hall_rows
+from tests.hall_server.signed import signed_headers
 
 SUGGESTION = {"kind": "suggestion", "content": "建议增加老年人座椅"}
 COMPLAINT = {"kind": "complaint", "content": "窗口工作人员离岗时间过长", "matter_code": "SB001"}
@@ -50,10 +50,7 @@ def _batch(hall_client, *members: dict) -> list[dict]:
 
 def _raw_post(hall_server, path: str, raw: bytes, key: str | None = None) -> requests.Response:
     """A signed POST of any bytes, for bodies the API document forbids (the contract check would refuse them)."""
-    headers = sign_request(hall_server.kiosk_id, hall_server.secret, "POST", path, raw)
-    headers["Content-Type"] = "application/json"
-    if key is not None:
-        headers["Idempotency-Key"] = key
+    headers = signed_headers(hall_server, "POST", path, raw, key=key)
     return requests.post(hall_server.base_url + path, data=raw, headers=headers, timeout=10)
 
 

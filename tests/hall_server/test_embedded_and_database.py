@@ -14,6 +14,7 @@ from domain.demo_citizens import DEMO_CITIZENS, demo_citizen
 from hall_server import db
 from hall_server.app import HallConfig
 from hall_server.embedded import start_embedded
+from hall_server.kiosk_secrets import write_kiosks_file
 from hall_server.seed import DEMO_WAITING, MATTERS, QUEUES
 from hall_server.server import prepare_database
 from kiosk.hall.client import HallClient, HallUnavailable
@@ -83,13 +84,14 @@ def _free_port() -> int:
 def test_command_line_serves_the_api(hall_database):
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
-                                "--db", hall_database, "--kiosk", "kiosk-cli:cli-secret",
+                                "--db", hall_database, "--kiosks-file",
+                                str(write_kiosks_file(tmp_path / "kiosks", {"kiosk-cli": "cli-secret-0123456789"})),
                                 "--always-open", "--simulate", "0"],
                                cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
         banner = process.stderr.readline()                        # printed once the socket is bound
         assert f"http://127.0.0.1:{port}" in banner
-        client = HallClient(f"http://127.0.0.1:{port}", "kiosk-cli", "cli-secret", retries=0)
+        client = HallClient(f"http://127.0.0.1:{port}", "kiosk-cli", "cli-secret-0123456789", retries=0)
         assert client.issue_ticket("social").number == "A001"
         client.close()
     finally:

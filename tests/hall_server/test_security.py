@@ -14,19 +14,21 @@ from domain.hall_signing import sign_request
 from hall_server import db
 from hall_server.security import request_digest
 from tests.fixtures.hall import hall_execute, hall_rows, start_live_hall
+from tests.hall_server.signed import host_of, signed_get, signed_headers
 
 
 def _post(hall, path, body, *, key=None, secret=None, kiosk_id=None, now=None, nonce=None, headers=None):
     raw = json.dumps(body).encode()
-    signed = sign_request(kiosk_id or hall.kiosk_id, secret or hall.secret, "POST", path, raw, now=now, nonce=nonce)
-    signed.update({"Content-Type": "application/json", "Idempotency-Key": key or uuid.uuid4().hex})
+    key = key or uuid.uuid4().hex
+    signed = sign_request(kiosk_id or hall.kiosk_id, secret or hall.secret, "POST", path, raw, now=now, nonce=nonce,
+                          host=host_of(hall), idempotency_key=(headers or {}).get("Idempotency-Key", key))
+    signed.update({"Content-Type": "application/json", "Idempotency-Key": key})
     signed.update(headers or {})
     return requests.post(hall.base_url + path, data=raw, headers=signed, timeout=10)
 
 
 def _get(hall, path, **sign_options):
-    headers = sign_request(hall.kiosk_id, hall.secret, "GET", path, b"", **sign_options)
-    return requests.get(hall.base_url + path, headers=headers, timeout=10)
+    return signed_get(hall, path, **sign_options)
 
 
 def _code(response):
@@ -60,15 +62,14 @@ def test_wrong_secret_is_refused_and_issues_nothing(hall_server):
 
 def test_body_changed_after_signing_is_refused(hall_server):
     raw = json.dumps({"queue": "social"}).encode()
-    headers = sign_request(hall_server.kiosk_id, hall_server.secret, "POST", "/v1/tickets", raw)
-    headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    headers = signed_headers(hall_server, "POST", "/v1/tickets", raw)
     tampered = json.dumps({"queue": "social", "priority": "elderly"}).encode()
     response = requests.post(hall_server.base_url + "/v1/tickets", data=tampered, headers=headers, timeout=10)
     assert _code(response) == (401, "bad_signature")
 
 
 def test_signature_for_another_path_is_refused(hall_server):
-    headers = sign_request(hall_server.kiosk_id, hall_server.secret, "GET", "/v1/packages", b"")
+    headers = signed_headers(hall_server, "GET", "/v1/packages")
     response = requests.get(hall_server.base_url + "/v1/queues", headers=headers, timeout=10)
     assert _code(response) == (401, "bad_signature")
 
@@ -84,7 +85,7 @@ def test_timestamp_within_the_window_is_accepted(hall_server):
 
 
 def test_replayed_request_is_refused(hall_server):
-    headers = sign_request(hall_server.kiosk_id, hall_server.secret, "GET", "/v1/queues", b"")
+    headers = signed_headers(hall_server, "GET", "/v1/queues")
     assert requests.get(hall_server.base_url + "/v1/queues", headers=headers, timeout=10).status_code == 200
     replay = requests.get(hall_server.base_url + "/v1/queues", headers=headers, timeout=10)
     assert _code(replay) == (401, "replayed_request")
@@ -92,8 +93,7 @@ def test_replayed_request_is_refused(hall_server):
 
 def test_replayed_ticket_request_issues_no_second_ticket(hall_server):
     raw = json.dumps({"queue": "social"}).encode()
-    headers = sign_request(hall_server.kiosk_id, hall_server.secret, "POST", "/v1/tickets", raw)
-    headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    headers = signed_headers(hall_server, "POST", "/v1/tickets", raw)
     assert requests.post(hall_server.base_url + "/v1/tickets", data=raw, headers=headers, timeout=10).status_code == 201
     replay = requests.post(hall_server.base_url + "/v1/tickets", data=raw, headers=headers, timeout=10)
     assert _code(replay) == (401, "replayed_request")
@@ -145,10 +145,8 @@ def test_refusal_is_stored_too_so_a_repeat_gets_the_same_answer(hall_server):
 @pytest.mark.parametrize("key", [None, "short", "x" * 129, "schlüssel-äöü-12345"])
 def test_post_without_a_usable_idempotency_key_is_refused(hall_server, key):
     raw = json.dumps({"queue": "social"}).encode()
-    headers = sign_request(hall_server.kiosk_id, hall_server.secret, "POST", "/v1/tickets", raw)
-    headers["Content-Type"] = "application/json"
-    if key is not None:
-        headers["Idempotency-Key"] = key.encode("utf-8").decode("latin-1")
+    headers = signed_headers(hall_server, "POST", "/v1/tickets", raw,
+                             key=None if key is None else key.encode("utf-8").decode("latin-1"))
     response = requests.post(hall_server.base_url + "/v1/tickets", data=raw, headers=headers, timeout=10)
     assert _code(response) == (400, "idempotency_key_missing")
 
@@ -185,8 +183,7 @@ def test_locked_database_is_a_503_and_the_identical_retry_then_succeeds(tmp_path
     hall = start_live_hall(tmp_path, database=hall_database, db_busy_timeout_seconds=0.05)
     try:
         raw = json.dumps({"queue": "social"}).encode()
-        headers = sign_request(hall.kiosk_id, hall.secret, "POST", "/v1/tickets", raw)
-        headers.update({"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+        headers = signed_headers(hall, "POST", "/v1/tickets", raw)
         blocker = db.connect(hall.db_path)
         blocker.execute("BEGIN IMMEDIATE")                 # another writer holds the write lock
         busy = requests.post(hall.base_url + "/v1/tickets", data=raw, headers=headers, timeout=10)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from domain.demo_citizens import demo_citizen
 from domain.hall_signing import sign_request
+from tests.hall_server.signed import host_of, signed_headers
 
 RESIDENT = demo_citizen("resident").id_number
 POST_PATHS = ["/v1/tickets", "/v1/appointments/lookup", "/v1/appointments", "/v1/appointments/apx/check-in",
@@ -20,8 +21,9 @@ POST_PATHS = ["/v1/tickets", "/v1/appointments/lookup", "/v1/appointments", "/v1
 
 
 def _send(hall, method, path, raw=b"", content_type="application/json"):
-    headers = sign_request(hall.kiosk_id, hall.secret, method, path, raw)
-    headers.update({"Content-Type": content_type, "Idempotency-Key": uuid.uuid4().hex})
+    key = uuid.uuid4().hex
+    headers = sign_request(hall.kiosk_id, hall.secret, method, path, raw, host=host_of(hall), idempotency_key=key)
+    headers.update({"Content-Type": content_type, "Idempotency-Key": key})
     return requests.request(method, hall.base_url + path, data=raw, headers=headers, timeout=10)
 
 
@@ -94,7 +96,7 @@ def test_invalid_bodies_are_422_problems(shared_hall_server, path, body):
 def test_invalid_query_parameters_are_422_problems(shared_hall_server, path):
     prepared = requests.Request("GET", shared_hall_server.base_url + path).prepare()
     signed_path = prepared.path_url
-    headers = sign_request(shared_hall_server.kiosk_id, shared_hall_server.secret, "GET", signed_path, b"")
+    headers = signed_headers(shared_hall_server, "GET", signed_path)
     response = requests.get(prepared.url, headers=headers, timeout=10)
     _assert_problem(response, 422)
 

@@ -155,14 +155,29 @@ def test_answer_with_wrong_types_is_a_protocol_error(stub_hall):
         _client(stub.base_url).queues()
 
 
-def test_503_is_retried_with_the_same_request_then_succeeds(stub_hall):
+def test_503_is_retried_as_a_request_signed_afresh_then_succeeds(stub_hall):
     busy = {"type": "x", "title": "Database busy", "status": 503, "code": "database_busy",
             "message_zh": "系统繁忙，请稍后再试。", "message_en": "retry"}
     stub = stub_hall((503, "application/problem+json", _json(busy)),
                      (200, "application/json", _json({"categories": []})))
     assert _client(stub.base_url).categories() == ()
     assert len(stub.requests) == 2
-    assert stub.requests[0][2]["X-Kiosk-Nonce"] == stub.requests[1][2]["X-Kiosk-Nonce"]
+    assert stub.requests[0][2]["X-Kiosk-Nonce"] != stub.requests[1][2]["X-Kiosk-Nonce"]
+
+
+def test_finding_18_a_503_after_the_hall_applied_a_post_is_retried_with_a_new_nonce_and_the_same_key(stub_hall):
+    """GIVEN a proxy that answers 503 although the hall behind it applied the POST WHEN the client retries
+    THEN the retry carries a fresh nonce and signature (a repeated nonce is a replay the hall refuses, which
+    raised the kiosk's critical alert) and the same Idempotency-Key (so the hall answers it from its ledger)."""
+    busy = {"type": "x", "title": "Database busy", "status": 503, "code": "database_busy",
+            "message_zh": "系统繁忙，请稍后再试。", "message_en": "retry"}
+    receipt = {"number": "TS202611230001", "kind": "suggestion", "created_at": "t", "reply_within_working_days": 5}
+    stub = stub_hall((503, "application/problem+json", _json(busy)), (201, "application/json", _json(receipt)))
+    _client(stub.base_url).submit_complaint("suggestion", "多设几个座位", idempotency_key="outbox-0001")
+    first, second = (request[2] for request in stub.requests)
+    assert first["Idempotency-Key"] == second["Idempotency-Key"] == "outbox-0001"
+    assert first["X-Kiosk-Nonce"] != second["X-Kiosk-Nonce"]
+    assert first["X-Kiosk-Signature"] != second["X-Kiosk-Signature"]
 
 
 def test_503_that_persists_is_unavailable_after_the_retries(stub_hall):
