@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from importlib import resources
+from urllib.parse import quote
 
 from flask import Flask, Response, g, request
 
@@ -95,8 +96,10 @@ def create_app(config: HallConfig, *, pool_size: int = 8) -> Flask:
 
 
 def _logged_path() -> str:
-    """The request's path as the access log writes it: a route whose path holds a token, by its route."""
+    """The request's path as the access log writes it: a route whose path holds a token, by its route; any
+    other path percent-encoded again beyond printable ASCII, so that a %0a in it cannot start a forged log line
+    (nor ESC, a bidi override or anything else that is not what it seems)."""
     rule = request.url_rule
     if rule is not None and "<token>" in rule.rule:
         return rule.rule
-    return request.path
+    return quote(request.path, safe="/:@!$&'()*+,;=-._~")

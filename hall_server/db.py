@@ -17,6 +17,7 @@ applying many requests in one transaction), `write()` is a savepoint instead.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from importlib import resources
@@ -26,7 +27,7 @@ from typing import Any, Iterator, Union
 from hall_server import db_postgres
 from hall_server.db_postgres import PgConnection
 
-__all__ = ["Connection", "Database", "open_database", "is_postgresql", "connect", "migrate", "write",
+__all__ = ["Connection", "Database", "open_database", "is_postgresql", "connect", "make_private", "migrate", "write",
            "schema_version", "latest_version", "is_busy"]
 
 Connection = Union[sqlite3.Connection, PgConnection]
@@ -73,11 +74,23 @@ def schema_version(conn: Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+def make_private(path: str) -> None:
+    """Create the database file readable and writable by the server's user only (it holds identity and phone
+    numbers and the review-link key), and tighten an existing one. SQLite gives its -wal and -shm files the
+    database file's mode."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
+
+
 def migrate(target: str, up_to: int | None = None) -> int:
-    """Bring the database at `target` up to the latest schema (or to version `up_to`); returns the version reached."""
+    """Bring the database at `target` up to the latest schema (or to version `up_to`), a SQLite file created
+    private; returns the version reached."""
     wanted = [(number, script) for number, script in _migration_files() if up_to is None or number <= up_to]
     if is_postgresql(target):
         return _migrate_postgresql(target, wanted)
+    make_private(target)
     conn = connect(target)
     try:
         # WAL lets readers (queue lists, ticket status) go on while a ticket is being written.

@@ -140,7 +140,11 @@ def install(app: Flask) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
                 415: "unsupported_media_type"}.get(
             error.code or 500, "invalid_request" if (error.code or 500) < 500 else "internal_error")
-        return problem_response(Problem(code))
+        response = problem_response(Problem(code))
+        valid_methods = getattr(error, "valid_methods", None)
+        if error.code == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(valid_methods))       # RFC 9110: a 405 names them
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

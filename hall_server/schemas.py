@@ -7,6 +7,7 @@ says which field is wrong and why, without echoing the value (it may be an ident
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -18,9 +19,12 @@ from domain.phone import MOBILE_PATTERN
 from domain.review_scale import ReviewLevel, ReviewReason
 from hall_server.problems import Problem
 
-__all__ = ["parse", "validate", "invalid_request", "is_idempotency_key", "PRIORITIES", "BATCH_MAX_MEMBERS"]
+__all__ = ["parse", "validate", "invalid_request", "is_idempotency_key", "plain_text_problem", "visible_length",
+           "PRIORITIES", "BATCH_MAX_MEMBERS", "MAX_UPTIME_SECONDS"]
 
 PRIORITIES = ("none", "elderly", "disabled", "pregnant")
+# A kiosk's uptime in a heartbeat: a century is more than any machine runs, and fits every number type.
+MAX_UPTIME_SECONDS = 100 * 366 * 86400
 BATCH_MAX_MEMBERS = 100
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,7 +51,46 @@ def _idempotency_key(value: str) -> str:
     raise ValueError("not a usable idempotency key (8-128 printable ASCII characters)")
 
 
+# Characters that change how text is shown without being text: C0/C1 controls (ESC starts terminal
+# sequences, NUL cuts strings short), bidirectional overrides and isolates (U+202E shows "gpj.exe" as
+# "exe.jpg"), zero-width and invisible characters, the BOM, and unassigned or private-use code points.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u061c\u180e"
+                       "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u00ad")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def plain_text_problem(text: str, *, multiline: bool) -> str | None:
+    """Why `text` is not plain text a person typed (None when it is): for every free-text field of the API."""
+    for ch in text:
+        if multiline and ch in "\n\t":
+            continue
+        if ch in _INVISIBLE or unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            return (f"contains an invisible or control character (U+{ord(ch):04X}); only printable text"
+                    + (" and line breaks" if multiline else "") + " is accepted")
+    if text and unicodedata.category(text[0]).startswith("M"):
+        return "starts with a combining mark, which has no character to sit on"
+    return None
+
+
+def visible_length(text: str) -> int:
+    """Characters as a reader counts them: combining marks (accents) belong to the character before them."""
+    return sum(1 for ch in text if not unicodedata.category(ch).startswith("M") and not ch.isspace())
+
+
+def _plain(multiline: bool, min_visible: int = 0) -> AfterValidator:
+    def check(value: str) -> str:
+        problem = plain_text_problem(value, multiline=multiline)
+        if problem is not None:
+            raise ValueError(problem)
+        if visible_length(value) < min_visible:
+            raise ValueError(f"needs at least {min_visible} visible characters (accents and spaces do not count)")
+        return value
+    return AfterValidator(check)
+
+
 IdNumber = Annotated[str, AfterValidator(_identity_number)]
+OneLine = _plain(multiline=False)
+Paragraph = _plain(multiline=True)
 IdempotencyKey = Annotated[str, AfterValidator(_idempotency_key)]
 Mobile = Annotated[str, Field(pattern=MOBILE_PATTERN.pattern)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -128,13 +171,13 @@ class ReviewRequest(ReviewTargetRequest):
     level: ReviewLevel
     indicators: Indicators = Indicators()
     reasons: Annotated[list[ReviewReason], Field(max_length=7)] = []
-    comment: Annotated[str, Field(max_length=300)] = ""
+    comment: Annotated[str, Field(max_length=300), Paragraph] = ""
     callback_phone: Mobile | None = None
 
 
 class ComplaintRequest(Body):
     kind: Literal["complaint", "suggestion"]
-    content: Annotated[str, Field(min_length=5, max_length=1000)]
+    content: Annotated[str, Field(min_length=5, max_length=1000), _plain(multiline=True, min_visible=5)]
     matter_code: Code | None = None
     ticket_id: Code | None = None
     contact_phone: Mobile | None = None
@@ -142,22 +185,23 @@ class ComplaintRequest(Body):
 
 class ComponentStatus(Body):
     status: Literal["ok", "degraded", "error", "absent"]
-    message: Annotated[str, Field(max_length=200)] = ""
+    message: Annotated[str, Field(max_length=200), OneLine] = ""
 
 
 class Heartbeat(Body):
     status: Literal["ok", "degraded", "error"]
-    app_version: Annotated[str, Field(min_length=1, max_length=40)]
-    uptime_seconds: Annotated[int, Field(ge=0)]
-    components: Annotated[dict[Annotated[str, Field(max_length=40)], ComponentStatus], Field(max_length=32)] = {}
+    app_version: Annotated[str, Field(min_length=1, max_length=40), OneLine]
+    uptime_seconds: Annotated[int, Field(ge=0, le=MAX_UPTIME_SECONDS)]
+    components: Annotated[dict[Annotated[str, Field(min_length=1, max_length=40), OneLine], ComponentStatus],
+                          Field(max_length=32)] = {}
 
 
 class DeviceEvent(Body):
-    event_id: Annotated[str, Field(min_length=1, max_length=64)]
+    event_id: Annotated[str, Field(min_length=1, max_length=64), OneLine]
     type: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.]+$")]
     severity: Literal["info", "warning", "error"]
-    message: Annotated[str, Field(max_length=500)] = ""
-    occurred_at: Annotated[str, Field(min_length=10, max_length=40)]
+    message: Annotated[str, Field(max_length=500), OneLine] = ""
+    occurred_at: Annotated[str, Field(min_length=10, max_length=40), OneLine]
 
 
 class DeviceEvents(Body):

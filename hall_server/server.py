@@ -22,6 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from hall_server import db
 from hall_server.app import HallConfig, create_app
 from hall_server.fleet_feed import FleetFeed
+from hall_server.routes.batch import MAX_BODY_BYTES as MAX_BATCH_BODY_BYTES
 from hall_server.seed import seed_demo
 from hall_server.simulation import QueueSimulation
 
@@ -68,8 +69,12 @@ class _Waitress:
     """Plain HTTP with waitress's thread pool; `serve` returns once `stop` is called."""
 
     def __init__(self, app: Any, host: str, port: int, threads: int) -> None:
+        # Bodies far over the largest the API takes (a batch) are refused as soon as their size is known, before
+        # they are read: waitress otherwise buffers up to 1 GiB to disk before the app can answer 401. Up to
+        # twice the batch limit the app answers, with its problem document.
         self._server: Any = create_server(app, host=host, port=port, threads=threads,
-                                          clear_untrusted_proxy_headers=True, ident="hall-server")
+                                          clear_untrusted_proxy_headers=True, ident="hall-server",
+                                          max_request_body_size=2 * MAX_BATCH_BODY_BYTES)
         self.port = self._server.effective_port
         self._stopping = threading.Event()
         # Held while stopping is signalled, so the loop cannot close the trigger pipe in between.

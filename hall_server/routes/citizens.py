@@ -24,6 +24,8 @@ from hall_server.tickets import is_reviewed
 
 blueprint = Blueprint("citizens", __name__)
 
+PROOF_NUMBER_DRAWS = 20
+
 STEP_NAMES = {"accept": "受理", "approve": "审批", "complete": "办结", "deliver": "送达"}
 STATUS_NAMES = {"accepted": "已受理", "approving": "审批中", "completed": "已办结", "delivered": "已送达"}
 
@@ -73,6 +75,11 @@ def records() -> dict:
     }
 
 
+def _random_digits() -> int:
+    """The random part of a proof number (six digits)."""
+    return secrets.randbelow(10**6)
+
+
 @blueprint.post("/v1/proofs")
 @idempotent
 def issue_proof() -> tuple[dict, int]:
@@ -92,9 +99,17 @@ def issue_proof() -> tuple[dict, int]:
         lines.insert(0, f"姓名：{mask_name(holder['applicant_name'])}")
     lines += [f"{field['label']}：{field['value']}" for field in json.loads(record["fields"])]
     lines.append(f"数据截至：{record['updated_at'][:10]}")
-    proof_number = f"ZM{now:%Y%m%d}{secrets.randbelow(10**6):06d}"
-    code = secrets.token_hex(4).upper()
     with db.write(g.conn):
+        for _ in range(PROOF_NUMBER_DRAWS):
+            # A number or code already taken is drawn again (both are unique): a collision was a 500.
+            proof_number = f"ZM{now:%Y%m%d}{_random_digits():06d}"
+            code = secrets.token_hex(4).upper()
+            taken = g.conn.execute("SELECT 1 FROM proofs WHERE proof_number = ? OR verification_code = ?",
+                                   (proof_number, code)).fetchone()
+            if taken is None:
+                break
+        else:
+            raise Problem("database_busy", detail="No free proof number was drawn; retry.")
         g.conn.execute("INSERT INTO proofs VALUES (?, ?, ?, ?, ?, ?)",
                        (proof_number, body.kind, body.id_number, code, now.isoformat(timespec="seconds"),
                         json.dumps(lines, ensure_ascii=False)))

@@ -45,7 +45,7 @@ from hall_server.context import hall_config, hall_now
 from hall_server.pages import chinese_date, page
 from hall_server.problems import Problem
 from hall_server.routes.reviews import review_key, store
-from hall_server.schemas import ReviewRequest
+from hall_server.schemas import ReviewRequest, plain_text_problem
 from hall_server.tickets import ticket_view
 
 __all__ = ["blueprint", "ReviewForm", "Visit"]
@@ -111,6 +111,8 @@ class ReviewForm:
             errors["callback_phone"] = "手机号码应为11位数字、以1开头，例如 13800000000；不需要回访可以不填。"
         if len(self.comment) > COMMENT_MAX:
             errors["comment"] = f"意见建议最多 {COMMENT_MAX} 字，现在是 {len(self.comment)} 字。"
+        elif plain_text_problem(self.comment, multiline=True) is not None:
+            errors["comment"] = "意见建议里有看不见的控制字符（可能是从别处复制来的），请删去后再提交。"
         return errors
 
     def review_request(self, visit: Visit) -> ReviewRequest:

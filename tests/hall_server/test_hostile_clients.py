@@ -9,16 +9,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
+import sqlite3
 import uuid
 
 import pytest
 import requests
 
+from domain.demo_citizens import demo_citizen
 from domain.hall_signing import sign_request
 from hall_server.__main__ import parse_command_line
 from hall_server.kiosk_secrets import write_kiosks_file
 from tests.fixtures.hall import start_live_hall
 from tests.hall_server.signed import host_of, signed_get, signed_headers, signed_post
+
+
+RESIDENT = demo_citizen("resident").id_number
+STAFF = ("staff", "fleet-password-for-tests")
 
 
 def _code(response: requests.Response) -> tuple[int, str]:
@@ -120,3 +127,118 @@ def test_finding_11_a_captured_request_cannot_be_replayed_after_the_hall_restart
         assert signed_get(again, "/v1/queues").status_code == 200
     finally:
         again.server.stop()
+
+
+# -- 3: body limit before authentication -----------------------------------------------------------------------
+
+
+def test_finding_3_an_unsigned_huge_body_is_refused_before_it_is_read(hall_server):
+    """GIVEN an unsigned POST announcing 400 MiB WHEN only its first bytes are sent THEN the hall answers 413 at
+    once instead of buffering the body to disk for a 401 (the socket would wait for the rest)."""
+    with socket.create_connection(("127.0.0.1", hall_server.server.port), timeout=10) as attacker:
+        attacker.sendall(b"POST /v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 419430400\r\n\r\n" + b"x" * 65536)
+        answer = attacker.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:80]
+
+
+def test_finding_3_a_chunked_body_over_the_limit_is_refused(hall_server):
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 65536
+    response = requests.post(hall_server.base_url + "/v1/tickets", data=chunks(), timeout=10,
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+# -- 8: 500s from hostile values -------------------------------------------------------------------------------
+
+
+def test_finding_8_an_absurd_uptime_is_refused_and_the_fleet_page_keeps_working(hall_server):
+    """GIVEN a heartbeat claiming 10^400 s of uptime THEN it is a 422 and /fleet stays a 200 (it was a 500,
+    OverflowError, until the kiosk's next heartbeat)."""
+    body = b'{"status": "ok", "app_version": "0.1.0", "uptime_seconds": 1' + b"0" * 400 + b"}"
+    assert _code(signed_post(hall_server, "/v1/devices/heartbeat", body)) == (422, "invalid_request")
+    assert requests.get(hall_server.base_url + "/fleet", timeout=10, auth=STAFF).status_code == 200
+
+
+def test_finding_8_a_colliding_proof_number_is_drawn_again(hall_server, monkeypatch):
+    """GIVEN the random part of two proofs' numbers collides THEN the second proof gets another number, not a 500."""
+    from hall_server.routes import citizens
+
+    draws = iter([7, 7, 7, 8])
+    monkeypatch.setattr(citizens, "_random_digits", lambda: next(draws))
+    resident = {"id_number": RESIDENT, "kind": "social_security_enrolment"}
+    first = signed_post(hall_server, "/v1/proofs", resident)
+    second = signed_post(hall_server, "/v1/proofs", resident)
+    assert (first.status_code, second.status_code) == (201, 201), second.text[:200]
+    assert first.json()["proof_number"][-6:] == "000007" and second.json()["proof_number"][-6:] == "000008"
+
+
+# -- 9: log forging ---------------------------------------------------------------------------------------------
+
+
+def test_finding_9_a_line_break_in_the_path_cannot_forge_a_log_line(hall_server, caplog):
+    with caplog.at_level("INFO", logger="hall_server.access"):
+        requests.get(hall_server.base_url + "/v1/x%0a2026-11-23 INFO hall_server.access GET /v1/admin 200"
+                     "%1b[2J%e2%80%ae", timeout=10)
+    lines = [record.getMessage() for record in caplog.records if record.name == "hall_server.access"]
+    assert lines and all("\n" not in line and "\x1b" not in line and "\u202e" not in line for line in lines)
+    assert any("%0A2026-11-23" in line for line in lines)
+
+
+# -- 12: the database file's mode -------------------------------------------------------------------------------
+
+
+def test_finding_12_the_database_and_its_journal_are_readable_by_the_server_user_only(hall_server):
+    signed_post(hall_server, "/v1/tickets", {"queue": "social"})
+    for suffix in ("", "-wal", "-shm"):
+        path = hall_server.db_path + suffix
+        if os.path.exists(path):
+            assert os.stat(path).st_mode & 0o777 == 0o600, suffix
+
+
+def test_finding_12_an_existing_database_readable_by_others_is_tightened(tmp_path):
+    path = tmp_path / "hall.sqlite3"
+    sqlite3.connect(path).close()
+    os.chmod(path, 0o644)
+    hall = start_live_hall(tmp_path)
+    hall.server.stop()
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+# -- 13: text that hides or forges what it says -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["投诉内容\x00隐藏", "投诉\x1b[31m内容很长", "投诉内容\u202e很长了", "投诉\u200b内容很长",
+                                  "a\u0301\u0301\u0301\u0301\u0301", "\u0301\u0302\u0303\u0304\u0305\u0306"])
+def test_finding_13_control_bidi_and_zero_width_characters_and_bare_marks_are_refused(hall_server, text):
+    response = signed_post(hall_server, "/v1/complaints", {"kind": "complaint", "content": text})
+    assert _code(response) == (422, "invalid_request")
+
+
+def test_finding_13_line_breaks_and_real_accents_are_kept(hall_server):
+    text = "窗口太少，\n排队太久。Café crème"
+    response = signed_post(hall_server, "/v1/complaints", {"kind": "complaint", "content": text})
+    assert response.status_code == 201, response.text[:300]
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1/devices/events", {"events": [{"event_id": "e1", "type": "printer.paper_out", "severity": "error",
+                                        "message": "paper\x1b[2J out", "occurred_at": "2026-11-23T01:00:00Z"}]}),
+    ("/v1/devices/heartbeat", {"status": "ok", "app_version": "0.1\u202e", "uptime_seconds": 1}),
+    ("/v1/devices/heartbeat", {"status": "ok", "app_version": "0.1", "uptime_seconds": 1,
+                               "components": {"printer": {"status": "ok", "message": "ok\x00"}}}),
+])
+def test_finding_13_device_messages_carry_no_control_characters(hall_server, path, body):
+    assert _code(signed_post(hall_server, path, body)) == (422, "invalid_request")
+
+
+# -- 15: Allow headers ------------------------------------------------------------------------------------------
+
+
+def test_finding_15_a_405_says_which_methods_are_allowed(hall_server):
+    response = requests.delete(hall_server.base_url + "/v1/queues", headers=signed_headers(hall_server, "DELETE",
+                                                                                          "/v1/queues"), timeout=10)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
