@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,28 @@ def test_a_hall_serving_tls_itself_logs_no_review_token(tmp_path, pki, caplog):
     lines = [record.getMessage() for record in caplog.records if not record.name.startswith("urllib3")]
     assert any("GET /r/<token> 200" in line for line in lines)
     assert not any(link.token in line for line in lines), [line for line in lines if link.token in line]
+
+
+def test_finding_1_idle_connections_that_never_say_hello_do_not_freeze_the_tls_hall(tls_hall, pki):
+    """GIVEN five TCP connections to the TLS hall that never send a ClientHello WHEN a kiosk asks for a ticket
+    THEN it is answered within its timeout (werkzeug's server did the handshake in its accept loop: one silent
+    connection froze the whole hall)."""
+    silent = [socket.create_connection(("127.0.0.1", tls_hall.port), timeout=5) for _ in range(5)]
+    try:
+        client = _client(tls_hall, ca_bundle=pki["ca"], client_cert=(pki["kiosk_cert"], pki["kiosk_key"]))
+        assert client.issue_ticket("social").number == "A001"
+        client.close()
+    finally:
+        for connection in silent:
+            connection.close()
+
+
+def test_finding_1_a_silent_connection_is_dropped_after_the_request_deadline(tmp_path, pki):
+    config = HallConfig(db_path=str(tmp_path / "hall.sqlite3"), kiosks={KIOSK_ID: SECRET}, always_open=True)
+    server = HallServer(config, tls=TlsSettings(pki["server_cert"], pki["server_key"], pki["ca"]),
+                        request_deadline=0.5).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as silent:
+            assert silent.recv(1) == b""              # closed by the hall, well before this socket's timeout
+    finally:
+        server.stop()
