@@ -8,6 +8,7 @@ not personal data) and SQLite's own error names, nothing a citizen typed or a ca
     OutboxFull           the size budget is used up by items that may never be dropped
     OutboxUnavailable    the disk is full, read-only or failing: nothing new can be kept
     OutboxBusy           (an OutboxUnavailable) another process has the outbox open
+    OutboxDiskFull       (an OutboxUnavailable) the disk or the outbox's file size limit is full
     OutboxCorrupt        the file (or one item in it) is damaged; move the file aside, keep it
     OutboxKeyError       the outbox key is missing, malformed, or not the one the file was made with
     ===================  ==========================================================================
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxBusy", "OutboxCorrupt", "OutboxKeyError",
+__all__ = ["OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxBusy", "OutboxDiskFull", "OutboxCorrupt", "OutboxKeyError",
            "OutboxAlert"]
 
 
@@ -39,6 +40,10 @@ class OutboxUnavailable(OutboxError):
 
 class OutboxBusy(OutboxUnavailable):
     """Another process (a second kiosk app, a tool) holds the outbox file: one process owns it at a time."""
+
+
+class OutboxDiskFull(OutboxUnavailable):
+    """The disk (or the file size limit) is full: delivering the backlog is what frees it."""
 
 
 class OutboxCorrupt(OutboxError):

@@ -22,6 +22,10 @@ Bounds, and what may be dropped (nothing else ever is):
   When they alone fill ``max_bytes``, enqueue raises `OutboxFull`; when SQLite cannot write (disk
   full, I/O error) it raises `OutboxUnavailable`; a damaged file raises `OutboxCorrupt`. In each
   case the app must stop accepting that work instead of pretending.
+* A full disk must not lock the backlog in: opening writes nothing to an outbox that is up to date, and a
+  file of ``reserve_bytes`` beside it (``outbox.sqlite3-reserve``, taken while there is room) is given up
+  when deleting delivered items finds no room for the WAL; after delivery the WAL is truncated, an emptied
+  file gives its pages back, and the reserve is taken again.
 * A warning alert is raised at ``alert_fraction`` of ``max_bytes``, when the disk's free space
   falls below four times ``min_free_bytes``, and when the oldest undelivered item is older than
   ``alert_age``: long before anything has to be refused.
@@ -59,8 +63,8 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from domain.sealing import SealBroken, Sealer, WeakSecret
 from domain.sealing import derive_key as derive_sealing_key
-from kiosk.outbox.errors import (OutboxAlert, OutboxBusy, OutboxCorrupt, OutboxError, OutboxFull, OutboxKeyError,
-                                 OutboxUnavailable)
+from kiosk.outbox.errors import (OutboxAlert, OutboxBusy, OutboxCorrupt, OutboxDiskFull, OutboxError, OutboxFull,
+                                 OutboxKeyError, OutboxUnavailable)
 
 __all__ = ["Outbox", "OutboxItem", "DeadItem", "OutboxStats", "ItemKind", "DEFAULT_KINDS", "BATCH_PATH",
            "derive_key", "new_item_id", "OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxBusy",
@@ -201,6 +205,7 @@ def derive_key(outbox_key: str | bytes) -> bytes:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _alerting(method: F) -> F:
@@ -239,6 +244,7 @@ class Outbox:
                  alert_fraction: float = 0.5, alert_age: float = 24 * 3600.0,
                  max_droppable_age: float = 7 * 24 * 3600.0, file_size_limit: int | None = None,
                  disk_check_interval: float = 1.0, busy_timeout: float = 5.0,
+                 reserve_bytes: int = 2 * 1024 * 1024,
                  on_alert: Callable[[OutboxAlert], None] | None = None,
                  disk_free: Callable[[], int] | None = None, clock: Callable[[], float] = time.time) -> None:
         if len(key) != 32:
@@ -266,12 +272,16 @@ class Outbox:
         self._problem: str | None = None
         self._stream_bases: dict[str, int] = {}
         self._next_seq: dict[str, int] = {}
+        self._reserve_path = Path(f"{self.path}-reserve")
+        self._reserve_bytes = reserve_bytes
         self._conn = self._open(file_size_limit, busy_timeout)
+        self._keep_reserve()
 
     # -- opening -----------------------------------------------------------------------------------
 
     def _open(self, file_size_limit: int | None, busy_timeout: float) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        new_file = not self.path.exists() or self.path.stat().st_size == 0
         try:
             conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
@@ -281,6 +291,10 @@ class Outbox:
             # cannot send the same items, and SQLite needs no shared-memory index and no file locking per
             # commit: set before WAL mode is first used, as SQLite requires.
             conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            if new_file:
+                # A new file gives emptied pages back to the disk (PRAGMA incremental_vacuum after delivery).
+                # Never asked of an existing file: there it writes, and the disk may be full.
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 raise OutboxUnavailable(f"outbox {self.path}: the file system does not support SQLite's WAL mode")
             # FULL: a commit is on the disk before enqueue returns, power cut or not.
@@ -302,8 +316,12 @@ class Outbox:
             if version > SCHEMA_VERSION:
                 raise OutboxCorrupt(f"outbox {self.path} has schema {version}, newer than this kiosk's"
                                     f" {SCHEMA_VERSION}: was the software downgraded?")
-            upgrade = _FROM_SCHEMA_1 if version == 1 else ""
-            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} {upgrade} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            if version < SCHEMA_VERSION:
+                # Only a new or older file is written at open: on a full disk a restarted kiosk must still
+                # open its outbox, to deliver the backlog that frees the space.
+                upgrade = _FROM_SCHEMA_1 if version == 1 else ""
+                conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} {upgrade}"
+                                   f" PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
             self._stream_bases = dict(conn.execute("SELECT name, base FROM streams"))
             self._check_key(conn)
             self._count(conn)
@@ -577,41 +595,112 @@ class Outbox:
     @_alerting
     def acknowledge(self, items: Iterable[OutboxItem]) -> int:
         """Delete delivered items, in one transaction; returns how many were still there."""
-        seqs = [item.seq for item in items]
-        if not seqs:
+        # By row and id: after a restart a new item may take the row number of one in flight that a newer
+        # heartbeat replaced, and must not be deleted for it.
+        keys = [(item.seq, item.id) for item in items]
+        if not keys:
             return 0
         with self._lock:
-            with self._write("acknowledge") as conn:
-                freed = count = 0
-                for start in range(0, len(seqs), 500):
-                    chunk = seqs[start:start + 500]
-                    marks = ",".join("?" * len(chunk))
-                    more, n = self._delete_returning(conn, f"DELETE FROM items WHERE seq IN ({marks})"
-                                                           " RETURNING size, state", chunk)
-                    freed += more
-                    count += n
+            try:
+                freed, count = self._delete_delivered(keys, chunk_size=len(keys))
+            except OutboxDiskFull:
+                # A full disk: one transaction of them all needs more WAL than there is room for.
+                freed, count = self._on_full_disk_use_reserve(lambda: self._delete_delivered(keys, chunk_size=10),
+                                                              "acknowledge")
             self._bytes -= freed
+            self._give_space_back()
         return count
+
+    def _delete_delivered(self, keys: list[tuple[int, str]], chunk_size: int = 250) -> tuple[int, int]:
+        """Delete these items, `chunk_size` per transaction (one on a full disk: each then frees its WAL)."""
+        freed = count = 0
+        for start in range(0, len(keys), chunk_size):
+            chunk = keys[start:start + chunk_size]
+            marks = " OR ".join("(seq = ? AND id = ?)" for _ in chunk)
+            with self._write("acknowledge") as conn:
+                more, n = self._delete_returning(conn, f"DELETE FROM items WHERE {marks} RETURNING size, state",
+                                                 [value for key in chunk for value in key])
+            freed += more
+            count += n
+            if chunk_size < len(keys):
+                self._checkpoint()
+        return freed, count
+
+    # -- a full disk -------------------------------------------------------------------------------
+
+    def _keep_reserve(self) -> None:
+        """Hold `reserve_bytes` of the disk in a file beside the outbox while there is room for it: on a full
+        disk, deleting delivered items needs room in the WAL, and this is where it comes from."""
+        if self._reserve_bytes <= 0 or self._reserve_path.exists():
+            return
+        try:
+            if self._free_bytes_on_disk() < 4 * self._reserve_bytes:
+                return
+            descriptor = os.open(self._reserve_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(descriptor, bytes(self._reserve_bytes))      # written, not sparse: the blocks are held
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        except OSError:
+            self._reserve_path.unlink(missing_ok=True)
+
+    def _on_full_disk_use_reserve(self, step: Callable[[], T], what: str) -> T:
+        """Run a step that frees space; when the disk is too full even for that, give up the reserve, move the
+        WAL into the file (its frames are the largest thing the outbox holds apart from the items) and retry."""
+        try:
+            return step()
+        except OutboxDiskFull:
+            released = self._reserve_path.exists()
+            self._reserve_path.unlink(missing_ok=True)
+            log.warning("outbox %s: disk full during %s; %s", self.path, what,
+                        f"the reserve of {self._reserve_bytes // 1024} KiB was released" if released
+                        else "no reserve was left")
+            self._checkpoint()
+            # Deleted rows are overwritten as usual (secure_delete) only where the page is written anyway:
+            # the items are sealed, and every page written now needs room that is not there.
+            self._conn.execute("PRAGMA secure_delete = FAST")
+            try:
+                return step()
+            finally:
+                self._conn.execute("PRAGMA secure_delete = ON")
+
+    def _checkpoint(self) -> None:
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass
+
+    def _give_space_back(self) -> None:
+        """After delivery: shrink the WAL and the file to what they hold, and take the reserve again if it went."""
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not self._pending and not self._dead:
+                self._conn.execute("PRAGMA incremental_vacuum")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass                                # a full disk still: the next delivery tries again
+        self._keep_reserve()
 
     @_alerting
     def record_failure(self, items: Iterable[OutboxItem], reason: str) -> None:
         """Count a failed attempt (kept for the technician's view), the item stays pending."""
         with self._lock:
             with self._write("record a failed attempt") as conn:
-                conn.executemany("UPDATE items SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
-                                 [(reason[:300], item.seq) for item in items])
+                conn.executemany("UPDATE items SET attempts = attempts + 1, last_error = ? WHERE seq = ? AND id = ?",
+                                 [(reason[:300], item.seq, item.id) for item in items])
 
     @_alerting
     def park_dead(self, item: "OutboxItem | str", reason: str) -> None:
         """The hall refused this item (an opened item, or an id) for good: keep it, out of the way, for a technician."""
         if isinstance(item, OutboxItem):
-            item_id, where, key = item.id, "seq = ?", item.seq
+            item_id, where, keys = item.id, "seq = ? AND id = ?", (item.seq, item.id)
         else:
-            item_id, where, key = item, "id = ?", item
+            item_id, where, keys = item, "id = ?", (item,)
         with self._lock:
             with self._write("park a dead item") as conn:
                 changed = conn.execute("UPDATE items SET state = 'dead', attempts = attempts + 1, last_error = ?"
-                                       f" WHERE {where} AND state = 'pending'", (reason[:300], key)).rowcount
+                                       f" WHERE {where} AND state = 'pending'", (reason[:300], *keys)).rowcount
             if changed:
                 self._pending -= 1
                 self._dead += 1
@@ -711,7 +800,7 @@ class Outbox:
         if primary == _SQLITE_FULL:
             self._queue_alert("critical", "outbox_disk_full", f"outbox {self.path}: disk or file size limit full"
                               f" during {what}: free disk space; reviews and complaints are refused until then")
-            return OutboxUnavailable(f"outbox {self.path} cannot {what}: the disk (or the outbox's file size limit)"
+            return OutboxDiskFull(f"outbox {self.path} cannot {what}: the disk (or the outbox's file size limit)"
                                      " is full; free space on the data partition")
         if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
             self._queue_alert("critical", "outbox_corrupt", f"outbox {self.path} is damaged ({name})")
@@ -810,3 +899,5 @@ class _Transaction:
             except sqlite3.Error:
                 pass
         self._outbox._forget_positions()
+        # The counters were moved inside the transaction: read them back from what the file holds.
+        self._outbox._recount()
