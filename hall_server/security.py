@@ -67,6 +67,8 @@ class NonceLedger:
         return cursor.rowcount == 1
 
     def forget(self, caller_id: str, nonce: str) -> None:
+        if g.conn.in_transaction:              # the busy transaction, not yet released
+            g.conn.execute("ROLLBACK")
         g.conn.execute("DELETE FROM request_nonces WHERE kiosk_id = ? AND nonce = ?", (caller_id, nonce))
 
 

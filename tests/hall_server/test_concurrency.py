@@ -11,17 +11,16 @@ from typing import Callable
 
 import requests
 
-from domain.hall_signing import sign_request
 from tests.fixtures.hall import hall_rows
+from tests.hall_server.signed import signed_headers
 
 KIOSKS = 50
 
 
 def _post(hall, path: str, body: dict, key: str) -> requests.Response:
     raw = json.dumps(body).encode()
-    headers = sign_request(hall.kiosk_id, hall.secret, "POST", path, raw)
-    headers.update({"Content-Type": "application/json", "Idempotency-Key": key})
-    return requests.post(hall.base_url + path, data=raw, headers=headers, timeout=30)
+    return requests.post(hall.base_url + path, data=raw, headers=signed_headers(hall, "POST", path, raw, key=key),
+                         timeout=30)
 
 
 def _all_at_once(count: int, call: Callable[[int], requests.Response]) -> list[requests.Response]:

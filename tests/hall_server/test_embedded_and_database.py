@@ -81,7 +81,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_command_line_serves_the_api(hall_database):
+def test_command_line_serves_the_api(hall_database, tmp_path):
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "hall_server", "--host", "127.0.0.1", "--port", str(port),
                                 "--db", hall_database, "--kiosks-file",
