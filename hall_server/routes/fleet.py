@@ -1,9 +1,10 @@
 """The hall staff's fleet page: every kiosk with its state, its current problems, its last heartbeat and events.
 
 Server-rendered HTML at ``/fleet`` for a browser on the hall's intranet; it is not part of the signed
-kiosk API (/v1). Who may see it: with ``HallConfig.fleet_password`` set, HTTP Basic authentication as
-user ``staff`` with that password (compared in constant time; serve the hall over HTTPS); without it,
-only a browser on the server itself (loopback), so a fresh install never shows its fleet to the network.
+kiosk API (/v1). Who may see it: hall staff, by HTTP Basic authentication as user ``staff`` with
+``HallConfig.fleet_password`` (compared in constant time; serve the hall over HTTPS). Without a password the
+page is closed to everyone: "only from this machine" meant nothing behind a reverse proxy on the same host,
+where every visitor comes from 127.0.0.1.
 Heartbeats and events never carry personal data, so the page shows the kiosks' messages as stored
 (HTML-escaped). In Chinese, or in English with ``?lang=en``; how a kiosk's state is read from what it sent
 is hall_server.fleet_status. Kiosks report through the hall API (heartbeats and events, stored) or through the
@@ -15,7 +16,6 @@ changed (a long poll); without JavaScript it reloads every heartbeat interval.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 
 from typing import Any
@@ -42,7 +42,7 @@ LIVE_WAIT_SECONDS = 20.0
 def _allowed() -> bool:
     password = hall_config().fleet_password
     if password is None:
-        return ipaddress.ip_address(request.remote_addr or "0.0.0.0").is_loopback
+        return False
     auth = request.authorization
     return (auth is not None and auth.type == "basic" and hmac.compare_digest(auth.username or "", STAFF_USER)
             and hmac.compare_digest((auth.password or "").encode(), password.encode()))
@@ -52,8 +52,8 @@ def _refusal() -> Response | None:
     if _allowed():
         return None
     if hall_config().fleet_password is None:
-        return Response("The fleet page is shown on the hall server itself only; set a fleet password "
-                        "to open it to the hall's network.", status=403, mimetype="text/plain")
+        return Response("The fleet page is closed: start the hall server with --fleet-password-file to open it"
+                        " to hall staff.", status=403, mimetype="text/plain")
     return Response("Hall staff only.", status=401, mimetype="text/plain",
                     headers={"WWW-Authenticate": 'Basic realm="hall fleet", charset="UTF-8"'})
 

@@ -64,8 +64,9 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
 
     def open_(url: str | None = None, *, device: str = "phone", javascript: bool = True,
-              text_scale: float = 1.0) -> Page:
-        context = browser.new_context(**DEVICES[device], locale="zh-CN", java_script_enabled=javascript)
+              text_scale: float = 1.0, credentials: tuple[str, str] | None = None) -> Page:
+        login = {"http_credentials": {"username": credentials[0], "password": credentials[1]}} if credentials else {}
+        context = browser.new_context(**DEVICES[device], locale="zh-CN", java_script_enabled=javascript, **login)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

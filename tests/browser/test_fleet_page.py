@@ -19,6 +19,7 @@ from hall_server.clock import CHINA_STANDARD_TIME, SettableClock
 from hall_server.server import HallServer
 from kiosk.hall.client import HallClient
 from tests.browser.checks import layout_defects, screenshot
+from tests.fixtures.hall import STAFF
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=CHINA_STANDARD_TIME)
 KIOSKS = ("hall-a-01", "hall-a-02", "hall-a-03", "hall-b-01", "hall-b-02")
@@ -31,7 +32,7 @@ ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 def fleet_hall(tmp_path: Path) -> Iterator[HallServer]:
     clock = SettableClock(NOW)
     config = HallConfig(db_path=str(tmp_path / "hall.sqlite3"), kiosks={k: k.encode() * 4 for k in KIOSKS},
-                        clock=clock)
+                        clock=clock, fleet_password=STAFF[1])
     server = HallServer(config, port=0, threads=4).start()
     clients = {k: HallClient(server.base_url, k, k.encode() * 4, retries=0) for k in KIOSKS}
 
@@ -85,7 +86,7 @@ def test_defect_9_the_fleet_page_reads_in_chinese_worst_first_with_counts_and_ho
     silent for 10 minutes, one whose reader came back THEN /fleet is in Chinese, counts them at the top (in
     service 2, degraded 2, silent 1), lists the worst first, derives each state from its worst current
     problem, gives times as "N 分钟前" and marks the silent kiosk's last report as stale."""
-    page = open_page(fleet_hall.base_url + "/fleet", device="desktop")
+    page = open_page(fleet_hall.base_url + "/fleet", device="desktop", credentials=STAFF)
     expect(page.get_by_role("heading", name="自助终端运行状态")).to_be_visible()
     summary = page.locator("[data-count]")
     assert dict(zip(summary.evaluate_all("tiles => tiles.map(t => t.dataset.count)"),
@@ -110,7 +111,7 @@ def test_defect_9_the_fleet_page_reads_in_chinese_worst_first_with_counts_and_ho
 
 
 def test_the_fleet_page_switches_to_english_and_back(open_page, fleet_hall):
-    page = open_page(fleet_hall.base_url + "/fleet", device="desktop")
+    page = open_page(fleet_hall.base_url + "/fleet", device="desktop", credentials=STAFF)
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Kiosk fleet")).to_be_visible()
     expect(row(page, "hall-b-01").locator(".state")).to_have_text("Silent")
@@ -123,6 +124,6 @@ def test_the_fleet_page_switches_to_english_and_back(open_page, fleet_hall):
 
 
 def test_the_fleet_page_reads_on_a_phone(open_page, fleet_hall):
-    page = open_page(fleet_hall.base_url + "/fleet")
+    page = open_page(fleet_hall.base_url + "/fleet", credentials=STAFF)
     expect(row(page, "hall-b-01").locator(".state")).to_have_text("失联")
     assert layout_defects(page) == []

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import requests
 
-from tests.fixtures.hall import start_live_hall
+from tests.fixtures.hall import STAFF, start_live_hall
 
 
 def report(client, status: str, components: dict) -> None:
@@ -18,7 +18,7 @@ def test_the_page_lists_each_kiosk_with_its_state_components_and_latest_events(h
     hall_client.post("/v1/devices/events", {"events": [
         {"event_id": "e1", "type": "printer.paper_out", "severity": "error", "message": "paper roll is empty",
          "occurred_at": "2026-11-23T01:00:00+00:00"}]}, idempotency_key="fleet-test-event-1")
-    page = requests.get(hall_server.base_url + "/fleet", timeout=5)
+    page = requests.get(hall_server.base_url + "/fleet", auth=STAFF, timeout=5)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert f'data-kiosk="{hall_server.kiosk_id}" data-state="error"' in page.text
     assert "打印机缺纸" in page.text and "paper roll is empty" in page.text
@@ -27,14 +27,15 @@ def test_the_page_lists_each_kiosk_with_its_state_components_and_latest_events(h
 def test_a_kiosk_that_missed_three_heartbeats_is_shown_as_silent(hall_server, hall_client) -> None:
     report(hall_client, "ok", {})
     hall_server.clock.advance(timedelta(minutes=4))
-    page = requests.get(hall_server.base_url + "/fleet", timeout=5)
+    page = requests.get(hall_server.base_url + "/fleet", auth=STAFF, timeout=5)
     assert f'data-kiosk="{hall_server.kiosk_id}" data-state="silent"' in page.text
 
 
 def test_without_heartbeats_the_page_says_so(hall_server) -> None:
-    page = requests.get(hall_server.base_url + "/fleet", timeout=5)
+    page = requests.get(hall_server.base_url + "/fleet", auth=STAFF, timeout=5)
     assert "尚无终端上报心跳" in page.text
-    assert "No kiosk has sent a heartbeat yet" in requests.get(hall_server.base_url + "/fleet?lang=en", timeout=5).text
+    assert "No kiosk has sent a heartbeat yet" in requests.get(hall_server.base_url + "/fleet?lang=en", auth=STAFF,
+                                                                      timeout=5).text
 
 
 def test_with_a_fleet_password_only_hall_staff_see_the_page(tmp_path) -> None:
@@ -56,10 +57,17 @@ def test_heartbeats_cannot_be_posted_without_a_kiosk_signature(hall_server) -> N
     assert answer.status_code == 401
 
 
-def test_without_a_fleet_password_a_browser_elsewhere_on_the_network_is_refused(hall_server) -> None:
+def test_finding_4_without_a_fleet_password_the_page_is_closed_even_to_loopback(hall_server) -> None:
+    """GIVEN no fleet password THEN /fleet is refused to everyone, loopback included: behind a reverse proxy on the
+    same host every visitor comes from 127.0.0.1, so "this machine only" made the page public."""
     from hall_server.app import HallConfig, create_app
 
     app = create_app(HallConfig(db_path=hall_server.db_path, kiosks={}))
-    answer = app.test_client().get("/fleet", environ_base={"REMOTE_ADDR": "10.20.30.40"})
-    assert answer.status_code == 403 and b"set a fleet password" in answer.data
-    assert app.test_client().get("/fleet", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    for address in ("10.20.30.40", "127.0.0.1", "::1"):
+        answer = app.test_client().get("/fleet", environ_base={"REMOTE_ADDR": address})
+        assert answer.status_code == 403 and b"--fleet-password-file" in answer.data
+
+
+def test_finding_4_a_visitor_through_a_same_host_proxy_needs_the_password(hall_server) -> None:
+    assert requests.get(hall_server.base_url + "/fleet", timeout=5,
+                        headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 401

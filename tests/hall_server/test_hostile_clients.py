@@ -20,12 +20,11 @@ from domain.demo_citizens import demo_citizen
 from domain.hall_signing import sign_request
 from hall_server.__main__ import parse_command_line
 from hall_server.kiosk_secrets import write_kiosks_file
-from tests.fixtures.hall import start_live_hall
+from tests.fixtures.hall import STAFF, start_live_hall
 from tests.hall_server.signed import host_of, signed_get, signed_headers, signed_post
 
 
 RESIDENT = demo_citizen("resident").id_number
-STAFF = ("staff", "fleet-password-for-tests")
 
 
 def _code(response: requests.Response) -> tuple[int, str]:
