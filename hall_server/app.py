@@ -23,6 +23,7 @@ from hall_server.context import HallConfig, hall_now
 from hall_server.fleet_feed import FleetModel
 from hall_server.routes import (appointments, batch, catalogue, citizens, devices, feedback, fleet, queues, review_page,
                                 reviews)
+from hall_server.rate_limits import LookupLimiter
 from hall_server.security import NonceLedger, verify_request
 
 __all__ = ["HallConfig", "create_app"]
@@ -40,6 +41,7 @@ def create_app(config: HallConfig, *, pool_size: int = 8) -> Flask:
     app.json.ensure_ascii = False       # type: ignore[attr-defined]
     app.json.sort_keys = False          # type: ignore[attr-defined]
     app.extensions["hall_nonces"] = NonceLedger(config.signature_window_seconds)
+    app.extensions["hall_lookups"] = LookupLimiter(config.lookup_limits)
     problems.install(app)
     app.extensions["fleet_model"] = FleetModel(config.clock.now)
 

@@ -12,6 +12,7 @@ from flask import current_app
 
 from hall_server.clock import Clock, SystemClock
 from hall_server.fleet_feed import FleetBroker
+from hall_server.rate_limits import LookupLimits
 
 __all__ = ["HallConfig", "hall_config", "hall_now"]
 
@@ -26,9 +27,10 @@ class HallConfig:
     public_base_url: str | None = None           # for review URLs; default: the URL the request came to
     always_open: bool = False                    # demo: queues open whatever the time
     db_busy_timeout_seconds: float = 10.0        # then 503 database_busy
-    fleet_password: str | None = None            # hall staff's /fleet page; None: loopback browsers only
+    fleet_password: str | None = None            # hall staff's /fleet page; None: the page is closed
     review_follow_up_working_days: int = 5       # a 差评 is looked into and answered within this, as the hall says
     fleet_broker: FleetBroker | None = None      # the MQTT broker the fleet page listens to (hall_server.fleet_feed)
+    lookup_limits: LookupLimits = field(default_factory=LookupLimits)   # identity lookups (rate_limits)
 
 
 def hall_config() -> HallConfig:

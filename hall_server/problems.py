@@ -81,6 +81,8 @@ PROBLEMS: dict[str, tuple[int, str, str, str]] = {
                          "This ticket or case was already reviewed."),
     "reasons_required": (422, "Reasons required", "请选择不满意的原因。",
                          "An unsatisfied review must name at least one reason."),
+    "rate_limited": (429, "Too many lookups", "查询过于频繁，请稍后再试。",
+                     "Too many identity lookups from this kiosk or for this person; retry after Retry-After seconds."),
     "internal_error": (500, "Internal error", "系统繁忙，请稍后再试。",
                        "The hall server failed; see its log."),
     "database_busy": (503, "Database busy", "系统繁忙，请稍后再试。",
@@ -92,8 +94,9 @@ class Problem(Exception):
     """A refusal with a stable code from PROBLEMS; `detail` adds non-personal specifics."""
 
     def __init__(self, code: str, *, detail: str | None = None, errors: list[dict[str, Any]] | None = None,
-                 message_zh: str | None = None) -> None:
+                 message_zh: str | None = None, headers: dict[str, str] | None = None) -> None:
         status, title, zh, en = PROBLEMS[code]
+        self.headers = headers or {}
         self.code = code
         self.status = status
         self.title = title
@@ -118,7 +121,7 @@ class Problem(Exception):
 
 def problem_response(problem: Problem) -> Response:
     return Response(json.dumps(problem.document(), ensure_ascii=False), status=problem.status,
-                    mimetype="application/problem+json")
+                    mimetype="application/problem+json", headers=problem.headers)
 
 
 def server_failure(error: Exception) -> Problem:

@@ -15,8 +15,10 @@ import functools
 import hashlib
 import json
 import sqlite3
+import logging
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -25,12 +27,14 @@ from flask import Response, current_app, g, request
 from domain.hall_signing import HALL_SIGNING
 from domain.request_signing import SignatureRefused
 from hall_server import db
-from hall_server.context import hall_config
+from hall_server.context import hall_config, hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import is_idempotency_key
 
-__all__ = ["NonceLedger", "verify_request", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
+__all__ = ["NonceLedger", "verify_request", "guard_lookup", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
            "request_digest", "StoredAnswer", "forget_expired", "recall", "record", "answer", "replayed"]
+
+log = logging.getLogger("hall_server.security")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # A claim older than this is taken as abandoned (its server died mid-request) and may be taken over.
@@ -86,6 +90,23 @@ def verify_request() -> None:
     except SignatureRefused as refused:
         code = "unknown_kiosk" if refused.reason == "unknown_caller" else refused.reason
         raise Problem(code, detail=refused.detail) from None
+
+
+def guard_lookup(id_number: str) -> None:
+    """Refuse (429 rate_limited) a lookup by identity number past this kiosk's or this person's limit
+    (hall_server.rate_limits); the first refusal of an episode is logged and filed as the kiosk's event."""
+    refusal = current_app.extensions["hall_lookups"].check(g.kiosk_id, id_number)
+    if refusal is None:
+        return
+    if refusal.first_of_episode:
+        log.warning("kiosk %s ran into its identity-lookup limit: refused until it slows down", g.kiosk_id)
+        now = hall_now().isoformat(timespec="seconds")
+        with db.write(g.conn):
+            g.conn.execute("INSERT INTO device_events (kiosk_id, event_id, type, severity, message, occurred_at,"
+                           " received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           (g.kiosk_id, f"hall-security-{uuid.uuid4().hex}", "security.lookups_limited", "error",
+                            "identity lookups refused: far more than a citizen makes (enumeration?)", now, now))
+    raise Problem("rate_limited", headers={"Retry-After": str(refusal.retry_after_s)})
 
 
 def require_idempotency_key() -> str:
@@ -155,7 +176,7 @@ def answer(handler: Callable[[], Any]) -> Response:
     try:
         return current_app.make_response(handler())
     except Problem as problem:
-        if problem.status >= 500:
+        if problem.status >= 500 or problem.status == 429:      # not an answer: the same request may come back
             raise
         return current_app.make_response((json.dumps(problem.document(), ensure_ascii=False), problem.status,
                                           {"Content-Type": "application/problem+json"}))

@@ -19,7 +19,7 @@ from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.context import hall_config, hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import AppointmentLookup, BookingRequest, IdentityOnly, parse
-from hall_server.security import idempotent, require_idempotency_key
+from hall_server.security import guard_lookup, idempotent, require_idempotency_key
 
 blueprint = Blueprint("appointments", __name__)
 
@@ -65,6 +65,7 @@ def _slots(matter: sqlite3.Row, day: date, now: datetime) -> list[dict[str, Any]
 def lookup() -> dict:
     require_idempotency_key()
     body = parse(AppointmentLookup)
+    guard_lookup(body.id_number)
     today = hall_now().date()
     # Upcoming: as far ahead as anyone can book, so a citizen sees (and can cancel) whatever they booked.
     last = today + timedelta(days=BOOKING_DAYS_AHEAD if body.upcoming else 0)
@@ -86,6 +87,7 @@ def _owned(appointment_id: str, id_number: str) -> sqlite3.Row:
 @idempotent
 def check_in(appointment_id: str) -> tuple[dict, int]:
     body = parse(IdentityOnly)
+    guard_lookup(body.id_number)
     now = hall_now()
     with db.write(g.conn):
         row = _owned(appointment_id, body.id_number)
@@ -155,6 +157,7 @@ def book() -> tuple[dict, int]:
 @idempotent
 def cancel(appointment_id: str) -> dict:
     body = parse(IdentityOnly)
+    guard_lookup(body.id_number)
     with db.write(g.conn):
         row = _owned(appointment_id, body.id_number)
         if row["status"] == "cancelled":

@@ -18,7 +18,7 @@ from hall_server import db
 from hall_server.context import hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import CaseLookup, IdentityOnly, ProofRequest, parse
-from hall_server.security import idempotent, require_idempotency_key
+from hall_server.security import guard_lookup, idempotent, require_idempotency_key
 from hall_server.seed import PROOF_KINDS
 from hall_server.tickets import is_reviewed
 
@@ -52,6 +52,7 @@ def _case(row: sqlite3.Row) -> dict[str, Any]:
 def cases() -> dict:
     require_idempotency_key()
     body = parse(CaseLookup)
+    guard_lookup(body.id_number or body.case_number or "")
     if body.case_number is not None:
         rows = g.conn.execute("SELECT * FROM cases WHERE case_number = ?", (body.case_number,)).fetchall()
         if not rows:
@@ -66,6 +67,7 @@ def cases() -> dict:
 def records() -> dict:
     require_idempotency_key()
     body = parse(IdentityOnly)
+    guard_lookup(body.id_number)
     rows = g.conn.execute("SELECT * FROM records WHERE id_number = ? ORDER BY kind", (body.id_number,)).fetchall()
     kinds = {row["kind"] for row in rows}
     return {
@@ -84,6 +86,7 @@ def _random_digits() -> int:
 @idempotent
 def issue_proof() -> tuple[dict, int]:
     body = parse(ProofRequest)
+    guard_lookup(body.id_number)
     if body.kind not in PROOF_KINDS:
         raise Problem("proof_not_available", detail="Unknown proof kind.")
     title, needs = PROOF_KINDS[body.kind]

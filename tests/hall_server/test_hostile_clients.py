@@ -16,10 +16,12 @@ import uuid
 import pytest
 import requests
 
+from domain.citizen_id import check_digit
 from domain.demo_citizens import demo_citizen
 from domain.hall_signing import sign_request
 from hall_server.__main__ import parse_command_line
 from hall_server.kiosk_secrets import write_kiosks_file
+from hall_server.rate_limits import LookupLimits
 from tests.fixtures.hall import STAFF, start_live_hall
 from tests.hall_server.signed import host_of, signed_get, signed_headers, signed_post
 
@@ -241,3 +243,55 @@ def test_finding_15_a_405_says_which_methods_are_allowed(hall_server):
                                                                                           "/v1/queues"), timeout=10)
     assert response.status_code == 405
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
+
+
+# -- 7: enumerating identity numbers -----------------------------------------------------------------------------
+
+
+def _numbers_of_one_district_and_birth_date(count: int) -> list[str]:
+    body = "61011319850312"
+    return [f"{body}{sequence:03d}" + check_digit(f"{body}{sequence:03d}") for sequence in range(count)]
+
+
+def test_finding_7_enumerating_identity_numbers_from_a_kiosk_is_refused_and_alerted(hall_server):
+    """GIVEN a kiosk that tries every identity number of one district and birth date THEN after a citizen's
+    handful of lookups it gets 429 rate_limited with Retry-After, and the fleet page shows the kiosk in fault
+    with the hall's own security event (1,000 guesses went through in 1.4 s and found a resident's records)."""
+    signed_post(hall_server, "/v1/devices/heartbeat", {"status": "ok", "app_version": "0.1.0", "uptime_seconds": 60})
+    answers = [signed_post(hall_server, "/v1/records/lookup", {"id_number": number})
+               for number in _numbers_of_one_district_and_birth_date(120)]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[:60] == [200] * 60
+    assert set(statuses[60:]) == {429}
+    assert int(answers[-1].headers["Retry-After"]) >= 1 and answers[-1].json()["code"] == "rate_limited"
+    fleet = requests.get(hall_server.base_url + "/fleet?lang=en", auth=STAFF, timeout=10).text
+    assert f'data-kiosk="{hall_server.kiosk_id}" data-state="error"' in fleet and "enumeration" in fleet
+
+
+def test_finding_7_one_person_looked_up_from_many_kiosks_is_limited_too(tmp_path):
+    kiosks = {f"kiosk-{index:02d}": f"secret-of-kiosk-{index:02d}".encode() for index in range(4)}
+    hall = start_live_hall(tmp_path)
+    hall.server.stop()
+    hall = start_live_hall(tmp_path, lookup_limits=LookupLimits(identity_burst=5, identity_interval_s=3600))
+    try:
+        hall.server.app.config["HALL"].kiosks.update(kiosks)
+        statuses = []
+        for kiosk_id, secret in kiosks.items():
+            hall.kiosk_id, hall.secret = kiosk_id, secret
+            statuses += [signed_post(hall, "/v1/records/lookup", {"id_number": RESIDENT}).status_code
+                         for _ in range(2)]
+        assert statuses == [200] * 5 + [429] * 3
+    finally:
+        hall.server.stop()
+
+
+def test_finding_7_a_limited_check_in_is_not_stored_as_its_answer(hall_server):
+    """A 429 is no answer: the same request under the same key is tried afresh once the limit allows."""
+    limiter = hall_server.server.app.extensions["hall_lookups"]
+    limiter.limits = LookupLimits(kiosk_burst=0)
+    refused = signed_post(hall_server, "/v1/appointments/ap0/check-in", {"id_number": RESIDENT}, key="same-key-01")
+    assert _code(refused) == (429, "rate_limited")
+    limiter.limits = LookupLimits()
+    limiter._buckets.clear()
+    again = signed_post(hall_server, "/v1/appointments/ap0/check-in", {"id_number": RESIDENT}, key="same-key-01")
+    assert _code(again) == (404, "appointment_not_found")
