@@ -133,14 +133,28 @@ class BookingRequest(Body):
         return self
 
 
-class CaseLookup(Body):
+QueryCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+
+
+class CaseProof(Body):
+    """What shows that a case is the caller's to see or rate: the applicant's identity number (read from the
+    card) or the 6-digit query code (查询密码) printed on the acceptance receipt. A case number alone is not
+    enough: case numbers are sequential."""
+
     id_number: IdNumber | None = None
+    query_code: QueryCode | None = None
+
+
+class CaseLookup(CaseProof):
     case_number: Code | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "CaseLookup":
-        if (self.id_number is None) == (self.case_number is None):
-            raise ValueError("give exactly one of id_number and case_number")
+    def _by_person_or_by_number_with_proof(self) -> "CaseLookup":
+        if self.case_number is None:
+            if self.id_number is None or self.query_code is not None:
+                raise ValueError("give id_number, or case_number with query_code or id_number")
+        elif (self.id_number is None) == (self.query_code is None):
+            raise ValueError("a case_number needs exactly one of query_code and id_number")
         return self
 
 
@@ -149,7 +163,7 @@ class ProofRequest(Body):
     kind: Code
 
 
-class ReviewTargetRequest(Body):
+class ReviewTargetRequest(CaseProof):
     ticket_id: Code | None = None
     case_number: Code | None = None
 
@@ -157,6 +171,10 @@ class ReviewTargetRequest(Body):
     def _exactly_one(self) -> "ReviewTargetRequest":
         if (self.ticket_id is None) == (self.case_number is None):
             raise ValueError("give exactly one of ticket_id and case_number")
+        if self.ticket_id is not None and (self.id_number is not None or self.query_code is not None):
+            raise ValueError("a ticket is reviewed by its ticket_id alone")
+        if self.case_number is not None and (self.id_number is None) == (self.query_code is None):
+            raise ValueError("a case_number needs exactly one of query_code and id_number")
         return self
 
 

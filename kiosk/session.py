@@ -141,7 +141,7 @@ class Visit:
         self.services = services
         self._screens = screens
         self._monotonic = monotonic
-        self.pending_review: dict[str, str] | None = None   # what 好差评 rates next: ticket_id or case_number
+        self.pending_review: dict[str, str] | None = None   # what 好差评 rates next: a ticket, or a case and its code
         self.idle_watch = IdleWatch(self._idle_timeout(), ui.countdown_s, monotonic())
 
     def _idle_timeout(self) -> int:
@@ -155,10 +155,15 @@ class Visit:
         self.idle_watch.touch(self._monotonic())
         self._screens.show("home")
 
-    def finish_journey(self, *, ticket_id: str | None = None, case_number: str | None = None) -> None:
+    def finish_journey(self, *, ticket_id: str | None = None, case_number: str | None = None,
+                       query_code: str | None = None) -> None:
         """A journey is complete: move on to 好差评 for what was just served (the standard practice),
-        or end the visit when there is nothing to rate or the site does not offer reviews."""
-        rated = {"ticket_id": ticket_id} if ticket_id else {"case_number": case_number} if case_number else None
+        or end the visit when there is nothing to rate or the site does not offer reviews. A case is rated
+        with its receipt's query code, the proof that it is the citizen's (hall_server.case_proof)."""
+        if case_number and not query_code:
+            raise ValueError("a case goes on to 好差评 with its query code")
+        rated = ({"ticket_id": ticket_id} if ticket_id
+                 else {"case_number": case_number, "query_code": query_code or ""} if case_number else None)
         if rated is not None and "review" in self.services:
             self.pending_review = rated
             self._screens.show("review")

@@ -1,4 +1,5 @@
-"""办件查询: the citizen places the ID card (all their cases) or types the case number on the keypad, and
+"""办件查询: the citizen places the ID card (all their cases) or types the case number and its query code on the
+keypad, and
 sees each case's steps (受理, 审批, 办结, 送达) as a timeline. Logic in kiosk.journeys.progress.ProgressJourney;
 this screen renders its view and passes on taps and card events."""
 
@@ -44,6 +45,8 @@ class ProgressScreen(JourneyScreen):
     def render(self, view: ProgressView) -> None:
         if view.step is ProgressStep.ENTER_NUMBER and self.ids.keypad.text != view.case_number:
             self.ids.keypad.text = view.case_number
+        if view.step is ProgressStep.ENTER_CODE and not view.problem:
+            self.ids.keypad.clear()           # the code is typed afresh; the number stays in the view
         self._fill_cases(view)
         if view.step is ProgressStep.CHOOSE and self.manager and self.manager.current == self.name:
             App.get_running_app().speak("case_progress.place_card")
@@ -68,6 +71,7 @@ class ProgressScreen(JourneyScreen):
         return [
             ("choose", ProgressView(ProgressStep.CHOOSE)),
             ("enter_number", ProgressView(ProgressStep.ENTER_NUMBER, case_number="YT2026SC")),
+            ("enter_code", ProgressView(ProgressStep.ENTER_CODE, case_number="YT2026SC000123")),
             ("result", ProgressView(ProgressStep.RESULT, by_card=True, masked_name="张**", cases=cases)),
             ("not_found", ProgressView(ProgressStep.NOT_FOUND, case_number="YT2026SC999999",
                                        problem="case_progress.number_not_found")),
@@ -77,6 +81,10 @@ class ProgressScreen(JourneyScreen):
     def search(self) -> None:
         if self.journey is not None:
             self.journey.look_up_number(self.ids.keypad.text)
+
+    def prompt_text(self, step: str, language: str) -> str:
+        key = "case_progress.code_prompt" if step == ProgressStep.ENTER_CODE.value else "case_progress.number_prompt"
+        return App.get_running_app().tr(key, language)
 
     def problem_text(self, view: ProgressView, language: str) -> str:
         if not view.problem:

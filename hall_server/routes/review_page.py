@@ -40,6 +40,7 @@ from domain.privacy import mask_phone
 from domain.review_scale import (INDICATORS, LEVELS, REASONS, REVIEW_INDICATORS, REVIEW_LEVELS, REVIEW_REASONS,
                                  UNSATISFIED)
 from hall_server import review_tokens
+from hall_server.case_proof import case_query_code
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.context import hall_config, hall_now
 from hall_server.pages import chinese_date, page
@@ -120,6 +121,8 @@ class ReviewForm:
         body: dict[str, Any] = {"ticket_id" if visit.kind == "ticket" else "case_number": visit.target_id,
                                 "level": self.level, "indicators": {"overall": self.level, **self.aspects},
                                 "comment": self.comment}
+        if visit.kind == "case":            # the signed link is the proof; as a request it carries the case's code
+            body["query_code"] = case_query_code(review_key(), visit.target_id)
         if self.unsatisfied:
             body["reasons"] = self.reasons
             if self.callback_phone:

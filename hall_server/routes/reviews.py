@@ -18,6 +18,7 @@ from flask import Blueprint, g, request
 
 from domain.review_scale import UNSATISFIED
 from hall_server import db, review_tokens
+from hall_server.case_proof import proven_case
 from hall_server.context import hall_config, hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import ReviewRequest, ReviewTargetRequest, parse
@@ -51,7 +52,12 @@ def target_row(kind: str, target_id: str) -> sqlite3.Row:
 
 
 def _kind_and_id(body: ReviewTargetRequest) -> tuple[str, str]:
-    return ("ticket", body.ticket_id) if body.ticket_id is not None else ("case", body.case_number or "")
+    """What a kiosk reviews; a case only with its proof (hall_server.case_proof), a ticket by its id."""
+    if body.ticket_id is not None:
+        return "ticket", body.ticket_id
+    case_number = body.case_number or ""
+    proven_case(g.conn, review_key(), case_number, body)
+    return "case", case_number
 
 
 def store(kind: str, target_id: str, body: ReviewRequest, channel: str, review_id: str | None = None) -> dict[str, Any]:

@@ -292,9 +292,10 @@ class HallClient:
         """办件查询 by identity number: every case of this citizen, newest first."""
         return self._post(tuple[Case, ...], "/v1/cases/lookup", {"id_number": id_number}, key="cases")
 
-    def case(self, case_number: str) -> Case:
-        """办件查询 by case number (the number on the acceptance receipt)."""
-        cases = self._post(tuple[Case, ...], "/v1/cases/lookup", {"case_number": case_number}, key="cases")
+    def case(self, case_number: str, *, query_code: str) -> Case:
+        """办件查询 by case number and its 6-digit query code (查询密码), both on the acceptance receipt."""
+        cases = self._post(tuple[Case, ...], "/v1/cases/lookup", {"case_number": case_number, "query_code": query_code},
+                           key="cases")
         if len(cases) != 1:
             raise HallProtocolError(f"hall answered a case-number lookup with {len(cases)} cases, expected 1")
         return cases[0]
@@ -309,14 +310,18 @@ class HallClient:
     # -- reviews, complaints ---------------------------------------------------------------------
 
     def review_link(self, *, ticket_id: str | None = None, case_number: str | None = None,
+                    id_number: str | None = None, query_code: str | None = None,
                     idempotency_key: str | None = None) -> ReviewLink:
-        """A signed short URL for the QR code on a ticket or receipt, opened on the citizen's phone."""
-        return self._post(ReviewLink, "/v1/reviews/token", _target(ticket_id, case_number), idempotency_key)
+        """A signed short URL for the QR code on a ticket or receipt, opened on the citizen's phone. A case is
+        named with its proof: the applicant's `id_number` (from the card) or the receipt's `query_code`."""
+        return self._post(ReviewLink, "/v1/reviews/token", _target(ticket_id, case_number, id_number, query_code),
+                          idempotency_key)
 
     def submit_review(self, level: str, *, ticket_id: str | None = None, case_number: str | None = None,
+                      id_number: str | None = None, query_code: str | None = None,
                       indicators: Mapping[str, str] | None = None, reasons: Sequence[str] = (), comment: str = "",
                       callback_phone: str | None = None, idempotency_key: str | None = None) -> ReviewReceipt:
-        body: dict[str, Any] = {**_target(ticket_id, case_number), "level": level,
+        body: dict[str, Any] = {**_target(ticket_id, case_number, id_number, query_code), "level": level,
                                 "indicators": dict(indicators or {}), "reasons": list(reasons), "comment": comment}
         if callback_phone is not None:
             body["callback_phone"] = callback_phone
@@ -358,10 +363,16 @@ def _field(document: dict[str, Any], path: str, key: str | None) -> Any:
     return document[key]
 
 
-def _target(ticket_id: str | None, case_number: str | None) -> dict[str, str]:
+def _target(ticket_id: str | None, case_number: str | None, id_number: str | None = None,
+            query_code: str | None = None) -> dict[str, str]:
     if (ticket_id is None) == (case_number is None):
         raise ValueError("give exactly one of ticket_id and case_number")
-    return {"ticket_id": ticket_id} if ticket_id is not None else {"case_number": case_number or ""}
+    if ticket_id is not None:
+        return {"ticket_id": ticket_id}
+    if (id_number is None) == (query_code is None):
+        raise ValueError("a case is named with exactly one proof: id_number or query_code")
+    proof = {"id_number": id_number} if id_number is not None else {"query_code": query_code or ""}
+    return {"case_number": case_number or "", **proof}
 
 
 def _segment(value: str) -> str:

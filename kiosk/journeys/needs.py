@@ -36,6 +36,7 @@ class Printing(Protocol):
 
 class _ReviewLinks(Protocol):
     def review_link(self, *, ticket_id: str | None = None, case_number: str | None = None,
+                    id_number: str | None = None, query_code: str | None = None,
                     idempotency_key: str | None = None) -> ReviewLink: ...
 
 
@@ -61,7 +62,7 @@ class CasesHall(Protocol):
 
     def cases_of(self, id_number: str) -> tuple[Case, ...]: ...
 
-    def case(self, case_number: str) -> Case: ...
+    def case(self, case_number: str, *, query_code: str) -> Case: ...
 
 
 class ReviewHall(Protocol):

@@ -1,11 +1,13 @@
 """The 办件查询 journey: find the citizen's cases by ID card (all of them) or by the case number on the
-acceptance receipt (typed on the keypad), and show each case's steps (受理, 审批, 办结, 送达) as a timeline.
+acceptance receipt with its 6-digit query code (查询密码, printed beside it; a case number alone opens nothing:
+they are sequential), both typed on the keypad, and show each case's steps (受理, 审批, 办结, 送达) as a timeline.
 
     journey = ProgressJourney(hall=client, worker=worker, session=session, on_change=screen.show)
     journey.begin()                    # CHOOSE: place the card, or type the number
     journey.card_read(identity)        # LOOKING_UP, then RESULT (or NOT_FOUND, UNAVAILABLE)
     journey.enter_number()             # ENTER_NUMBER: the keypad
-    journey.look_up_number("YT2026SC000123")
+    journey.look_up_number("YT2026SC000123")   # ENTER_CODE: the keypad again, for the query code
+    journey.look_up_number("482913")           # LOOKING_UP, then RESULT (or NOT_FOUND, UNAVAILABLE)
 
 Only masked names reach the view (the hall masks the applicant; the card's name is masked here). A case
 number that the hall does not know is "not found", explained plainly, with the typed number kept so the
@@ -31,17 +33,20 @@ from kiosk.journeys.base import Journey
 from kiosk.journeys.needs import CasesHall
 from kiosk.session import Session
 
-__all__ = ["ProgressStep", "ProgressView", "ProgressJourney", "CASE_NUMBER_PATTERN", "step_time"]
+__all__ = ["ProgressStep", "ProgressView", "ProgressJourney", "CASE_NUMBER_PATTERN", "QUERY_CODE_PATTERN",
+           "step_time"]
 
 log = logging.getLogger(__name__)
 
 # What a case number can hold (the hall API's code pattern, upper case as printed on receipts).
 CASE_NUMBER_PATTERN = re.compile(r"^[A-Z0-9]{6,32}$")
+QUERY_CODE_PATTERN = re.compile(r"^[0-9]{6}$")
 
 
 class ProgressStep(enum.Enum):
     CHOOSE = "choose"               # place the ID card, or choose to type the case number
     ENTER_NUMBER = "enter_number"   # the keypad
+    ENTER_CODE = "enter_code"       # the keypad again: the receipt's 6-digit query code
     LOOKING_UP = "looking_up"
     RESULT = "result"               # one or more cases, each with its timeline
     NOT_FOUND = "not_found"         # no case with this number, or no case for this card
@@ -109,6 +114,11 @@ class ProgressJourney(Journey[ProgressView]):
             self._show(ProgressView(ProgressStep.ENTER_NUMBER, case_number=kept))
 
     def look_up_number(self, typed: str) -> None:
+        """The keypad's text: the case number (then the query code is asked), or the query code (then the
+        lookup)."""
+        if self.view.step is ProgressStep.ENTER_CODE:
+            self._look_up_with_code(typed.strip())
+            return
         if self.view.step is not ProgressStep.ENTER_NUMBER:
             return
         case_number = typed.strip().upper()
@@ -116,11 +126,24 @@ class ProgressJourney(Journey[ProgressView]):
             self._show(ProgressView(ProgressStep.ENTER_NUMBER, case_number=case_number,
                                     problem="case_progress.number_incomplete"))
             return
+        self._show(ProgressView(ProgressStep.ENTER_CODE, case_number=case_number))
+
+    def _look_up_with_code(self, code: str) -> None:
+        case_number = self.view.case_number
+        if not QUERY_CODE_PATTERN.match(code):
+            self._show(ProgressView(ProgressStep.ENTER_CODE, case_number=case_number,
+                                    problem="case_progress.code_incomplete"))
+            return
         self._session.remember("case_number", case_number)
-        self._look_up(lambda: (self._hall.case(case_number),), by_card=False, case_number=case_number)
+        self._look_up(lambda: (self._hall.case(case_number, query_code=code),), by_card=False,
+                      case_number=case_number)
 
     def back(self) -> None:
-        """Back to the first choice (card or number), forgetting what was shown."""
+        """From the query code back to the number (kept); otherwise back to the first choice (card or number),
+        forgetting what was shown."""
+        if self.view.step is ProgressStep.ENTER_CODE:
+            self._show(ProgressView(ProgressStep.ENTER_NUMBER, case_number=self.view.case_number))
+            return
         self._show(ProgressView(ProgressStep.CHOOSE))
 
     # --- the lookup ---------------------------------------------------------------------------------

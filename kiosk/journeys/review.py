@@ -89,8 +89,8 @@ def review_body(target: Mapping[str, str], level: str, indicators: Mapping[str, 
     unsatisfied review only; reasons are sent in REASONS order so the same choice is the same body."""
     if level not in LEVELS:
         raise ValueError(f"unknown review level {level!r}; known: {', '.join(LEVELS)}")
-    if set(target) not in ({"ticket_id"}, {"case_number"}):
-        raise ValueError("a review rates exactly one of ticket_id and case_number")
+    if set(target) not in ({"ticket_id"}, {"case_number", "id_number"}, {"case_number", "query_code"}):
+        raise ValueError("a review rates a ticket_id, or a case_number with its proof (id_number or query_code)")
     body: dict[str, Any] = {**target, "level": level,
                             "indicators": {name: indicators[name] for name in INDICATORS if name in indicators}}
     if level in UNSATISFIED:
@@ -204,7 +204,11 @@ class ReviewJourney(Journey[ReviewView], PhoneStep):
         case = next((c for c in self.view.cases if c.case_number == case_number), None)
         if case is None:
             raise ValueError("that case is not one of the citizen's cases shown")
-        self._target = {"case_number": case.case_number}
+        identity = self._session.recall("identity")
+        if identity is None:
+            raise ValueError("a case is chosen after the citizen's card was read")
+        # The card is the proof that the case is the citizen's (hall_server.case_proof): it goes with the review.
+        self._target = {"case_number": case.case_number, "id_number": identity.id_number}
         self._history = []
         self._show(ReviewView(ReviewStep.RATE, subject=f"{case.matter.name} {case.case_number}",
                               masked_name=self.view.masked_name))

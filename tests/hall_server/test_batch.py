@@ -11,11 +11,13 @@ import uuid
 import pytest
 import requests
 
+from domain.demo_citizens import demo_citizen
 from hall_server.security import request_digest
 from kiosk.hall.client import HallRejected
 from tests.fixtures.hall import hall_execute, hall_rows
 from tests.hall_server.signed import signed_headers
 
+RESIDENT = demo_citizen("resident").id_number
 SUGGESTION = {"kind": "suggestion", "content": "建议增加老年人座椅"}
 COMPLAINT = {"kind": "complaint", "content": "窗口工作人员离岗时间过长", "matter_code": "SB001"}
 # A trigger that fails one complaint, in each database's own words (a stand-in for a broken disk or adapter).
@@ -76,7 +78,7 @@ def test_a_mixed_batch_applies_each_member_once_and_answers_in_order(hall_server
     ticket_id = _served_ticket(hall_server, hall_client)
     members = [_member("/v1/reviews", {"ticket_id": ticket_id, "level": "satisfied"}),
                _member("/v1/complaints", COMPLAINT),
-               _member("/v1/reviews", {"case_number": "YT2026SC000123", "level": "dissatisfied",
+               _member("/v1/reviews", {"case_number": "YT2026SC000123", "id_number": RESIDENT, "level": "dissatisfied",
                                        "reasons": ["long_wait"], "callback_phone": "13800000001"}),
                _member("/v1/complaints", SUGGESTION)]
     responses = _batch(hall_client, *members)
@@ -94,7 +96,7 @@ def test_a_mixed_batch_applies_each_member_once_and_answers_in_order(hall_server
 
 
 def test_a_redelivered_batch_is_answered_from_the_ledger_and_only_new_members_are_applied(hall_server, hall_client):
-    first = [_member("/v1/complaints", COMPLAINT), _member("/v1/reviews", {"case_number": "YT2026JJ000045",
+    first = [_member("/v1/complaints", COMPLAINT), _member("/v1/reviews", {"case_number": "YT2026JJ000045", "id_number": RESIDENT,
                                                                           "level": "very_satisfied"})]
     applied = _batch(hall_client, *first)
     again = _batch(hall_client, *first)
@@ -130,7 +132,7 @@ def test_a_member_delivered_in_a_batch_is_not_applied_again_alone(hall_server, h
 
 def test_refused_members_get_their_problem_stored_and_the_batch_goes_on(hall_server, openapi_contract):
     members = [_member("/v1/reviews", {"ticket_id": "t0000000000000000", "level": "satisfied"}),
-               _member("/v1/reviews", {"case_number": "YT2026SC000123", "level": "very_dissatisfied"}),
+               _member("/v1/reviews", {"case_number": "YT2026SC000123", "id_number": RESIDENT, "level": "very_dissatisfied"}),
                _member("/v1/complaints", {"kind": "complaint", "content": "短"}),
                _member("/v1/complaints", {**SUGGESTION, "matter_code": "NOPE1"}),
                _member("/v1/complaints", SUGGESTION)]

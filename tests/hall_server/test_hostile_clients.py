@@ -22,7 +22,7 @@ from domain.hall_signing import sign_request
 from hall_server.__main__ import parse_command_line
 from hall_server.kiosk_secrets import write_kiosks_file
 from hall_server.rate_limits import LookupLimits
-from tests.fixtures.hall import STAFF, start_live_hall
+from tests.fixtures.hall import STAFF, query_code, start_live_hall
 from tests.hall_server.signed import host_of, signed_get, signed_headers, signed_post
 
 
@@ -295,3 +295,38 @@ def test_finding_7_a_limited_check_in_is_not_stored_as_its_answer(hall_server):
     limiter._buckets.clear()
     again = signed_post(hall_server, "/v1/appointments/ap0/check-in", {"id_number": RESIDENT}, key="same-key-01")
     assert _code(again) == (404, "appointment_not_found")
+
+
+# -- 6: sequential case numbers ----------------------------------------------------------------------------------
+
+
+def test_finding_6_a_case_number_alone_no_longer_opens_a_case(hall_server):
+    """GIVEN a sequential case number WHEN it is looked up without the receipt's query code or the applicant's
+    card THEN nothing is shown; a wrong code is 'not found' like an unknown number (no oracle)."""
+    assert _code(signed_post(hall_server, "/v1/cases/lookup", {"case_number": "YT2026MZ000078"})) == (
+        422, "invalid_request")
+    code = query_code(hall_server, "YT2026MZ000078")
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for body in ({"case_number": "YT2026MZ000078", "query_code": wrong},
+                 {"case_number": "YT2026MZ000078", "id_number": RESIDENT},           # not the applicant
+                 {"case_number": "YT2026MZ000079", "query_code": code}):
+        assert _code(signed_post(hall_server, "/v1/cases/lookup", body)) == (404, "case_not_found"), body
+    shown = signed_post(hall_server, "/v1/cases/lookup", {"case_number": "YT2026MZ000078", "query_code": code})
+    assert shown.status_code == 200 and shown.json()["cases"][0]["applicant_masked"] == "李**"
+    elder = demo_citizen("elder").id_number
+    by_card = signed_post(hall_server, "/v1/cases/lookup", {"case_number": "YT2026MZ000078", "id_number": elder})
+    assert by_card.status_code == 200
+
+
+def test_finding_6_a_kiosk_cannot_file_someone_elses_case_review_with_the_number_alone(hall_server):
+    """GIVEN someone else's case number THEN a kiosk can neither review it nor get its review link without the
+    proof, so the applicant's own review is never blocked by a stranger's."""
+    review = {"case_number": "YT2026MZ000078", "level": "very_dissatisfied", "reasons": ["long_wait"]}
+    assert _code(signed_post(hall_server, "/v1/reviews", review)) == (422, "invalid_request")
+    assert _code(signed_post(hall_server, "/v1/reviews", {**review, "id_number": RESIDENT})) == (
+        404, "case_not_found")
+    assert _code(signed_post(hall_server, "/v1/reviews/token", {"case_number": "YT2026MZ000078",
+                                                                "query_code": "000000"}))[1] == "case_not_found" \
+        or query_code(hall_server, "YT2026MZ000078") == "000000"
+    elder = demo_citizen("elder").id_number
+    assert signed_post(hall_server, "/v1/reviews", {**review, "id_number": elder}).status_code == 201

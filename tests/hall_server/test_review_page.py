@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from hall_server import review_tokens
-from tests.fixtures.hall import hall_rows
+from tests.fixtures.hall import hall_rows, query_code
 
 
 def _served_ticket_link(hall_server, hall_client):
@@ -150,7 +150,7 @@ def test_form_without_a_level_is_shown_again(hall_server, hall_client):
 def test_a_case_is_reviewed_by_its_case_number_and_matter(hall_server, hall_client):
     [(case_number, matter)] = hall_rows(hall_server.db_path, "SELECT c.case_number, m.name FROM cases c JOIN matters m"
                                         " ON m.code = c.matter_code ORDER BY c.case_number LIMIT 1")
-    link = hall_client.review_link(case_number=case_number)
+    link = hall_client.review_link(case_number=case_number, query_code=query_code(hall_server, case_number))
     page = requests.get(link.url, timeout=10)
     assert page.status_code == 200 and "办件编号" in page.text and case_number in page.text and matter in page.text
     thanks = requests.post(link.url, data={"level": "very_satisfied"}, timeout=10)

@@ -144,7 +144,7 @@ def test_a_finished_journey_goes_on_to_rate_it_where_reviews_are_offered_else_th
 
     no_reviews, screens, _clock = a_visit(services=("ticket",))
     no_reviews.start()
-    no_reviews.finish_journey(case_number="YT1")
+    no_reviews.finish_journey(case_number="YT1", query_code="123456")
     assert screens.shown[-1] == "attract" and not no_reviews.session.active
 
 

@@ -80,6 +80,14 @@ def embedded_hall_rows(app, sql: str) -> list[tuple]:
     return hall_rows(app.settings.data_dir / "embedded-hall.sqlite3", sql)
 
 
+def embedded_query_code(app, case_number: str) -> str:
+    """The query code the embedded hall printed beside a case number on its acceptance receipt."""
+    from hall_server.case_proof import case_query_code
+
+    [(key,)] = embedded_hall_rows(app, "SELECT value FROM settings WHERE key = 'review_key'")
+    return case_query_code(bytes.fromhex(key), case_number)
+
+
 def all_texts(widget) -> list[str]:
     from kivy.uix.label import Label
 

@@ -9,7 +9,7 @@ from kivy.uix.label import Label
 
 from domain.demo_citizens import demo_citizen
 from drivers.idcard.simulator import Fault
-from tests.screens.conftest import all_texts, frames, tap, wait_for
+from tests.screens.conftest import all_texts, embedded_query_code, frames, tap, wait_for
 
 
 @pytest.fixture
@@ -95,13 +95,20 @@ def test_a_mistyped_case_number_is_explained_then_corrected_on_the_keypad_in_eng
     type_number(screen, "YT2026MZ000079")
     assert screen.ids.keypad.text == "YT2026MZ000079"
     tap(screen.ids.search_button)
+    assert screen.step == "enter_code" and screen.ids.number_prompt.text.startswith("Please enter the 6-digit")
+    assert screen.ids.keypad.text == ""
+    type_number(screen, "123456")
+    tap(screen.ids.search_button)
     wait_for(lambda: screen.step == "not_found", lambda: f"not found, step {screen.step}")
-    assert screen.ids.not_found_message.text.startswith("No case has the number YT2026MZ000079.")
+    assert screen.ids.not_found_message.text.startswith("The case number YT2026MZ000079 and the query code")
 
     tap(screen.ids.retype_button)
     assert screen.step == "enter_number" and screen.ids.keypad.text == "YT2026MZ000079"
     touch(screen.ids.keypad.ids.delete_key)
     type_number(screen, "8")
+    tap(screen.ids.search_button)
+    assert screen.step == "enter_code"
+    type_number(screen, embedded_query_code(app, "YT2026MZ000078"))
     tap(screen.ids.search_button)
     wait_for(lambda: screen.step == "result", lambda: f"result, step {screen.step}")
     texts = "\n".join(all_texts(screen))
@@ -122,6 +129,8 @@ def test_an_unreadable_card_is_explained_then_the_hall_goes_down_mid_search(kios
 
     tap(screen.ids.by_number_button)
     type_number(screen, "YT2026SC000123")
+    tap(screen.ids.search_button)
+    type_number(screen, "123456")
     app.hall.embedded.stop()
     tap(screen.ids.search_button)
     wait_for(lambda: screen.step == "unavailable", lambda: f"unavailable, step {screen.step}")

@@ -4,7 +4,7 @@ and nothing personal stays on screen."""
 
 
 from domain.demo_citizens import demo_citizen
-from tests.screens.conftest import all_texts, embedded_hall_rows, frames, tap, wait_for
+from tests.screens.conftest import all_texts, embedded_hall_rows, embedded_query_code, frames, tap, wait_for
 
 PHONE = "13800000001"
 
@@ -13,7 +13,7 @@ def rate_case(app, case_number: str):
     """A completed case journey hands over to 好差评, as the app does after a served journey."""
     app.visit.start()
     frames()
-    app.visit.finish_journey(case_number=case_number)
+    app.visit.finish_journey(case_number=case_number, query_code=embedded_query_code(app, case_number))
     frames()
     screen = app.screen_manager.get_screen("review")
     wait_for(lambda: screen.step == "rate", lambda: f"rating shown, step {screen.step}")
@@ -135,8 +135,9 @@ def test_with_the_hall_gone_a_rating_is_kept_and_the_case_list_says_so(make_demo
 
 def test_cases_already_rated_are_not_listed_and_a_citizen_with_none_left_is_told(make_demo_kiosk):
     app = make_demo_kiosk(printer=False)
-    app.hall.client.submit_review("satisfied", case_number="YT2026SC000123")   # rated on a phone before
-    app.hall.client.submit_review("satisfied", case_number="YT2026MZ000078")
+    resident, elder = demo_citizen("resident").id_number, demo_citizen("elder").id_number
+    app.hall.client.submit_review("satisfied", case_number="YT2026SC000123", id_number=resident)   # on a phone
+    app.hall.client.submit_review("satisfied", case_number="YT2026MZ000078", id_number=elder)
     app.visit.start()
     frames()
     home = app.screen_manager.get_screen("home")

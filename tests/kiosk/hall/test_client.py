@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from domain.demo_citizens import demo_citizen
 from kiosk.hall.client import HallRejected
 from kiosk.hall.models import Case, Matter, Ticket
+from tests.fixtures.hall import query_code
 
 RESIDENT = demo_citizen("resident").id_number
 ELDER = demo_citizen("elder").id_number
@@ -220,14 +221,14 @@ def test_matter_without_appointments_has_no_slots(hall_client):
     assert refused.value.code == "matter_not_appointable"
 
 
-def test_cases_by_identity_number_show_their_steps(hall_client):
+def test_cases_by_identity_number_show_their_steps(hall_server, hall_client):
     cases = hall_client.cases_of(RESIDENT)
     assert {c.case_number for c in cases} == {"YT2026SC000123", "YT2026JJ000045"}
-    licence = hall_client.case("YT2026JJ000045")
+    licence = hall_client.case("YT2026JJ000045", query_code=query_code(hall_server, "YT2026JJ000045"))
     assert licence.status == "delivered"
     assert [(s.name, s.status) for s in licence.steps] == [("受理", "done"), ("审批", "done"), ("办结", "done"),
                                                            ("送达", "done")]
-    business = hall_client.case("YT2026SC000123")
+    business = hall_client.case("YT2026SC000123", query_code=query_code(hall_server, "YT2026SC000123"))
     assert [s.status for s in business.steps] == ["done", "done", "current", "pending"]
     assert business.steps[0].at is not None and business.steps[3].at is None
     assert business.applicant_masked == "张**"
@@ -235,7 +236,7 @@ def test_cases_by_identity_number_show_their_steps(hall_client):
 
 def test_unknown_case_number_is_refused(hall_client):
     with pytest.raises(HallRejected) as refused:
-        hall_client.case("YT2099XX000000")
+        hall_client.case("YT2099XX000000", query_code="123456")
     assert refused.value.code == "case_not_found"
 
 
@@ -300,7 +301,7 @@ def test_waiting_ticket_cannot_be_reviewed_yet(hall_client):
 
 
 def test_a_case_can_be_reviewed(hall_client):
-    receipt = hall_client.submit_review("satisfied", case_number="YT2026JJ000045")
+    receipt = hall_client.submit_review("satisfied", case_number="YT2026JJ000045", id_number=RESIDENT)
     assert receipt.target.kind == "case" and receipt.target.id == "YT2026JJ000045"
 
 
@@ -310,16 +311,16 @@ def test_tickets_and_cases_say_whether_they_were_already_reviewed(hall_server, h
     hall_client.submit_review("satisfied", ticket_id=ticket.ticket_id)
     assert hall_client.ticket(ticket.ticket_id).reviewed is True
 
-    hall_client.submit_review("very_satisfied", case_number="YT2026JJ000045")
+    hall_client.submit_review("very_satisfied", case_number="YT2026JJ000045", id_number=RESIDENT)
     assert {case.case_number: case.reviewed for case in hall_client.cases_of(RESIDENT)} == {
         "YT2026JJ000045": True, "YT2026SC000123": False}
-    assert hall_client.case("YT2026JJ000045").reviewed is True
+    assert hall_client.case("YT2026JJ000045", query_code=query_code(hall_server, "YT2026JJ000045")).reviewed is True
 
 
-def test_an_older_hall_that_does_not_say_reviewed_still_parses(hall_client):
+def test_an_older_hall_that_does_not_say_reviewed_still_parses(hall_server, hall_client):
     """GIVEN answers of a hall from before `reviewed` WHEN the kiosk reads them THEN they count as not reviewed."""
     ticket = dataclasses.asdict(hall_client.issue_ticket("social"))
-    case = dataclasses.asdict(hall_client.case("YT2026SC000123"))
+    case = dataclasses.asdict(hall_client.case("YT2026SC000123", query_code=query_code(hall_server, "YT2026SC000123")))
     del ticket["reviewed"], case["reviewed"]
     assert TypeAdapter(Ticket).validate_python(ticket).reviewed is False
     assert TypeAdapter(Case).validate_python(case).reviewed is False

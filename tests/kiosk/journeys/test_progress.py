@@ -13,7 +13,7 @@ from domain.demo_citizens import demo_citizen
 from domain.privacy import redact
 from drivers.idcard.errors import ChecksumMismatch
 from kiosk.journeys.progress import ProgressJourney, ProgressStep, step_time
-from tests.fixtures.hall import HALL_MONDAY_10AM
+from tests.fixtures.hall import HALL_MONDAY_10AM, query_code
 from tests.kiosk.conftest import identity_of
 
 HALL_TODAY = date(2026, 11, 23)  # the hall fixture's clock: Monday 10:00 CST
@@ -47,10 +47,12 @@ def test_the_card_finds_every_case_of_the_citizen_newest_first_with_their_timeli
     assert redact(citizen.name) != citizen.name  # the log filter knows the name until the session ends
 
 
-def test_a_typed_case_number_finds_that_case_whoever_holds_it(journey, views):
+def test_a_typed_case_number_with_its_query_code_finds_that_case_whoever_holds_it(journey, views, hall_server):
     journey.enter_number()
     assert views.until(ProgressStep.ENTER_NUMBER)
     journey.look_up_number(" yt2026mz000078 ")  # lower case and spaces as a citizen might type them
+    assert views.until(ProgressStep.ENTER_CODE).case_number == "YT2026MZ000078"
+    journey.look_up_number(query_code(hall_server, "YT2026MZ000078"))
     view = views.until(ProgressStep.RESULT)
 
     assert not view.by_card and view.case_number == "YT2026MZ000078"
@@ -59,9 +61,33 @@ def test_a_typed_case_number_finds_that_case_whoever_holds_it(journey, views):
     assert [s.status for s in case.steps] == ["done", "done", "done", "current"]
 
 
+def test_finding_6_a_case_number_with_a_wrong_query_code_is_not_found(journey, views, hall_server):
+    """GIVEN the number of someone else's case WHEN a wrong query code is typed THEN the hall shows nothing of it
+    (a case number alone showed the case: numbers are sequential), as for a number that does not exist."""
+    journey.enter_number()
+    journey.look_up_number("YT2026MZ000078")
+    wrong = "000000" if query_code(hall_server, "YT2026MZ000078") != "000000" else "111111"
+    journey.look_up_number(wrong)
+    view = views.until(ProgressStep.NOT_FOUND)
+    assert view.problem == "case_progress.number_not_found" and view.cases == ()
+
+
+def test_a_query_code_that_is_not_six_digits_is_refused_before_asking_the_hall(journey, views):
+    journey.enter_number()
+    journey.look_up_number("YT2026MZ000078")
+    journey.look_up_number("12a4")
+    view = journey.view                      # typed checks are made on the UI thread: no waiting
+    assert view.step is ProgressStep.ENTER_CODE and view.problem == "case_progress.code_incomplete"
+    assert view.case_number == "YT2026MZ000078"
+    journey.back()
+    assert journey.view.step is ProgressStep.ENTER_NUMBER and journey.view.case_number == "YT2026MZ000078"
+    assert ProgressStep.LOOKING_UP not in views.steps
+
+
 def test_an_unknown_case_number_is_not_found_and_can_be_corrected(journey, views):
     journey.enter_number()
     journey.look_up_number("YT2026SC999999")
+    journey.look_up_number("123456")
     view = views.until(ProgressStep.NOT_FOUND)
     assert view.problem == "case_progress.number_not_found" and view.case_number == "YT2026SC999999"
 
@@ -115,6 +141,7 @@ def test_no_hall_at_all_is_unavailable_at_once(worker, session, views):
     journey.begin()
     journey.enter_number()
     journey.look_up_number("YT2026SC000123")
+    journey.look_up_number("123456")
     assert views.until(ProgressStep.UNAVAILABLE).problem == "case_progress.hall_down"
 
 

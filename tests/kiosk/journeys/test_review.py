@@ -17,9 +17,11 @@ from kiosk.hall.client import HallClient
 from kiosk.journeys.review import ReviewJourney, ReviewStep, review_body
 from kiosk.outbox.sender import OutboxSender
 from kiosk.outbox.store import Outbox, derive_key
-from tests.fixtures.hall import hall_rows
+from tests.fixtures.hall import hall_rows, query_code
 from tests.fixtures.hall import LiveHall
 from tests.kiosk.conftest import Clock, Views, identity_of, deliver_all
+
+RESIDENT = demo_citizen("resident").id_number
 
 KEY = derive_key("test-outbox-key-not-for-production")
 DEADLINE_S = 20
@@ -69,17 +71,19 @@ def test_bodies_are_exactly_what_the_hall_accepts() -> None:
                         reasons={"long_wait"}, callback_phone="13800000001")
     assert happy == {"ticket_id": "tk1", "level": "satisfied",
                      "indicators": {"overall": "very_satisfied", "attitude": "satisfied"}}
-    unhappy = review_body({"case_number": "YT2026SC000123"}, "very_dissatisfied", {},
+    unhappy = review_body({"case_number": "YT2026SC000123", "query_code": "482913"}, "very_dissatisfied", {},
                           reasons=frozenset({"other", "long_wait"}), callback_phone="13800000001")
-    assert unhappy == {"case_number": "YT2026SC000123", "level": "very_dissatisfied", "indicators": {},
-                       "reasons": ["long_wait", "other"], "callback_phone": "13800000001"}
+    assert unhappy == {"case_number": "YT2026SC000123", "query_code": "482913", "level": "very_dissatisfied",
+                       "indicators": {}, "reasons": ["long_wait", "other"], "callback_phone": "13800000001"}
     for body in (happy, unhappy):
         accepted = ReviewRequest.model_validate(body).model_dump(exclude_none=True)
         assert {name: accepted[name] for name in body} == body
     with pytest.raises(ValueError, match="unknown review level"):
         review_body({"ticket_id": "tk1"}, "great")
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(ValueError, match="a ticket_id, or a case_number with its proof"):
         review_body({"ticket_id": "tk1", "case_number": "YT1"}, "satisfied")
+    with pytest.raises(ValueError, match="a ticket_id, or a case_number with its proof"):
+        review_body({"case_number": "YT1"}, "satisfied")            # finding 6: a case number alone
 
 
 def test_every_level_indicator_and_reason_has_the_kiosks_words_in_both_languages() -> None:
@@ -123,7 +127,8 @@ def test_a_served_ticket_is_rated_with_indicators_and_reaches_the_hall_exactly_o
 def test_unsatisfied_asks_reasons_and_a_valid_phone_and_files_a_call_back(
         hall_server, hall_client, outbox, session, start, caplog) -> None:
     phone = "13800000001"
-    journey, views = start({"case_number": "YT2026SC000123"})
+    code = query_code(hall_server, "YT2026SC000123")
+    journey, views = start({"case_number": "YT2026SC000123", "query_code": code})
     views.until(ReviewStep.RATE)
     journey.rate("dissatisfied")
     views.until(ReviewStep.INDICATORS)
@@ -158,7 +163,7 @@ def test_unsatisfied_asks_reasons_and_a_valid_phone_and_files_a_call_back(
 
 
 def test_back_returns_to_the_previous_question_with_its_answers(start) -> None:
-    journey, views = start({"case_number": "YT2026JJ000045"})
+    journey, views = start({"case_number": "YT2026JJ000045", "query_code": "123456"})
     views.until(ReviewStep.RATE)
     journey.rate("very_dissatisfied")
     journey.rate_indicator("dissatisfied")
@@ -196,12 +201,12 @@ def test_a_ticket_already_rated_on_the_phone_is_not_offered_again(hall_server, h
 
 
 def test_cases_already_rated_are_left_out_and_when_none_is_left_it_says_so(hall_client, start) -> None:
-    hall_client.submit_review("satisfied", case_number="YT2026SC000123")
+    hall_client.submit_review("satisfied", case_number="YT2026SC000123", id_number=RESIDENT)
     journey, views = start()
     journey.card_read(identity_of(demo_citizen("resident")))
     assert [case.case_number for case in views.until(ReviewStep.CHOOSE_CASE).cases] == ["YT2026JJ000045"]
 
-    hall_client.submit_review("satisfied", case_number="YT2026JJ000045")
+    hall_client.submit_review("satisfied", case_number="YT2026JJ000045", id_number=RESIDENT)
     journey, views = start()
     journey.card_read(identity_of(demo_citizen("resident")))
     nothing = views.until(ReviewStep.NOTHING_TO_RATE)
@@ -298,7 +303,7 @@ def test_while_the_hall_is_away_cases_cannot_be_looked_up_and_it_says_so(start) 
 def test_an_outbox_that_cannot_keep_it_says_so_instead_of_pretending(tmp_path, start) -> None:
     full = Outbox(tmp_path / "full.sqlite3", KEY, max_bytes=1)
     try:
-        journey, views = start({"case_number": "YT2026SC000123"}, box=full)
+        journey, views = start({"case_number": "YT2026SC000123", "query_code": "123456"}, box=full)
         views.until(ReviewStep.RATE)
         journey.rate("satisfied")
         journey.skip_indicators()
