@@ -32,6 +32,7 @@ def page(template: str, status: int = 200, *, csp_connect: str | None = None, **
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"            # frame-ancestors, for browsers without CSP 2
     return response
 
 

@@ -13,6 +13,11 @@ nothing:
 
 A state page answers 200 to GET and 409 to a POST (a form sent from a page read earlier).
 
+A POST is taken only from the page itself (cross-site request forgery): the form carries `form_token`, an HMAC
+of the link's token with the hall's review key, and a browser's `Origin` (or `Sec-Fetch-Site`) must name this
+hall; anything else gets 403 and a link back to the page. hall_server.pages adds the headers every page gets
+(CSP, no framing, nosniff, no referrer, no caching).
+
 A phone review's id is derived from what it reviews with the hall's review key, so every submission through
 one link names the same review: the first stores it, a second (a double tap on a slow network, a form sent
 again) finds it and gets the same thanks, never "already reviewed" for the citizen's own review. The form
@@ -31,6 +36,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, request
 from werkzeug.datastructures import MultiDict
@@ -138,9 +144,13 @@ def review_page(token: str) -> Response:
         return _state("invalid", 404, visit=None)
     if request.method != "POST":                      # GET, and HEAD as GET: a link preview submits nothing
         return _before_the_form(visit, target.expires_at, 200) or _form(visit, ReviewForm(), {}, 200)
+    if not _same_site():
+        return _state("foreign_form", 403, visit=visit, link=request.path)
     settled = _before_the_form(visit, target.expires_at, 409)
     if settled is not None:
         return _thanks_again(visit) or settled
+    if not hmac.compare_digest(request.form.get("form_token", ""), form_token(token)):
+        return _state("foreign_form", 403, visit=visit, link=request.path)
     form = ReviewForm.read(request.form)
     errors = form.errors()
     if errors:
@@ -152,6 +162,27 @@ def review_page(token: str) -> Response:
             raise
         return _thanks_again(visit) or _before_the_form(visit, target.expires_at, 409)
     return _thanks(visit, 200)
+
+
+def form_token(token: str) -> str:
+    """The hidden field of the form behind `token`: only a page the hall served carries it."""
+    return hmac.new(review_key(), f"review-form:{token}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _same_site() -> bool:
+    """Whether a browser says the POST comes from this hall's own pages (not a form on another site)."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin in (None, "null"):
+        # An older browser or not a browser, or our own no-referrer policy (then browsers send "null"): the
+        # Sec-Fetch-Site above and the form token still decide.
+        return True
+    allowed = {request.host}
+    public = hall_config().public_base_url
+    if public:
+        allowed.add(urlsplit(public).netloc)
+    return urlsplit(origin).netloc in allowed
 
 
 def _phone_review_id(visit: Visit) -> str:
@@ -227,7 +258,9 @@ def _common() -> dict[str, Any]:
 
 
 def _form(visit: Visit, form: ReviewForm, errors: dict[str, str], status: int) -> Response:
-    return page("review_form.html", status, visit=visit, form=form, errors=errors, **_common())
+    token = request.view_args["token"] if request.view_args else ""
+    return page("review_form.html", status, visit=visit, form=form, errors=errors, form_token=form_token(token),
+                **_common())
 
 
 def _thanks(visit: Visit, status: int) -> Response:
