@@ -1,25 +1,31 @@
-"""投诉建议: complaint or suggestion, optionally the matter, the words from big phrase chips, an optional phone
+"""投诉建议: complaint or suggestion, optionally the matter, the words from big phrase chips and/or the citizen's
+own, written by hand or in pinyin on the touchscreen (screens/widgets/chinese_input.py), an optional phone
 number on the keypad; the reference number shown big. Logic in kiosk.journeys.complaint.ComplaintJourney.
 
-There is no free-text field: a kiosk has no keyboard, and typing Chinese needs a pinyin input method that
-no well-kept Python library offers for an on-screen keyboard. The form says where to go for more detail.
+Where neither handwriting nor pinyin works on this machine, the form offers the chips alone and says so.
 """
 
-from kivy.app import App
+from dataclasses import replace
 
-from kiosk.journeys.complaint import PHRASES, ComplaintJourney, ComplaintStep, ComplaintView, phrase_key
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty
+
+from kiosk.journeys.complaint import MAX_TEXT, PHRASES, ComplaintJourney, ComplaintStep, ComplaintView, phrase_key
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.review import ChoiceChip
-from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
+from screens.widgets import busy, chinese_input, common, keypad, top_bar  # noqa: F401
 
 __all__ = ["ComplaintScreen"]
 
 
 class ComplaintScreen(JourneyScreen):
+    can_write = BooleanProperty(True)       # handwriting or pinyin works on this machine
+    max_text = NumericProperty(MAX_TEXT)
     # What the chip grids hold now: they are rebuilt only when the matters or the kind change.
     _matters_shown: tuple | None = None
     _kind_shown: str | None = None
+    _samples: dict = {}     # --screenshot's views of the writing step → the input shown in use
 
     def make_journey(self, app) -> ComplaintJourney:
         hall = app.hall
@@ -39,7 +45,23 @@ class ComplaintScreen(JourneyScreen):
                 App.get_running_app().speak(spoken[view.step])
         if (view.step is ComplaintStep.PHONE) != (self.view.step is ComplaintStep.PHONE):
             self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
+        writing = view.step is ComplaintStep.WRITE
+        if writing != (self.view.step is ComplaintStep.WRITE):
+            self.ids.writer.clear()     # the text lives in the view; the pads start empty
+            self.ids.writer.text = view.text if writing else ""
+            if writing:
+                self.ids.writer.activate()
+        if writing and view in self._samples:
+            self.ids.writer.show_sample(self._samples[view])
+        if view.step is ComplaintStep.PHRASES and self.view.step is not ComplaintStep.PHRASES:
+            self._offer_writing()
         super().show(view)
+
+    def _offer_writing(self) -> None:
+        """Offer 自己写几句 where handwriting or pinyin works (the input thread says, once started)."""
+        service = App.get_running_app().text_input
+        self.can_write = bool(service.methods())
+        service.start(on_ready=lambda: setattr(self, "can_write", bool(service.methods())))
 
     def render(self, view: ComplaintView) -> None:
         if "matters" not in self.ids:
@@ -85,10 +107,16 @@ class ComplaintScreen(JourneyScreen):
                                                      ("JJ001", "换领机动车驾驶证", "traffic")))
         chosen = ComplaintView(ComplaintStep.PHRASES, kind="complaint", matters=matters, matter_code="SB001",
                                matter_name="社保参保登记", phrases=("long_wait",))
+        writing_by_hand = ComplaintView(ComplaintStep.WRITE, kind="complaint", text="窗口")
+        writing_in_pinyin = ComplaintView(ComplaintStep.WRITE, kind="complaint", text="窗口人太少，")
+        self._samples = {writing_by_hand: "handwriting", writing_in_pinyin: "pinyin"}
         return [
             ("kind", ComplaintView(ComplaintStep.KIND)),
             ("matter", ComplaintView(ComplaintStep.MATTER, kind="complaint", matters=matters)),
             ("phrases", chosen),
+            ("phrases-written", replace(chosen, text="窗口人太少，排队等了一个多小时。")),
+            ("write-handwriting", writing_by_hand),
+            ("write-pinyin", writing_in_pinyin),
             ("phone", ComplaintView(ComplaintStep.PHONE, kind="complaint", phrases=("long_wait",))),
             ("done", ComplaintView(ComplaintStep.DONE, kind="complaint", phrases=("long_wait",),
                                    masked_phone="138****0001", reference="7F3K-9Q2M-XA4B-C8D1")),

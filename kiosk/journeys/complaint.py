@@ -1,6 +1,7 @@
 """The 投诉建议 journey: a short form — complaint or suggestion, optionally the matter it is about, the text
-composed from predefined phrases (big chips; a kiosk has no keyboard), an optional phone number — committed
-to the outbox, whose reference number the citizen takes away.
+composed from predefined phrases (big chips) and/or written in the citizen's own words (handwriting or
+pinyin on the touchscreen), an optional phone number — committed to the outbox, whose reference number
+the citizen takes away.
 
     journey = ComplaintJourney(outbox=connection.outbox, worker=worker, session=session, on_change=screen.show,
                                matters=lambda: connection.catalogue.matters().value,
@@ -8,11 +9,15 @@ to the outbox, whose reference number the citizen takes away.
     journey.begin()                      # KIND
     journey.choose_kind("complaint")     # LOADING_MATTERS → MATTER (skipped when no matter list is at hand)
     journey.choose_matter("SB001")       # or skip_matter(): PHRASES
-    journey.toggle_phrase("long_wait"); journey.confirm_phrases()     # PHONE
+    journey.toggle_phrase("long_wait")   # and/or their own words:
+    journey.open_writing(); journey.finish_writing("窗口人太少")        # WRITE, then PHRASES again with the text
+    journey.confirm_phrases()            # PHONE
     journey.give_phone("13800000001")    # or skip_phone(): SAVING → DONE with `reference` (or NOT_SAVED)
 
 The text sent to the hall is always in Chinese, whatever the screen's language: the hall's staff read it.
-A phone number lives in the session (wiped at its end); only its masked form reaches the view.
+A phone number lives in the session (wiped at its end); only its masked form reaches the view. The written
+text is shown back to the citizen, so it lives in the view (blanked when the screen is left), is registered
+with the log filter (kiosk.devices.text_input.keep_private) and goes to the hall only in the sealed outbox.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 from kiosk.background import BackgroundWorker
+from kiosk.devices.text_input import keep_private
 from kiosk.journeys.base import Journey
 from kiosk.journeys.needs import ComplaintOutbox
 from kiosk.journeys.phone import PhoneStep
 from kiosk.session import Session
 
-__all__ = ["ComplaintStep", "ComplaintView", "ComplaintJourney", "KINDS", "PHRASES", "phrase_key",
+__all__ = ["ComplaintStep", "ComplaintView", "ComplaintJourney", "KINDS", "PHRASES", "MAX_TEXT", "phrase_key",
            "complaint_body"]
 
 log = logging.getLogger(__name__)
@@ -43,6 +49,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
 }
 # The hall keeps 5 to 1000 characters of content (schemas.ComplaintRequest).
 MIN_CONTENT, MAX_CONTENT = 5, 1000
+# What a citizen may write on the touchscreen: a few sentences, well within the hall's limit with every phrase.
+MAX_TEXT = 200
 
 
 def phrase_key(kind: str, phrase: str) -> str:
@@ -54,7 +62,8 @@ class ComplaintStep(enum.Enum):
     KIND = "kind"                       # complaint or suggestion
     LOADING_MATTERS = "loading_matters"
     MATTER = "matter"                   # optional: which matter it is about
-    PHRASES = "phrases"                 # the text, from chips (at least one)
+    PHRASES = "phrases"                 # the text, from chips and/or the citizen's own words
+    WRITE = "write"                     # writing their own words: handwriting or pinyin
     PHONE = "phone"                     # optional contact number
     SAVING = "saving"
     DONE = "done"                       # the reference number, big
@@ -69,6 +78,7 @@ class ComplaintView:
     matter_code: str = ""
     matter_name: str = ""
     phrases: tuple[str, ...] = ()       # chosen, in the order shown
+    text: str = ""                      # written by the citizen (personal: never logged)
     masked_phone: str = ""
     reference: str = ""
     problem: str = ""
@@ -112,10 +122,13 @@ class ComplaintJourney(Journey[ComplaintView], PhoneStep):
 
     def back(self) -> None:
         """One step back in the form (what was chosen there is kept)."""
-        if self._history and self.view.step in (ComplaintStep.MATTER, ComplaintStep.PHRASES, ComplaintStep.PHONE):
+        if self._history and self.view.step in (ComplaintStep.MATTER, ComplaintStep.PHRASES, ComplaintStep.WRITE,
+                                                ComplaintStep.PHONE):
             previous = self._history.pop()
+            # Back from writing drops what was being written; elsewhere the text written so far is kept.
+            text = previous.text if self.view.step is ComplaintStep.WRITE else self.view.text
             self._show(replace(previous, phrases=self.view.phrases if previous.kind == self.view.kind else (),
-                               problem=""))
+                               text=text, problem=""))
 
     def begin(self) -> None:
         self._show(ComplaintView(ComplaintStep.KIND))
@@ -166,20 +179,38 @@ class ComplaintJourney(Journey[ComplaintView], PhoneStep):
         chosen = set(self.view.phrases) ^ {phrase}
         self._show(replace(self.view, phrases=tuple(p for p in PHRASES[self.view.kind] if p in chosen), problem=""))
 
+    def open_writing(self) -> None:
+        """Write in one's own words (the screen offers handwriting and pinyin)."""
+        if self.view.step is ComplaintStep.PHRASES:
+            self._advance(replace(self.view, step=ComplaintStep.WRITE, problem=""))
+
+    def finish_writing(self, text: str) -> None:
+        """The written text is done: back to the form, with the text shown under the phrases."""
+        if self.view.step is not ComplaintStep.WRITE:
+            return
+        text = keep_private(text.strip()[:MAX_TEXT])
+        if self._history:
+            self._history.pop()
+        self._show(replace(self.view, step=ComplaintStep.PHRASES, text=text, problem=""))
+
     def confirm_phrases(self) -> None:
         if self.view.step is not ComplaintStep.PHRASES:
             return
-        if not self.view.phrases:
+        if not self.view.phrases and not self.view.text:
             self._show(replace(self.view, problem="complaint.phrases_required"))
+            return
+        if len(self.content().strip()) < MIN_CONTENT:
+            self._show(replace(self.view, problem="complaint.text_too_short"))
             return
         self._advance(replace(self.view, step=ComplaintStep.PHONE, problem=""))
 
     def content(self, view: ComplaintView | None = None) -> str:
-        """The text for the hall, in Chinese: the matter (if chosen) and the chosen phrases."""
+        """The text for the hall, in Chinese: the matter (if chosen), the chosen phrases, the citizen's words."""
         view = view or self.view
         sentences = [self._phrase_text(phrase_key(view.kind, phrase)) for phrase in view.phrases]
         about = self._phrase_text("complaint.content_matter").format(matter=view.matter_name) if view.matter_name else ""
-        return about + "；".join(sentences) + "。"
+        said = "；".join(sentences) + "。" if sentences else ""
+        return about + said + view.text
 
     def _submit(self, view: ComplaintView, phone: str | None) -> None:
         saving = replace(view, step=ComplaintStep.SAVING, problem="")

@@ -223,10 +223,9 @@ class Rime:
                 self._lib.RimeSetup(ctypes.byref(traits))
                 self._set_up = True
             self._lib.RimeInitialize(ctypes.byref(traits))
-            if not self._lib.RimeStartMaintenance(0):
-                self._lib.RimeFinalize()
-                raise InputMethodFailed(METHOD, f"librime could not start deploying into {user_data_dir}")
-            self._lib.RimeJoinMaintenanceThread()
+            # False when the folder is up to date and there is nothing to do: the built schema is the test.
+            if self._lib.RimeStartMaintenance(0):
+                self._lib.RimeJoinMaintenanceThread()
             if not (user_data_dir / "build" / f"{SCHEMA}.prism.bin").is_file():
                 self._lib.RimeFinalize()
                 raise InputMethodFailed(METHOD, f"deploying {SCHEMA} into {user_data_dir} failed")

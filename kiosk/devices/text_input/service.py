@@ -81,6 +81,7 @@ class TextInputService:
         self._errors: dict[str, TextInputError] = {}
         self._lock = threading.Lock()
         self._started = False
+        self._stopped = False
         self._opened: Future | None = None
 
     # --- life cycle ---------------------------------------------------------------------------------
@@ -139,6 +140,10 @@ class TextInputService:
                 self._recogniser.close()
                 self._recogniser = None
 
+        with self._lock:
+            stopping, self._stopped = not self._stopped, True
+        if not stopping:
+            return
         if self._started:
             self._thread.submit(close)
         self._thread.shutdown(wait=True, cancel_futures=False)
@@ -170,8 +175,8 @@ class TextInputService:
 
     def reset(self) -> Future | None:
         """Forget any half-typed pinyin (the session ended or the keyboard was cleared)."""
-        if not self._started:
-            return None     # nothing was typed
+        if not self._started or self._stopped:
+            return None     # nothing was typed, or nothing is left to forget
         return self._thread.submit(lambda: self._session.clear() if self._session is not None else None)
 
     def _missing(self, method: str) -> TextInputError:

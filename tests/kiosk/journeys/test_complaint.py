@@ -13,6 +13,7 @@ from hall_server.schemas import ComplaintRequest
 from kiosk.hall.errors import HallUnavailable
 from kiosk.i18n import Catalogue
 from kiosk.journeys.complaint import PHRASES, ComplaintJourney, ComplaintStep, complaint_body, phrase_key
+from kiosk.maintenance.logs import MaskingFilter
 from kiosk.outbox.sender import OutboxSender
 from kiosk.outbox.store import Outbox, derive_key
 from tests.fixtures.hall import hall_rows
@@ -161,3 +162,78 @@ def test_an_outbox_that_cannot_keep_it_says_so(tmp_path, start) -> None:
         assert views.until(ComplaintStep.NOT_SAVED).problem == "complaint.not_saved"
     finally:
         full.close()
+
+
+def test_own_words_alone_reach_the_hall_sealed_and_never_in_a_log(hall_server, hall_client, outbox, start, caplog,
+                                                                   tmp_path, session) -> None:
+    """GIVEN a complaint in the citizen's own words only WHEN it is saved and delivered THEN the hall has exactly
+    those words, the outbox file holds them only sealed, and a log line that quotes them shows their length."""
+    words = "窗口人太少，排队一个多小时"
+    journey, views = start()
+    journey.choose_kind("complaint")
+    views.until(ComplaintStep.MATTER)
+    journey.skip_matter()
+    journey.open_writing()
+    assert views.until(ComplaintStep.WRITE).text == ""
+    journey.finish_writing(f"  {words}  ")
+    assert views.until(ComplaintStep.PHRASES).text == words
+    journey.confirm_phrases()
+    journey.skip_phone()
+    views.until(ComplaintStep.DONE)
+    assert words.encode() not in (tmp_path / "outbox.sqlite3").read_bytes()
+    caplog.handler.addFilter(MaskingFilter())       # as on every handler of the running kiosk
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("kiosk.test").info("the citizen wrote %s", words)
+    assert words not in caplog.text and f"«{len(words)} 字»" in caplog.text
+    deliver_all(outbox, hall_client)
+    assert hall_rows(hall_server.db_path, "SELECT content FROM complaints") == [(words,)]
+    session.wipe()                                  # the visit ends: the filter forgets the words too
+    assert MaskingFilter().filter(record := logging.makeLogRecord({"msg": words})) and record.msg == words
+
+
+def test_phrases_and_own_words_go_together_matter_first(hall_server, hall_client, outbox, start) -> None:
+    journey, views = start()
+    journey.choose_kind("complaint")
+    views.until(ComplaintStep.MATTER)
+    journey.choose_matter("SB001")
+    journey.toggle_phrase("long_wait")
+    journey.open_writing()
+    journey.finish_writing("窗口人太少")
+    journey.confirm_phrases()
+    journey.skip_phone()
+    views.until(ComplaintStep.DONE)
+    deliver_all(outbox, hall_client)
+    assert hall_rows(hall_server.db_path, "SELECT content FROM complaints") == [
+        ("关于“社保参保登记”：排队等候时间太长。窗口人太少",)]
+
+
+def test_writing_too_little_or_too_much(start) -> None:
+    """Fewer than five characters in all is refused with its own sentence; more than MAX_TEXT is cut there."""
+    from kiosk.journeys.complaint import MAX_TEXT
+
+    journey, views = start()
+    journey.choose_kind("suggestion")
+    views.until(ComplaintStep.MATTER)
+    journey.skip_matter()
+    journey.open_writing()
+    journey.finish_writing("太慢")
+    journey.confirm_phrases()
+    assert journey.view.step is ComplaintStep.PHRASES and journey.view.problem == "complaint.text_too_short"
+    journey.open_writing()
+    journey.finish_writing("慢" * (MAX_TEXT + 20))
+    assert len(journey.view.text) == MAX_TEXT
+
+
+def test_back_from_writing_keeps_the_text_written_before(start) -> None:
+    journey, views = start()
+    journey.choose_kind("complaint")
+    views.until(ComplaintStep.MATTER)
+    journey.skip_matter()
+    journey.open_writing()
+    journey.finish_writing("大厅太冷了啊")
+    journey.open_writing()
+    journey.back()
+    assert journey.view.step is ComplaintStep.PHRASES and journey.view.text == "大厅太冷了啊"
+    journey.confirm_phrases()
+    journey.back()
+    assert journey.view.step is ComplaintStep.PHRASES and journey.view.text == "大厅太冷了啊"

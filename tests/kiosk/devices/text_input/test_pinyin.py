@@ -103,13 +103,21 @@ def test_nothing_the_citizen_types_is_learnt_on_disk(rime, session):
     assert not list(rime.deployed_to.glob("*.userdb*"))
 
 
-def test_a_second_deploy_to_the_same_folder_is_free(rime):
+def test_a_folder_deployed_before_is_used_as_it_is(rime, tmp_path):
+    """GIVEN a folder librime deployed into earlier (a kiosk restarting) WHEN deployed again from scratch THEN
+    librime finds nothing to do and the engine works."""
     folder = rime.deployed_to
+    rime.deploy(tmp_path / "elsewhere")
     rime.deploy(folder)
-    assert rime.deployed_to == folder
+    session = rime.open_session()
+    try:
+        assert rime.deployed_to == folder and session.type_letters("tousu").candidates[0] == "投诉"
+    finally:
+        session.close()
 
 
 def test_moving_with_a_session_open_is_refused(rime, session, tmp_path):
+    """librime has one set of folders per process: it moves only when no session is open."""
     with pytest.raises(InputMethodFailed, match="sessions are open"):
         rime.deploy(tmp_path / "elsewhere")
 
