@@ -49,3 +49,16 @@ def test_developer_window_is_half_size_with_a_cursor(tmp_path):
     assert (config["fullscreen"], config["borderless"], config["show_cursor"]) == ("0", "0", "1")
     assert config["size"] == [540, 960]
     assert config["exit_on_escape"] == "0" and config["modules"] == []
+
+
+def test_multisampling_only_where_a_gpu_draws(tmp_path):
+    """Without a render node Mesa draws in software, where multisampled surfaces cost ~80 MiB of the kiosk."""
+    from screens.window_setup import GPU_SAMPLES, antialiasing_samples
+
+    dri = tmp_path / "dri"
+    dri.mkdir()
+    (dri / "card0").touch()          # a display controller alone renders nothing
+    assert antialiasing_samples(dri) == 0
+    (dri / "renderD128").touch()
+    assert antialiasing_samples(dri) == GPU_SAMPLES
+    assert antialiasing_samples(tmp_path / "no-dri") == 0
