@@ -285,10 +285,13 @@ def open_world(directory: Path, options: SoakOptions) -> Iterator[World]:
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
+            kiosks = directory / "kiosks"
+            kiosks.touch(mode=0o600)
+            kiosks.write_text(f"{KIOSK_ID}:{KIOSK_SECRET}\n", encoding="utf-8")
             hall_process = subprocess.Popen(
                 [sys.executable, "-m", "hall_server", "--port", str(port), "--db", str(directory / "hall.sqlite3"),
-                 "--kiosk", f"{KIOSK_ID}:{KIOSK_SECRET}", "--always-open", "--simulate", "20"],
-                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 "--kiosks-file", str(kiosks), "--always-open", "--simulate", "20"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(directory / "hall.log", "wb"))
             stack.callback(lambda: (hall_process.terminate(), hall_process.wait(timeout=30)))
             upstream = f"127.0.0.1:{port}"
             _wait_for_port(port, hall_process)
@@ -988,12 +991,15 @@ def main() -> None:
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     os.environ["KIVY_NO_FILELOG"] = "1"
     os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kivy-soak-")
-    from screens.window_setup import configure_kivy, register_fonts
+    from screens.window_setup import WINDOW_SIZES, configure_kivy, register_fonts
 
-    configure_kivy(windowed=True, orientation="portrait", full_size=True)
+    configure_kivy(windowed=True, orientation="portrait")
     from kivy.base import EventLoop
     from kivy.config import Config
 
+    width, height = WINDOW_SIZES["portrait"]   # the kiosk's own screen, at full size
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
     Config.set("graphics", "min_state_time", "0")
     from kiosk.fonts import find_fonts
 
