@@ -33,8 +33,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
+import logging
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -963,12 +966,12 @@ def plot(report: SoakReport, path: Path) -> None:
     latencies = [ms for _, ms in report.journey_ms] + [ms for _, ms in report.greeting_ms]
     if latencies:
         high = percentile(latencies, 0.99) * 1.1
-        at = frame(*panels[1][1:], 0, high, "journey time (grey) and card → greeting (red), ms; top at p99", "")
+        at = frame(*panels[1][1:], 0, high, "journey time (grey) and card -> greeting (red), ms; top at p99", "")
         for series, colour in ((report.journey_ms, (150, 150, 150)), (report.greeting_ms, (220, 40, 40))):
             for journey, ms in series:
                 x, y = at(journey, min(ms, high))
-                draw.point((x, y), fill=colour)
-    draw.text((width - 260, height - 20), "journeys →", fill="black")
+                draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=colour)
+    draw.text((width - 260, height - 20), "journeys ->", fill="black")
     image.save(path)
 
 
@@ -982,7 +985,9 @@ def main() -> None:
     parser.add_argument("--warm-up", type=int, default=None)
     parser.add_argument("--no-disk-fault", action="store_true")
     parser.add_argument("--plot", type=Path, default=Path("soak.png"))
+    parser.add_argument("--log", type=Path, default=Path("soak.log"), help="the kiosk's warnings and errors")
     args = parser.parse_args()
+    faulthandler.register(signal.SIGUSR1)   # kill -USR1 <pid>: where a long soak is, without stopping it
     options = SoakOptions(journeys=args.journeys, seed=args.seed, hall=args.hall, fault_every=args.fault_every,
                           sample_every=args.sample_every, warm_up=args.warm_up, disk_fault=not args.no_disk_fault)
 
@@ -1006,6 +1011,8 @@ def main() -> None:
     register_fonts(find_fonts().ui_font)
     EventLoop.ensure_window()
 
+    # The kiosk's own warnings (hall offline, retries) are the faults doing their work: kept out of the table.
+    logging.basicConfig(filename=args.log, level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory(prefix="soak-") as directory, open_world(Path(directory), options) as world:
         app = build_app(world)
         soak = Soak(app, world, options)
@@ -1018,7 +1025,7 @@ def main() -> None:
     report.load = "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(table(report))
     plot(report, args.plot)
-    print(f"plot: {args.plot}")
+    print(f"plot: {args.plot}; the kiosk's log: {args.log}")
     sys.exit(1 if report.failures() else 0)
 
 

@@ -23,6 +23,7 @@ public hook between laying out a text and drawing it.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 from kivy.metrics import dp
@@ -103,7 +104,9 @@ class BreaksLinesWell:
         phrase_width = core.get_extents(text[line_start:end].strip())[0]
         padding_left, _, padding_right, _ = core.options["padding"]
         room = self.text_size[0] - padding_left - padding_right
-        size = core.options["font_size"] * room / phrase_width * 0.97 if phrase_width else 0
+        # Whole pixels: the text renderer opens the font anew, and keeps it open (a file each), for every size
+        # it is asked for, so sizes that follow each width exactly would pile up over months of citizens.
+        size = math.floor(core.options["font_size"] * room / phrase_width * 0.97) if phrase_width else 0
         floor = max(dp(MIN_FITTED_DP), self.font_size * SHRINK_LIMIT)
         return size if floor <= size < core.options["font_size"] else None
 

@@ -73,6 +73,15 @@ def test_a_button_shrinks_its_label_rather_than_break_a_phrase(walked_app):
     assert wraps(button) == [] and button.font_size * 0.75 <= button.fitted_font_size < button.font_size
 
 
+def test_a_shrunk_label_keeps_to_whole_pixel_sizes_at_any_width(walked_app):
+    """GIVEN the phrase on buttons of forty widths THEN each is drawn at a whole-pixel size, a handful in all: the
+    text renderer keeps an open font file per size it was asked for (the soak saw them pile up)."""
+    buttons = [KioskButton(text="直接提交评价", size_hint=(None, None), size=(150 + width, 120)) for width in range(40)]
+    layout()
+    sizes = {button.fitted_font_size for button in buttons}
+    assert all(size == int(size) for size in sizes) and len(sizes) <= 12
+
+
 def test_a_label_moves_its_break_to_keep_a_number_whole(walked_app):
     """GIVEN a width at which the line is full two digits into 12345 THEN the whole number starts the next line."""
     label = KioskLabel(text="请到服务台反映，或拨打12345热线。", size_hint_x=None, width=370)
