@@ -19,6 +19,7 @@ from kiosk.config import ConfigError, load_secrets, load_settings, resolve_confi
 from kiosk.fonts import FontMissing, find_fonts
 from kiosk.i18n import Catalogue
 from kiosk.maintenance.logs import configure_logging
+from kiosk.maintenance.memory import limit_malloc_arenas, return_free_memory
 
 log = logging.getLogger("kiosk")
 
@@ -41,6 +42,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    limit_malloc_arenas()   # before any thread: the kiosk's memory stays near what it uses (kiosk.maintenance.memory)
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = load_settings(resolve_config_path(args.config))
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = KioskApp(settings, catalogue, fonts, font_problem, windowed=args.windowed, secrets=secrets,
                    hall_connector=None if args.screenshot else connect_hall, start_devices=not args.screenshot)
+    app.session.on_wipe(lambda: app.worker.run(return_free_memory))   # what a visit freed goes back
     if args.screenshot:
         from screens.screenshots import take_screenshots
 
