@@ -332,6 +332,7 @@ def build_app(world: World, journeys: dict[str, Script] | None = None):
     from kiosk.fonts import find_fonts
     from kiosk.hall.connection import connect_hall
     from kiosk.i18n import Catalogue
+    from kiosk.maintenance.memory import return_free_memory
     from kiosk.speech import Speaker
     from screens.kiosk_app import KioskApp
 
@@ -339,6 +340,7 @@ def build_app(world: World, journeys: dict[str, Script] | None = None):
     app = KioskApp(soak_settings(world, journeys or JOURNEYS), Catalogue.load(), find_fonts(), windowed=True,
                    secrets=Secrets(kiosk_secret=KIOSK_SECRET, outbox_key=OUTBOX_KEY), hall_connector=connect_hall,
                    speaker=Speaker(enabled=False), monotonic=world.monotonic)
+    app.session.on_wipe(lambda: app.worker.run(return_free_memory))   # as main.py wires it
     app._run_prepare()
     app.devices.start()
     app.runtime.devices_started()
@@ -987,6 +989,9 @@ def main() -> None:
     parser.add_argument("--plot", type=Path, default=Path("soak.png"))
     parser.add_argument("--log", type=Path, default=Path("soak.log"), help="the kiosk's warnings and errors")
     args = parser.parse_args()
+    from kiosk.maintenance.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()   # as main.py does, before any thread
     faulthandler.register(signal.SIGUSR1)   # kill -USR1 <pid>: where a long soak is, without stopping it
     options = SoakOptions(journeys=args.journeys, seed=args.seed, hall=args.hall, fault_every=args.fault_every,
                           sample_every=args.sample_every, warm_up=args.warm_up, disk_fault=not args.no_disk_fault)
