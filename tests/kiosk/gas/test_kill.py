@@ -266,6 +266,9 @@ def _payers(world: KillWorld) -> Payments:
                                                             device_id="reconciliation")})
 
 
+# About 250 kills and restarts: under a minute on a quiet machine, several on a loaded one (never a hang: each
+# child is joined with its own timeout).
+@pytest.mark.timeout(900)
 def test_a_kill_at_every_step_and_at_random_moments_loses_nothing_and_writes_nothing_twice(kill_world, capsys):
     world = kill_world
     # How many ticks a whole visit has (start-up, one purchase): random kill points are drawn over it.
