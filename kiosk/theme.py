@@ -113,7 +113,7 @@ STANDARD = Theme(
 
 ELDER = Theme(
     name="elder", text_dp=40, small_text_dp=32, title_dp=56, tile_title_dp=62, huge_dp=170,
-    target_dp=112, tile_height_dp=300, tiles_per_row_portrait=2, tiles_per_row_landscape=3, spacing_dp=24,
+    target_dp=112, tile_height_dp=300, tiles_per_row_portrait=2, tiles_per_row_landscape=4, spacing_dp=24,
     background="#FFFFFF", surface="#FFFFFF", text="#000000", muted_text="#2B2B2B",
     primary="#003A80", on_primary="#FFFFFF", secondary="#FFF4CC", on_secondary="#000000",
     bar="#002B5E", on_bar="#FFFFFF", edge="#2B2B2B", warning="#FFD000", on_warning="#000000", success="#0F5223",

@@ -213,6 +213,9 @@ class AppointmentScreen(JourneyScreen):
     def _choice(self, grid, text: str, choose, key: str) -> None:
         app = App.get_running_app()
         button = KioskButton(text=text, size_hint_y=None, height=dp(app.theme.target_dp) * 1.3)
+        # As tall as its lines need (an English day takes three), never less than the theme's size.
+        button.bind(texture_size=lambda button, size: setattr(
+            button, "height", max(dp(App.get_running_app().theme.target_dp) * 1.3, size[1] + dp(24))))
         button.choice = key
         button.bind(on_release=lambda _button: self.journey is not None and choose())
         grid.add_widget(button)

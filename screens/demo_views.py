@@ -9,8 +9,10 @@ from __future__ import annotations
 from kiosk.hall.models import (
     Appointment, CitizenRecord, MatterRef, ProofKind, Queue, QueueRef, RecordField, Ticket,
 )
+from kiosk.maintenance.diagnostics import DiagnosticLine, Verdict
 
-__all__ = ["DEMO_QUEUES", "DEMO_TICKET", "DEMO_RECORDS", "DEMO_PROOFS", "DEMO_APPOINTMENT"]
+__all__ = ["DEMO_QUEUES", "DEMO_TICKET", "DEMO_RECORDS", "DEMO_PROOFS", "DEMO_APPOINTMENT", "DEMO_DIAGNOSTICS",
+           "DEMO_NEXT_OPENING", "DEMO_SUSPEND_NOTICE"]
 
 DEMO_QUEUES = (
     Queue(code="social", name="社保医保综合窗口", prefix="A", open=True, business_hours="周一至周五 09:00-17:00",
@@ -43,3 +45,13 @@ DEMO_APPOINTMENT = Appointment(
     appointment_id="demo-appointment", matter=MatterRef(code="pension", name="老龄补贴年审"), date="2026-11-23",
     start="10:00", end="10:30", status="booked", location="二楼 社保医保综合窗口", ticket_id=None,
 )
+
+DEMO_DIAGNOSTICS = [
+    DiagnosticLine("hall", "online", Verdict.OK, "https://hall.example/v1 answers in 42 ms"),
+    DiagnosticLine("outbox", "3 waiting", Verdict.INFO, "oldest 2 min, none dead"),
+    DiagnosticLine("printer", "paper_low", Verdict.WARNING, "paper below 10%", "change the roll soon"),
+    DiagnosticLine("reader", "error", Verdict.FAULT, "no answer on /dev/ttyUSB0", "check the cable"),
+]
+
+DEMO_NEXT_OPENING = {"zh": "明天（星期二）09:00", "en": "tomorrow (Tuesday) at 09:00"}
+DEMO_SUSPEND_NOTICE = "技术人员正在更换打印纸，约10分钟后恢复。"

@@ -8,7 +8,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from screens.kv import load_kv_beside
-from screens.widgets import top_bar  # noqa: F401  (TopBar rule)
+from screens.widgets import common, top_bar  # noqa: F401  (Icon and TopBar rules)
+from screens.widgets.common import icon_markup
 
 __all__ = ["HomeScreen", "ServiceTile"]
 
@@ -18,6 +19,10 @@ class ServiceTile(ButtonBehavior, BoxLayout):
 
     service = StringProperty("")
     mode = StringProperty("full")   # full | number_on_screen | disabled (device health)
+
+    def title(self, name: str, landscape: bool) -> str:
+        """The service's name as markup: with its icon in front in landscape, where the icon has no row of its own."""
+        return icon_markup(self.service, name) if landscape else icon_markup("", name)
 
 
 class HomeScreen(Screen):
@@ -30,12 +35,12 @@ class HomeScreen(Screen):
 
     @staticmethod
     def tile_height(grid_height: float, tiles: int, cols: int, theme, landscape: bool) -> float:
-        """Each row's height: the theme's tile height, or less when a notice or the offline banner leaves
-        less room, so that every tile stays on screen without scrolling."""
+        """Each row's height: the rows share the grid's whole height (in both orientations the grid fills
+        the screen), so that every tile stays on screen without scrolling and no third of it is empty."""
         rows = max(1, -(-tiles // max(1, cols)))
-        spacing, padding = dp(theme.spacing_dp), dp(theme.spacing_dp) * 2
+        spacing, padding = dp(theme.spacing_dp), dp(theme.spacing_dp) * (1 if landscape else 2)
         room = (grid_height - 2 * padding - (rows - 1) * spacing) / rows
-        return max(dp(theme.target_dp), min(dp(theme.tile_height_dp) * (0.75 if landscape else 1), room))
+        return max(dp(theme.target_dp), room)
 
     def tile(self, service: str) -> ServiceTile:
         return next(tile for tile in self.ids.tiles.children if tile.service == service)

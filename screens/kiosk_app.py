@@ -24,11 +24,12 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.config import Secrets, Settings
-from kiosk.devices.events import CardEvent
+from kiosk.devices.events import CardEvent, CardPlaced
 from kiosk.devices.health import DeviceHealth, Offer
 from kiosk.devices.routing import route_card
 from kiosk.devices.text_input.service import TextInputService
 from kiosk.fonts import FontSet
+from kiosk.guidance import opening_words, staff_call
 from kiosk.i18n import Catalogue, format_date
 from kiosk.runtime import KioskRuntime
 from kiosk.session import Session, Visit
@@ -41,6 +42,7 @@ from screens.kv import load_kv_beside, whole_app_change
 from screens.lockdown import WindowGuards
 from screens.maintenance import MaintenanceScreen
 from screens.out_of_service import OutOfServiceScreen
+from screens.widgets.guidance import ClosingNote, HelpDialog
 from screens.widgets.idle_dialog import IdleDialog
 from screens.widgets.pin_pad import PinPad
 
@@ -51,11 +53,13 @@ log = logging.getLogger(__name__)
 IDLE_CHECK_INTERVAL_S = 0.25
 # Screens a citizen can be moved off without losing anything: the out-of-service screen may replace them.
 RESTING_SCREENS = ("attract", "home", "out_of_service")
+# Screens without the guidance bar (帮助, 重听, 呼叫工作人员): nobody is being served on them.
+UNGUIDED_SCREENS = ("attract", "out_of_service", "maintenance")
 
 
 class KioskRoot(BoxLayout):
     """The window's only child: a font warning (when fonts are broken) above the screen manager, and the
-    offline banner below it, so neither ever covers a screen's own controls."""
+    offline banner and the guidance bar below it, so none of them ever covers a screen's own controls."""
 
 
 class KioskApp(App):
@@ -78,6 +82,8 @@ class KioskApp(App):
     suspend_notice = StringProperty("")
     next_opening_text = StringProperty("")
     maintenance_active = BooleanProperty(False)
+    guided = BooleanProperty(False)            # a citizen screen is shown: the guidance bar is at its foot
+    staff_call_state = StringProperty("")      # "" | "called" | "failed": the answer to 呼叫工作人员
 
     use_kivy_settings = False
 
@@ -108,6 +114,9 @@ class KioskApp(App):
         self.language, self.elder_mode = self.session.language, self.session.elder_mode
         self.theme = theme_for(self.elder_mode)
         self.idle_dialog: IdleDialog | None = None
+        self.help_dialog: HelpDialog | None = None
+        self.closing_dialog: ClosingNote | None = None
+        self._last_spoken: tuple[str, dict] | None = None
         self.screen_manager: ScreenManager | None = None
         self.title = catalogue.text("app.title", "zh")
 
@@ -129,8 +138,11 @@ class KioskApp(App):
         # A journey screen is built when it is first opened (ensure_screen): the attract screen is up
         # without waiting for seven journeys, and memory goes to the journeys a site's citizens use.
         root = KioskRoot()
-        root.add_widget(self.screen_manager, index=1)  # between the font warning and the offline banner
+        # Between the font warning (on top) and the offline banner, staff-call note and guidance bar (below).
+        root.add_widget(self.screen_manager, index=3)
         self.idle_dialog = IdleDialog()
+        self.help_dialog, self.closing_dialog = HelpDialog(), ClosingNote()
+        self.guided = self.screen_manager.current not in UNGUIDED_SCREENS
         self.guards.follow_shape(Window, Window.size)
         self._update_clock_texts()
         self.runtime.reassess()
@@ -181,6 +193,8 @@ class KioskApp(App):
     def on_card_event(self, event: CardEvent) -> None:
         """A card event, on the UI thread: kiosk.devices.routing decides where it goes."""
         if self.screen_manager is not None:
+            if isinstance(event, CardPlaced):
+                self.session.note_takeaway("card")
             route_card(event, self, self.settings.services,
                        on_reader_state=lambda status: self.runtime.device_changed("reader", status.state,
                                                                                   status.detail))
@@ -197,7 +211,40 @@ class KioskApp(App):
 
     def speak(self, key: str, **values: object) -> None:
         """Say a catalogue text aloud in the current language (never blocks; off if the site says so)."""
+        self._last_spoken = key, values
         self.speaker.say(self.tr(key, self.language, **values), self.language)
+
+    # --- guidance (帮助, 重听, 呼叫工作人员, the closing note) ---------------------------------------------
+
+    def replay_speech(self) -> None:
+        """重听: say the last prompt again, in the language shown now."""
+        if self._last_spoken is not None:
+            key, values = self._last_spoken
+            self.speak(key, **values)
+
+    def open_help(self) -> None:
+        self.visit.touched()
+        self.help_dialog.open(animation=False)
+        self.speak("guidance.help_text")
+
+    def call_staff(self) -> None:
+        """呼叫工作人员: a device event to the hall through the outbox (written off the UI thread), so it
+        reaches the hall even while the network is away; the citizen is told at once."""
+        outbox = self.runtime.outbox()
+        if outbox is None:
+            self._staff_call_answered("failed")
+            return
+        event = staff_call(self.current_screen)
+        self.worker.run(lambda: outbox.enqueue_event(*event), on_result=lambda _id: self._staff_call_answered("called"),
+                        on_error=lambda _error: self._staff_call_answered("failed"))
+
+    def _staff_call_answered(self, state: str) -> None:
+        self.staff_call_state = state
+        self.speak("guidance.staff_called" if state == "called" else "guidance.staff_call_failed")
+
+    def closing_note(self, takeaways: set[str]) -> None:
+        """The end of a visit that read a card or printed: ask for them back, on screen and aloud."""
+        self.speak(self.closing_dialog.show(takeaways))
 
     def tr(self, key: str, language: str, **values: object) -> str:
         """The catalogue text; .kv files pass `app.language` so the label re-renders on a toggle."""
@@ -211,14 +258,17 @@ class KioskApp(App):
         self.date_text = format_date(now, self.language, self.catalogue)
         self.time_text = now.strftime("%H:%M")
         self.runtime.tick_opening_hours()
-        opening = self.runtime.opening_hours.next_opening(now) if self.runtime.closed else None
-        self.next_opening_text = opening.strftime("%Y-%m-%d %H:%M") if opening else ""
+        if self.runtime.closed:   # else no screen says it (and --screenshot's example stays)
+            opening = self.runtime.opening_hours.next_opening(now)
+            self.next_opening_text = opening_words(now, opening, self.language, self.catalogue)
 
     # --- what the visit shows (kiosk.session.Visit decides) ---------------------------------------------
 
     def show(self, screen_name: str) -> None:
         self.ensure_screen(screen_name)
         self.screen_manager.current = screen_name
+        self.guided = screen_name not in UNGUIDED_SCREENS
+        self.staff_call_state = ""
 
     def open_service(self, service: str) -> None:
         if self.service_modes.get(service) != "disabled":  # a stale touch must not open a disabled tile

@@ -1,13 +1,14 @@
 """The out-of-service screen: shown by itself when the kiosk cannot serve anyone (every device down, the
-technician's 暂停服务, outside opening hours), and left by itself when that ends. It says where to go
-instead; a technician's notice, when set, is shown beneath. Touches do nothing here (the hidden
-maintenance gesture is watched by the app, above every screen)."""
+technician's 暂停服务, outside opening hours), and left by itself when that ends. Under the usual top bar
+(language, 长辈版, the time) it says where to go instead, when the kiosk opens next in words (明天（星期二）
+09:00), a technician's notice when set, and the site's hotline. Only the top bar's toggles answer touches
+(the hidden maintenance gesture is watched by the app, above every screen)."""
 
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
 from screens.kv import load_kv_beside
-from screens.widgets import common  # noqa: F401  (KioskLabel rules)
+from screens.widgets import common, top_bar  # noqa: F401  (KioskLabel, Icon and TopBar rules)
 
 __all__ = ["OutOfServiceScreen"]
 

@@ -1,5 +1,7 @@
 """`main.py --screenshot DIR`: every top-level screen, offscreen, in both orientations, both languages,
 standard and elder mode, written as PNG files. The README's pictures and the rendering tests use it.
+Besides the citizen's screens and journey steps: the dialogs (the idle countdown, help, the closing note),
+the technician's PIN pad and maintenance screen, and the out-of-service screen for each reason.
 
 The app is prepared but its event loop is stepped here frame by frame, so each picture is taken after
 the layout has settled, deterministically, with no timers.
@@ -27,6 +29,8 @@ RESIZE_SETTLE_FRAMES = 12   # the offscreen GL surface follows a resize a few fr
 # 448 states: after one, every widget's place, size and text extent is what the drawn screenshots show;
 # the second is a margin for anything layout schedules for the next frame.
 LAYOUT_FRAMES = 2
+OUT_OF_SERVICE_REASONS = ("broken", "suspended", "closed")
+DIALOGS = ("idle_dialog", "help_dialog", "closing_dialog")
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,9 @@ class Shot:
 
 def screen_states(app: KioskApp) -> list[tuple[str, str]]:
     """(screen, step) for every top-level screen and every step of every journey screen."""
-    states = [("attract", ""), ("home", ""), ("home", "offline"), ("idle-dialog", "")]
+    states = [("attract", ""), ("home", ""), ("home", "offline"), ("idle-dialog", ""), ("help-dialog", ""),
+              ("closing-note", ""), ("pin-pad", ""), ("maintenance", "")]
+    states += [("out_of_service", reason) for reason in OUT_OF_SERVICE_REASONS]
     for service in app.settings.services:
         screen = app.ensure_screen(service)
         views = screen.screenshot_views() if hasattr(screen, "screenshot_views") else [("", None)]
@@ -90,7 +96,7 @@ def stage(app: KioskApp, shot: Shot, *, draw: bool = True) -> None:
         app.visit.toggle_language()
     if app.elder_mode != shot.elder_mode:
         app.visit.toggle_elder_mode()
-    app.idle_dialog.dismiss(animation=False)
+    _close_what_the_last_shot_opened(app)
     hall_state = "offline" if shot.step == "offline" else "online"
     if app.hall_state != hall_state:
         app.hall_state = hall_state
@@ -101,12 +107,49 @@ def stage(app: KioskApp, shot: Shot, *, draw: bool = True) -> None:
         app.show("home")
         app.idle_dialog.seconds_left = app.settings.ui.countdown_s
         app.idle_dialog.open(animation=False)
+    elif shot.screen == "help-dialog":
+        app.show("home")
+        app.help_dialog.open(animation=False)
+    elif shot.screen == "closing-note":
+        app.show("attract")
+        app.closing_dialog.show({"card", "slip"})
+    elif shot.screen == "pin-pad":
+        from screens.widgets.pin_pad import PinPad
+
+        app.show("attract")
+        app.pin_pad = app.pin_pad or PinPad()
+        app.pin_pad.open_for(app.desk)
+        app.pin_pad.press("1"), app.pin_pad.press("2")
+    elif shot.screen == "maintenance":
+        from screens.demo_views import DEMO_DIAGNOSTICS
+
+        app.maintenance_active = True     # shown as a technician sees it, without an audited visit
+        app.show("maintenance")
+        settle(1, draw=draw)
+        app.screen_manager.get_screen("maintenance").show_lines(DEMO_DIAGNOSTICS)
+    elif shot.screen == "out_of_service":
+        from screens.demo_views import DEMO_NEXT_OPENING, DEMO_SUSPEND_NOTICE
+
+        app.unavailable, app.suspended = shot.step, shot.step == "suspended"
+        app.suspend_notice = DEMO_SUSPEND_NOTICE if shot.step == "suspended" else ""
+        app.next_opening_text = DEMO_NEXT_OPENING[shot.language] if shot.step == "closed" else ""
+        app.show("out_of_service")
     else:
         app.show(shot.screen)
         if shot.step and shot.screen != "home":
             screen = app.screen_manager.get_screen(shot.screen)
             settle(1, draw=draw)  # let the screen's own on_enter run first, then draw the staged step over it
             screen.show(dict(screen.screenshot_views())[shot.step])
+
+
+def _close_what_the_last_shot_opened(app: KioskApp) -> None:
+    for dialog in DIALOGS:
+        getattr(app, dialog).dismiss(animation=False)
+    if app.pin_pad is not None:
+        app.pin_pad.dismiss(animation=False)
+    app.maintenance_active = False
+    if app.unavailable:
+        app.unavailable, app.suspended, app.suspend_notice, app.next_opening_text = "", False, "", ""
 
 
 def take_screenshots(app: KioskApp, out_dir: Path, only: list[str] = ("*",)) -> list[Path]:
@@ -124,5 +167,5 @@ def take_screenshots(app: KioskApp, out_dir: Path, only: list[str] = ("*",)) -> 
         produced = Path(Window.screenshot(name=str(target)))  # Kivy inserts a counter: name0001.png
         produced.replace(target)
         written.append(target)
-    app.idle_dialog.dismiss(animation=False)
+    _close_what_the_last_shot_opened(app)
     return written

@@ -7,12 +7,19 @@ layouts that keep the kiosk's layout rules (checked on every screen state by tes
 | a panel that does not fit scrolls, visibly | `StepPanel` and `KioskScrollView`: a scroll bar in the theme's `edge` colour that does not fade |
 | no line break inside a word, a number or a button's phrase | `KioskLabel`, `KioskButton` (screens/widgets/line_breaks.py) |
 | an input box stands out from what is behind it | `EntryDisplay`: framed in the theme's `edge` colour (3:1 or more) |
+| a button stands out from what is behind it | `KioskSecondaryButton` and `KioskDangerButton` are framed, 3:1 or more |
+| lines have room (1.3 times the text) | every `Label`, by the rule `<Label>` in common.kv |
+| the primary action is always in the same place | `ActionBar`: at the bottom, the primary action last (on the right) |
+
+Icons (kiosk.icons) come through `Icon`: a glyph of the icon font, beside words, never alone; without the
+font it is hidden and takes no room. `StepIndicator` says "第2步 / 共4步" on journeys of several steps.
 
 To hide a widget, give it opacity 0 (and `disabled`, so it takes no touches wherever it is); in a
 `CollapsingBoxLayout` (a `StepPanel`, the top bar, a keypad) that is all it takes.
 """
 
-from kivy.properties import BooleanProperty, NumericProperty, VariableListProperty
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty, VariableListProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -21,8 +28,24 @@ from kivy.uix.scrollview import ScrollView
 from screens.kv import load_kv_beside
 from screens.widgets.line_breaks import BreaksLinesWell
 
-__all__ = ["KioskLabel", "KioskButton", "KioskSecondaryButton", "EntryDisplay", "CollapsingBoxLayout",
-           "KioskScrollView", "StepPanel"]
+from kiosk.icons import ICONS
+
+__all__ = ["KioskLabel", "KioskButton", "KioskSecondaryButton", "KioskDangerButton", "EntryDisplay",
+           "CollapsingBoxLayout", "KioskScrollView", "StepPanel", "Icon", "IconMessage", "ActionBar",
+           "StepIndicator", "icon_font", "icon_markup"]
+
+
+def icon_markup(icon: str, text: str) -> str:
+    """Kivy markup: the icon's glyph (when the font is there) and two spaces before `text` (escaped)."""
+    escaped = text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+    font, glyph = icon_font(), ICONS.get(icon, "")
+    return f"[font={font}]{glyph}[/font]  {escaped}" if font and glyph else escaped
+
+
+def icon_font() -> str:
+    """The icon font's file, or "" where it is not installed (then every Icon is hidden)."""
+    fonts = getattr(App.get_running_app(), "fonts", None)
+    return str(fonts.icon_font) if fonts is not None and fonts.icon_font is not None else ""
 
 
 class KioskLabel(BreaksLinesWell, Label):
@@ -39,6 +62,42 @@ class KioskButton(BreaksLinesWell, Button):
 
 class KioskSecondaryButton(KioskButton):
     """A large button for the less important choice; never distinguished by colour alone (it has its own words)."""
+
+
+class KioskDangerButton(KioskButton):
+    """An action that cannot be undone (取消预约): outlined in the alert colour, its words in that colour,
+    never the same weight as the action beside it."""
+
+
+class Icon(Label):
+    """One glyph of the icon font, by meaning (kiosk.icons.ICONS); hidden where the font is missing."""
+
+    icon = StringProperty("")
+
+    def glyph(self, icon: str) -> str:
+        return ICONS.get(icon, "") if icon_font() else ""
+
+    @staticmethod
+    def font_file() -> str:
+        return icon_font()
+
+
+class IconMessage(KioskLabel):
+    """A status line that starts with its icon (card, printer, success, error), drawn inline in the icon font so
+    that it wraps and centres with the words; hidden when there is no message."""
+
+    icon = StringProperty("")
+    message = StringProperty("")
+
+    def compose(self, icon: str, message: str) -> str:
+        return icon_markup(icon, message) if message else ""
+
+
+class StepIndicator(KioskLabel):
+    """"第2步 / 共4步": where the citizen is on a journey of several steps (empty, so hidden, elsewhere)."""
+
+    number = NumericProperty(0)
+    total = NumericProperty(0)
 
 
 class EntryDisplay(KioskLabel):
@@ -94,11 +153,27 @@ class CollapsingBoxLayout(BoxLayout):
         return any(child.dispatch("on_touch_up", touch) for child in self.children[:] if child.opacity > 0)
 
 
+class ActionBar(CollapsingBoxLayout):
+    """The row of a step's actions at the bottom of the screen, always the same height and place: 返回 or
+    another way out first (left), the primary action last (right). A hidden action takes no room."""
+
+
 class KioskScrollView(ScrollView):
     """Vertical scrolling with a bar that stays visible while there is more to see (a citizen who does
     not know the screen scrolls still sees that there is more), and no elastic bounce. While it scrolls,
     its content leaves the bar its own strip on the right instead of running under it. (Stable: content
-    made narrower only grows taller, so it goes on scrolling.)"""
+    made narrower only grows taller, so it goes on scrolling.) While there is more below, an arrow at the
+    bottom of the bar's strip points down to it."""
+
+    more_below = BooleanProperty(False)
+
+    def on_scroll_y(self, _view, scroll_y: float) -> None:
+        self._update_more_below()
+
+    def _update_more_below(self, *_args) -> None:
+        content = self._viewport
+        self.more_below = bool(content is not None and content.height > self.height + 0.5
+                               and self.do_scroll_y and self.scroll_y > 0.001)
 
     def add_widget(self, widget, *args, **kwargs):
         super().add_widget(widget, *args, **kwargs)
@@ -112,6 +187,7 @@ class KioskScrollView(ScrollView):
         if content is not None:
             scrolls = content.height > self.height + 0.5
             content.width = self.width - (self.bar_width + 2 * self.bar_margin if scrolls else 0)
+        self._update_more_below()
 
 
 class StepPanel(KioskScrollView):
@@ -154,6 +230,7 @@ class StepPanel(KioskScrollView):
     def _fit_content(self, *_args) -> None:
         self.content.height = max(self.height, self.content.minimum_height)
         self.do_scroll_y = self.content.minimum_height > self.height + 0.5
+        self._update_more_below()
 
     def on_shown(self, _panel, shown: bool) -> None:
         if shown:

@@ -13,6 +13,11 @@
 | no break inside a word or number | a line never breaks between two Latin letters or digits |
 | button labels break between phrases | a button's own label breaks only at a space or after punctuation |
 | inputs stand out | an input box's fill or border has at least 3:1 contrast against what is behind it |
+| buttons stand out | an enabled button's fill or border has at least 3:1 contrast against what is behind it |
+| text is readable | a label's colour has at least 4.5:1 contrast against what is drawn behind it |
+| lines have room | every label's line height is at least 1.3 (MIIT's guidance for elder-friendly apps) |
+| no line opens with closing punctuation | no wrapped line starts with 。，、）and their kin (Chinese line-breaking rules) |
+| elder mode is large | in elder mode, text is at least 18 dp and every button at least 60x60 dp |
 
 "Visible": the widget and every parent up to the window are opaque at all (opacity > 0), it has a size,
 and some of it lies inside every scroll view it is in (a label scrolled out of view is not anywhere).
@@ -46,12 +51,18 @@ from kivy.uix.textinput import TextInput
 
 from kiosk.theme import contrast_ratio
 
-__all__ = ["rule_violations", "is_visible", "text_lines", "wraps", "input_contrast", "window_rect", "INPUT_CLASSES"]
+__all__ = ["rule_violations", "is_visible", "text_lines", "wraps", "input_contrast", "button_contrast", "text_contrast",
+           "window_rect", "INPUT_CLASSES"]
 
 Rect = tuple[float, float, float, float]   # left, bottom, right, top in window coordinates
 SLACK = 1.0                                  # px: rounding in Kivy's layout and texture placement
 # Where a button's label may break besides a space: after the end of a clause.
 PHRASE_ENDS = set("，。、；：！？,.;:!?）)")
+# What may never open a line (GB/T 15834 and the W3C's Chinese layout requirements: 行首禁则).
+NO_LINE_START = set("。，、）；：！？”’》」』】,.;:!?)")
+MIN_LINE_HEIGHT = 1.3
+ELDER_MIN_TEXT_DP = 18
+ELDER_MIN_TARGET_DP = 60
 MARKUP_TAG = re.compile(r"\[/?(?:b|i|u|s|font|font_context|font_features|size|color|ref|anchor|sub|sup|text_language)"
                         r"(?:=[^\]]*)?\]")
 MARKUP_ESCAPES = {"&bl;": "[", "&br;": "]", "&amp;": "&"}
@@ -222,6 +233,8 @@ def _narrow(character: str) -> bool:
 
 
 def _break_problem(label, before: str, after: str, at_space: bool) -> str:
+    if after and after.lstrip(" ")[:1] in NO_LINE_START:
+        return f"a line opens with {after.lstrip(' ')[0]}: {before[-6:]}|{after[:6]}"
     if at_space or not before or not after:
         return ""
     if _narrow(before[-1]) and _narrow(after[0]):
@@ -240,26 +253,52 @@ def _hex(rgba) -> str:
     return "#{:02X}{:02X}{:02X}".format(*(round(channel * 255) for channel in rgba[:3]))
 
 
+def _is_text(widget, rectangle) -> bool:
+    """A label's rendered text (its texture), which is not a fill behind it."""
+    texture = getattr(widget, "texture", None)
+    return texture is not None and rectangle.texture is texture
+
+
 def _drawn(widget) -> list[tuple[str, str, tuple]]:
-    """(shape, colour, rgba) for each Rectangle, RoundedRectangle or Line on the widget's canvases."""
+    """(shape, colour, size) for each untextured Rectangle, RoundedRectangle or Line on the widget's canvases."""
     from kivy.graphics import Color, Line, Rectangle, RoundedRectangle
 
     shapes = []
-    for canvas in (widget.canvas.before, widget.canvas):
+    for canvas in (widget.canvas.before, widget.canvas, widget.canvas.after):
         colour = None
         for instruction in canvas.children:
             if isinstance(instruction, Color):
                 colour = tuple(instruction.rgba)
-            elif isinstance(instruction, (Rectangle, RoundedRectangle)) and colour and colour[3] > 0:
+            elif (isinstance(instruction, (Rectangle, RoundedRectangle)) and colour and colour[3] > 0
+                  and not _is_text(widget, instruction)):
                 shapes.append(("fill", _hex(colour), tuple(instruction.size)))
             elif isinstance(instruction, Line) and colour and colour[3] > 0:
                 shapes.append(("border", _hex(colour), ()))
     return shapes
 
 
-def _background_behind(widget) -> str | None:
-    """The colour of the nearest parent that fills its whole box (a screen, a panel, a dialog)."""
-    for node in _ancestors(widget):
+def _own_fill(widget) -> str | None:
+    """The colour a button draws its own box in (Kivy's Button draws no shape we can read: its colour)."""
+    if getattr(widget, "background_normal", None) == "" and hasattr(widget, "background_color"):
+        if widget.background_color[3] > 0:
+            return _hex(widget.background_color)
+    return None
+
+
+def _background_behind(widget, *, including_itself: bool = False) -> str | None:
+    """The colour of the nearest parent that fills its whole box (a screen, a panel, a dialog, a button)."""
+    nodes = [widget, *_ancestors(widget)] if including_itself else list(_ancestors(widget))
+    for node in nodes:
+        if isinstance(node, ButtonBehavior) and (fill := _own_fill(node)):
+            return fill
+        if node is widget and isinstance(widget, Label):   # a label's own band behind its text
+            lines = text_lines(widget)
+            width = max((line[2] - line[0] for line in lines), default=0)
+            height = sum(line[3] - line[1] for line in lines)
+            for shape, colour, size in _drawn(node):
+                if shape == "fill" and size and size[0] >= width - SLACK and size[1] >= height - SLACK:
+                    return colour
+            continue
         if hasattr(node, "background_color") and getattr(node, "background", None) == "":
             return _hex(node.background_color)   # a ModalView draws its own background
         for shape, colour, size in _drawn(node):
@@ -349,6 +388,57 @@ def _input_unseen(widget) -> str:
     return ""
 
 
+def button_contrast(widget) -> float:
+    """The better contrast of a button's fill or frame against what is behind it (1.0: only its text shows)."""
+    behind = _background_behind(widget)
+    own = [colour for _shape, colour, _size in _drawn(widget)]
+    if fill := _own_fill(widget):
+        own.append(fill)
+    return max((contrast_ratio(colour, behind) for colour in own), default=1.0) if behind else 21.0
+
+
+def _button_unseen(widget) -> str:
+    if widget.disabled:
+        return ""   # an inactive control is exempt (WCAG 1.4.11)
+    contrast = button_contrast(widget)
+    if contrast < 3:
+        return f"button's edge not distinguishable from what is behind it: {_name(widget)} ({contrast:.2f}:1 < 3:1)"
+    return ""
+
+
+def text_contrast(label) -> float:
+    behind = _background_behind(label, including_itself=True) or "#FFFFFF"
+    return contrast_ratio(_hex(label.color), behind)
+
+
+def _is_icon(label) -> bool:
+    """One glyph of an icon font (the Unicode private use area): a picture, not a line of text."""
+    return all(0xE000 <= ord(character) <= 0xF8FF for character in label.text.strip())
+
+
+def _text_problems(label, elder_mode: bool) -> list[str]:
+    found = []
+    if label.line_height < MIN_LINE_HEIGHT - 0.001 and not _is_icon(label):
+        found.append(f"line height {label.line_height:.2f} < {MIN_LINE_HEIGHT}: {_name(label)}")
+    if not label.disabled and not any(node.disabled for node in _ancestors(label)):
+        contrast = text_contrast(label)
+        if contrast < 4.5:
+            found.append(f"text contrast {contrast:.2f}:1 < 4.5:1: {_name(label)}")
+    if elder_mode and label.font_size < dp(ELDER_MIN_TEXT_DP) - 0.5:
+        found.append(f"elder-mode text {label.font_size / dp(1):.0f} dp < {ELDER_MIN_TEXT_DP} dp: {_name(label)}")
+    return found
+
+
+def _target_too_small(widget) -> str:
+    if widget.disabled:
+        return ""
+    least = dp(ELDER_MIN_TARGET_DP) - SLACK
+    if widget.width < least or widget.height < least:
+        return (f"elder-mode target {widget.width / dp(1):.0f}x{widget.height / dp(1):.0f} dp "
+                f"< {ELDER_MIN_TARGET_DP} dp: {_name(widget)}")
+    return ""
+
+
 def rule_violations(app) -> list[str]:
     """Every broken rule in the window as it stands now, one line each."""
     found: list[str] = []
@@ -359,6 +449,7 @@ def rule_violations(app) -> list[str]:
             problem = next((_cut_off(label, line) for line in text_lines(label) if _cut_off(label, line)), "")
             if problem:
                 found.append(f"text {problem}: {_name(label)}")
+            found += _text_problems(label, app.elder_mode)
             for before, after, at_space in wraps(label) or []:
                 if problem := _break_problem(label, before, after, at_space):
                     found.append(f"{problem} in {_name(label)}")
@@ -367,6 +458,10 @@ def rule_violations(app) -> list[str]:
                 continue
             if isinstance(widget, ButtonBehavior) and (problem := _cut_off(widget, window_rect(widget))):
                 found.append(f"button {problem}: {_name(widget)}")
+            if isinstance(widget, ButtonBehavior) and (problem := _button_unseen(widget)):
+                found.append(problem)
+            if isinstance(widget, ButtonBehavior) and app.elder_mode and (problem := _target_too_small(widget)):
+                found.append(problem)
             if isinstance(widget, BoxLayout) and (problem := _hidden_room(widget)):
                 found.append(problem)
             if isinstance(widget, (BoxLayout, GridLayout)) and (problem := _too_small(widget)):

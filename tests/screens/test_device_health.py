@@ -156,7 +156,7 @@ def test_outside_opening_hours_the_closed_notice_names_the_next_opening(make_app
     assert app.current_screen == "out_of_service"
     screen = app.screen_manager.get_screen("out_of_service")
     assert screen.ids.title.text == "非办公时间"
-    assert screen.ids.reason.text == "现在是非办公时间。下次开放：2026-11-23 13:30"
+    assert screen.ids.reason.text == "现在是非办公时间。下次开放：今天 13:30"
     frozen_clock(datetime(2026, 11, 23, 13, 30, tzinfo=CHINA), machine_zone=machine_zone)
     app._update_clock_texts()
     assert app.current_screen == "attract"
