@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal, TypeVar
 
 from flask import request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from domain.gas_card import MAX_PURCHASE_COUNT
 from gas_server.problems import Problem
@@ -24,9 +24,12 @@ MAX_AMOUNT_FEN = 10_000_000          # 十万元: far above any limit, keeps ari
 MAX_VOLUME = 1_000_000               # 100 000 m³
 
 CardNumber = Annotated[str, Field(pattern=r"^[0-9]{8,20}$")]
-PurchaseCount = Annotated[int, Field(ge=0, le=MAX_PURCHASE_COUNT)]
-AmountFen = Annotated[int, Field(ge=1, le=MAX_AMOUNT_FEN)]
-VolumeTenths = Annotated[int, Field(ge=1, le=MAX_VOLUME)]
+# JSON has one number type, so 890.0 is 890 (the API document's integer admits it too); a fraction, a string
+# or a boolean is still refused.
+JsonInt = BeforeValidator(lambda value: int(value) if type(value) is float and value.is_integer() else value)
+PurchaseCount = Annotated[int, JsonInt, Field(ge=0, le=MAX_PURCHASE_COUNT)]
+AmountFen = Annotated[int, JsonInt, Field(ge=1, le=MAX_AMOUNT_FEN)]
+VolumeTenths = Annotated[int, JsonInt, Field(ge=1, le=MAX_VOLUME)]
 Reference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 
@@ -76,7 +79,7 @@ class QuoteRequest(Body):
 
 class OrderRequest(Body):
     card_number: CardNumber
-    purchase_count: Annotated[int, Field(ge=1, le=MAX_PURCHASE_COUNT)]   # the card's count + 1
+    purchase_count: Annotated[int, JsonInt, Field(ge=1, le=MAX_PURCHASE_COUNT)]   # the card's count + 1
     amount_fen: AmountFen                   # as quoted
     volume_tenths_m3: VolumeTenths          # as quoted
 
@@ -107,7 +110,7 @@ class ReserveRequest(Body):
 
 class GasOnCard(Body):
     measure: Literal["volume", "amount"]
-    value: Annotated[int, Field(ge=0, le=0xFFFFFFFF)]
+    value: Annotated[int, JsonInt, Field(ge=0, le=0xFFFFFFFF)]
 
 
 class ReadBack(Body):

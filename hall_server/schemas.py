@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from flask import request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from domain.citizen_id import is_valid_id_number
 from domain.phone import MOBILE_PATTERN
@@ -38,6 +38,11 @@ def _identity_number(value: str) -> str:
         return value
     raise ValueError("not a valid identity or permit number (GB 11643 check digit, or a 15-character"
                      " foreign permanent residence card number)")
+
+
+def _integral_float(value: Any) -> Any:
+    """3600.0 as 3600; anything else (3600.5, "3600", True) is left for the strict check to refuse."""
+    return int(value) if type(value) is float and value.is_integer() else value
 
 
 def is_idempotency_key(text: str) -> bool:
@@ -209,7 +214,8 @@ class ComponentStatus(Body):
 class Heartbeat(Body):
     status: Literal["ok", "degraded", "error"]
     app_version: Annotated[str, Field(min_length=1, max_length=40), OneLine]
-    uptime_seconds: Annotated[int, Field(ge=0, le=MAX_UPTIME_SECONDS)]
+    # JSON has one number type, so 3600.0 is 3600 (the API document's integer admits it too).
+    uptime_seconds: Annotated[int, BeforeValidator(_integral_float), Field(ge=0, le=MAX_UPTIME_SECONDS)]
     components: Annotated[dict[Annotated[str, Field(min_length=1, max_length=40), OneLine], ComponentStatus],
                           Field(max_length=32)] = {}
 

@@ -60,7 +60,8 @@ def test_a_hall_signature_with_the_same_secret_is_refused(gas_utility):
     """The gas scheme's label line: a request signed the hall's way (X-Kiosk-* headers, no label) never
     passes, even renamed to the gas headers, even with the very same secret."""
     raw = b'{"card_number":"3101002468","purchase_count":3}'
-    hall = sign_for_the_hall("gas-test-01", TERMINALS["gas-test-01"], "POST", LOOKUP[0], raw)
+    hall = sign_for_the_hall("gas-test-01", TERMINALS["gas-test-01"], "POST", LOOKUP[0], raw,
+                             host=gas_utility.base_url.split("//", 1)[1])
     renamed = {name.replace("X-Kiosk-Id", "X-Gas-Terminal").replace("X-Kiosk-", "X-Gas-"): value
                for name, value in hall.items()}
     for headers in (hall, renamed):
