@@ -29,6 +29,7 @@ from domain.fleet_topics import check_level
 
 __all__ = [
     "ConfigError",
+    "settings_from_text",
     "Settings",
     "Secrets",
     "SERVICES",
@@ -523,6 +524,16 @@ def _first_error_line(path: Path, error: ValidationError) -> str:
 def load_settings(path: Path) -> Settings:
     """Read and validate a profile. Raises ConfigError with a one-line message."""
     return _validated(path, _read_toml(path))
+
+
+def settings_from_text(text: str, path: Path) -> Settings:
+    """A profile's text, validated as if read from `path` (relative paths start from its folder): ConfigError
+    with a one-line message for anything wrong, as `load_settings` (tests/fuzz feeds it every kind of text)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return _validated(path, raw)
 
 
 def _validated(path: Path, raw: dict[str, Any]) -> Settings:
