@@ -1,4 +1,4 @@
-"""The 办事指南 journey: browse the matters by category or find one by pinyin initials, read its guide
+"""The 办事指南 journey: browse the matters by category or find one by pinyin initials or in characters, read its guide
 (conditions, the complete material list, fees, time limit, where, 一证通办 and 跨区通办), print the material
 list; 一件事一次办 packages too. Everything is read through the catalogue cache, so it works offline
 from the copy saved on this kiosk, and the view says how old that copy is.
@@ -9,6 +9,7 @@ from the copy saved on this kiosk, and the view says how old that copy is.
     journey.open_category("social") # MATTERS, paged
     journey.open_search(); journey.type_query("sbcb")   # SEARCH, matches as the citizen types
     journey.type_query("she")       # ... and the characters "she" can stand for: view.candidates == ("社", ...)
+    journey.choose_input("pinyin")  # or "handwriting", "letters": how the search text is typed (the query stays)
     journey.open_matter("SB001")    # OPENING, then MATTER (or back to the list with a problem)
     journey.print_materials()       # PRINTING, then MATTER with printed=True (or a printer problem)
     journey.back()                  # the step before; False when there is none (the screen goes home)
@@ -38,7 +39,7 @@ from kiosk.journeys.base import Journey
 from kiosk.journeys.guide_search import MatterIndex
 from kiosk.journeys.needs import Guides, Printing
 
-__all__ = ["GuideStep", "GuideView", "GuideJourney", "time_limit_text", "copies_text"]
+__all__ = ["GuideStep", "GuideView", "GuideJourney", "INPUT_METHODS", "time_limit_text", "copies_text"]
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,17 @@ class GuideStep(enum.Enum):
     LOADING = "loading"          # reading categories, matters and packages
     BROWSE = "browse"            # the categories, with the way to search and to packages
     MATTERS = "matters"          # the matters of one category
-    SEARCH = "search"            # the letter keyboard and what matches so far
+    SEARCH = "search"            # the keyboard or pad (INPUT_METHODS) and what matches so far
     PACKAGES = "packages"        # 一件事一次办
     PACKAGE = "package"          # what one package bundles
     OPENING = "opening"          # reading one matter's guide
     MATTER = "matter"            # the guide itself
     PRINTING = "printing"        # its material list is printing
     UNAVAILABLE = "unavailable"  # nothing can be read: the hall is away and nothing was saved here
+
+# How the search text is typed: the letter keyboard (pinyin initials, characters from the hall's own names), or
+# handwriting and pinyin (kiosk.devices.text_input), which write any character. The screen offers what works here.
+INPUT_METHODS = ("letters", "handwriting", "pinyin")
 
 LIST_STEPS = (GuideStep.BROWSE, GuideStep.MATTERS, GuideStep.SEARCH, GuideStep.PACKAGES, GuideStep.PACKAGE)
 
@@ -69,6 +74,7 @@ class GuideView:
     category: Category | None = None
     query: str = ""
     candidates: tuple[str, ...] = ()    # characters the letters typed last can stand for (search)
+    input_method: str = "letters"       # one of INPUT_METHODS (search)
     package: ServicePackage | None = None
     matter: Matter | None = None
     saved_age_s: float | None = None    # None: straight from the hall; else the age of the saved copy shown
@@ -196,7 +202,15 @@ class GuideJourney(Journey[GuideView]):
         if self.view.step is not GuideStep.SEARCH or self._catalogue is None:
             return
         index = self._catalogue.index
-        self._show(self._list(GuideStep.SEARCH, index.search(query), query=query, candidates=index.candidates(query)))
+        self._show(self._list(GuideStep.SEARCH, index.search(query), query=query, candidates=index.candidates(query),
+                              input_method=self.view.input_method))
+
+    def choose_input(self, method: str) -> None:
+        """Type the search text another way; what is typed so far stays, and so do its matches."""
+        if method not in INPUT_METHODS:
+            raise ValueError(f"unknown input method {method!r}; known: {', '.join(INPUT_METHODS)}")
+        if self.view.step is GuideStep.SEARCH and method != self.view.input_method:
+            self._show(replace(self.view, input_method=method, problem=""))
 
     def open_packages(self) -> None:
         if self.view.step is GuideStep.BROWSE and self._catalogue is not None:

@@ -142,6 +142,32 @@ def test_search_shows_matches_as_the_citizen_types(journey, views):
     assert names(journey.view.listing) == ["公积金提取"] and journey.view.candidates == ("提",)
 
 
+
+def test_the_search_text_is_typed_another_way_without_losing_what_is_typed(journey, views):
+    """GIVEN "gjj" typed on the letter keyboard WHEN the citizen switches to pinyin, then writes characters by hand
+    THEN the query and its matches stay, each new text finds by characters, and back from a guide returns to
+    the method the citizen was using."""
+    journey.open_search()
+    assert views.until(GuideStep.SEARCH).input_method == "letters"
+    journey.type_query("gjj")
+    journey.choose_input("pinyin")
+    assert journey.view.input_method == "pinyin" and journey.view.query == "gjj"
+    assert names(journey.view.listing) == ["公积金提取"]
+    journey.type_query("不动产")                   # written in pinyin: characters find the matter by its name
+    assert names(journey.view.listing) == ["不动产登记"] and journey.view.input_method == "pinyin"
+    journey.choose_input("handwriting")
+    journey.type_query("不")
+    assert names(journey.view.listing) == ["不动产登记"]
+    journey.open_matter("BDC001")
+    views.until(GuideStep.MATTER)
+    journey.back()
+    assert journey.view.step is GuideStep.SEARCH and journey.view.input_method == "handwriting"
+    with pytest.raises(ValueError):
+        journey.choose_input("voice")
+    journey.back()
+    journey.choose_input("pinyin")                  # outside the search there is nothing to type
+    assert journey.view.step is GuideStep.BROWSE and journey.view.input_method == "letters"
+
 def test_a_matters_guide_has_everything_a_citizen_needs(journey, views):
     journey.open_search()
     journey.type_query("hljdc")

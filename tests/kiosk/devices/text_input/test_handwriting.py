@@ -18,7 +18,7 @@ def recogniser():
     recogniser.close()
 
 
-@pytest.mark.parametrize("character", ["十", "人", "大", "工", "上", "日"])
+@pytest.mark.parametrize("character", ["十", "人", "大", "工", "上", "日", "不"])
 def test_recorded_strokes_are_recognised_first(recogniser, character):
     """GIVEN a character drawn stroke by stroke on a 300×300 pad WHEN classified THEN it is the best guess."""
     guesses = recogniser.recognise(strokes_of(character), width=300, height=300)
@@ -45,7 +45,7 @@ def test_no_strokes_no_guesses(recogniser):
 
 
 def test_every_recorded_character_is_in_the_fixture():
-    assert set(recorded()["characters"]) == {"十", "口", "人", "大", "工", "上", "日"}
+    assert set(recorded()["characters"]) == {"十", "口", "人", "大", "工", "上", "日", "不"}
 
 
 def test_missing_library_names_the_package():
