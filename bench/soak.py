@@ -217,7 +217,7 @@ class WatchdogListener:
 class DataDisk:
     """The kiosk's data directory; as root, on a small tmpfs that a ballast file can nearly fill."""
 
-    SIZE_MIB = 160
+    SIZE_MIB = 512   # above four times the outbox's 64 MiB floor: "disk low" only while the ballast is in
 
     def __init__(self, path: Path, want_tmpfs: bool) -> None:
         self.path = path
