@@ -17,7 +17,8 @@ from domain.demo_citizens import demo_citizen
 from hall_server import db, tickets
 from hall_server.clock import CHINA_STANDARD_TIME
 
-__all__ = ["seed_demo", "seed_waiting_walk_ins", "HALL_INFO", "DEMO_WAITING"]
+__all__ = ["seed_demo", "seed_waiting_walk_ins", "HALL_INFO", "DEMO_WAITING", "RECORD_TITLES_EN",
+           "PROOF_TITLES_EN"]
 
 HALL_INFO = {
     "name": "西安市雁塔区政务服务中心（演示）",
@@ -42,11 +43,58 @@ QUEUES = [
     ("civil", "民政综合受理窗口", "G", [17, 18], "12345", "09:00", "17:00", 7, 1),
 ]
 
-_ID_COPY = {"name": "居民身份证", "copies": 1, "original": True, "note": "一证通办事项可免交复印件"}
+# English names (the API's optional name_en), as the hall's English signage says them.
+CATEGORIES_EN = {
+    "social": "Social security", "medical": "Medical insurance", "housing_fund": "Housing fund",
+    "traffic": "Vehicles and driving", "business": "Starting a business", "real_estate": "Real estate registration",
+    "civil": "Civil affairs", "tax": "Taxes",
+}
+QUEUES_EN = {
+    "social": "Social security and medical insurance", "housing_fund": "Housing fund",
+    "traffic": "Vehicles and driving licences", "business": "Business start-up",
+    "real_estate": "Real estate registration",
+    "tax": "Taxes", "civil": "Civil affairs",
+}
+MATTERS_EN = {
+    "SB001": "Social security enrolment", "YB001": "Medical expense reimbursement",
+    "YB002": "Newborn medical insurance enrolment", "JJ001": "Driving licence renewal",
+    "GJJ001": "Housing fund withdrawal", "SC001": "Business licence", "BDC001": "Real estate registration",
+    "MZ001": "Annual review of the old-age allowance", "SW001": "Invoices issued on your behalf",
+}
+PACKAGES_EN = {
+    "PKG-BIRTH": "A new baby, in one visit", "PKG-BUSINESS": "Opening a business, in one visit",
+    "PKG-RETIRE": "Retiring, in one visit", "PKG-HOME": "Selling or buying a home, in one visit",
+}
+MATERIALS_EN = {
+    "居民身份证": "Resident identity card", "劳动合同或就业证明": "Employment contract or proof of employment",
+    "医疗费用发票原件": "Original medical invoices", "费用明细清单": "Itemised bill",
+    "出院小结或门诊病历": "Discharge summary or outpatient record", "出生医学证明": "Medical birth certificate",
+    "户口簿（新生儿已落户的）": "Household register (once the baby is registered)",
+    "监护人居民身份证": "Guardian's identity card", "机动车驾驶证": "Driving licence",
+    "县级或部队团级以上医疗机构出具的身体条件证明": "Certificate of physical fitness from a county-level or higher hospital",
+    "提取情形证明材料": "Proof of the reason for withdrawal", "本人银行卡": "Your own bank card",
+    "设立登记申请书": "Registration application", "公司章程": "Articles of association",
+    "股东主体资格证明": "Proof of the shareholders' identity", "住所使用证明": "Proof of the business address",
+    "不动产权属证书": "Real estate title certificate", "买卖合同或其他登记原因证明": "Sale contract or other grounds",
+    "完税凭证": "Tax payment certificate", "户口簿": "Household register", "合同或协议": "Contract or agreement",
+    "付款方信息": "Details of the payer",
+}
+RECORD_TITLES_EN = {
+    "social_security": "Social security", "medical_insurance": "Medical insurance account",
+    "housing_fund": "Housing fund account", "driving_licence": "Driving licence",
+}
+PROOF_TITLES_EN = {
+    "social_security_enrolment": "Proof of social security enrolment",
+    "medical_insurance_enrolment": "Proof of medical insurance enrolment",
+    "housing_fund_deposit": "Proof of housing fund deposits",
+}
+
+_ID_COPY = {"name": "居民身份证", "name_en": MATERIALS_EN["居民身份证"], "copies": 1, "original": True,
+            "note": "一证通办事项可免交复印件"}
 
 
 def _material(name: str, copies: int = 1, original: bool = True, note: str = "") -> dict:
-    return {"name": name, "copies": copies, "original": original, "note": note}
+    return {"name": name, "name_en": MATERIALS_EN[name], "copies": copies, "original": original, "note": note}
 
 
 # code, category, name, department, conditions, materials, fees, legal days, promised days, location, queue,
@@ -177,15 +225,16 @@ def seed_demo(conn: sqlite3.Connection, today: date) -> None:
     with db.write(conn):
         conn.execute("INSERT INTO settings VALUES ('review_key', ?)", (secrets.token_hex(32),))
         conn.execute("INSERT INTO settings VALUES ('hall_info', ?)", (json.dumps(HALL_INFO, ensure_ascii=False),))
-        conn.executemany("INSERT INTO categories VALUES (?, ?, ?)",
-                         [(code, name, sort) for sort, (code, name) in enumerate(CATEGORIES)])
-        conn.executemany("INSERT INTO queues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         [(q[0], q[1], q[2], json.dumps(q[3]), *q[4:]) for q in QUEUES])
-        conn.executemany("INSERT INTO matters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # Each table's last column is name_en (migration 006).
+        conn.executemany("INSERT INTO categories VALUES (?, ?, ?, ?)",
+                         [(code, name, sort, CATEGORIES_EN[code]) for sort, (code, name) in enumerate(CATEGORIES)])
+        conn.executemany("INSERT INTO queues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [(q[0], q[1], q[2], json.dumps(q[3]), *q[4:], QUEUES_EN[q[0]]) for q in QUEUES])
+        conn.executemany("INSERT INTO matters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [(m[0], m[1], m[2], m[3], json.dumps(m[4], ensure_ascii=False),
-                           json.dumps(m[5], ensure_ascii=False), *m[6:]) for m in MATTERS])
-        conn.executemany("INSERT INTO packages VALUES (?, ?, ?, ?, ?)",
-                         [(p[0], p[1], p[2], json.dumps(p[3]), p[4]) for p in PACKAGES])
+                           json.dumps(m[5], ensure_ascii=False), *m[6:], MATTERS_EN[m[0]]) for m in MATTERS])
+        conn.executemany("INSERT INTO packages VALUES (?, ?, ?, ?, ?, ?)",
+                         [(p[0], p[1], p[2], json.dumps(p[3]), p[4], PACKAGES_EN[p[0]]) for p in PACKAGES])
 
         upcoming = today + timedelta(days=3)
         while upcoming.isoweekday() > 5:  # the real-estate windows open on weekdays only

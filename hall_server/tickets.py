@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from hall_server import db
+from hall_server.english import english, named
 from hall_server.problems import Problem
 
 __all__ = ["RANK_APPOINTMENT", "RANK_PRIORITY", "RANK_WALK_IN", "queue_row", "is_open", "hours_text",
@@ -65,6 +66,7 @@ def queue_view(conn: sqlite3.Connection, queue: sqlite3.Row, now: datetime, alwa
     return {
         "code": queue["code"],
         "name": queue["name"],
+        **english(queue),
         "prefix": queue["prefix"],
         "open": is_open(queue, now, always_open),
         "business_hours": hours_text(queue),
@@ -108,7 +110,7 @@ def ticket_view(conn: sqlite3.Connection, ticket_id: str) -> dict[str, Any]:
     return {
         "ticket_id": ticket["id"],
         "number": ticket["display"],
-        "queue": {"code": queue["code"], "name": queue["name"]},
+        "queue": named(queue),
         "service_date": ticket["service_date"],
         "status": ticket["status"],
         "window": ticket["window"],

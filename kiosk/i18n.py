@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["LANGUAGES", "Catalogue", "format_date"]
+__all__ = ["LANGUAGES", "Catalogue", "format_date", "in_language"]
 
 LANGUAGES = ("zh", "en")
 CATALOGUE_DIR = Path(__file__).with_name("messages")
@@ -75,3 +75,9 @@ def format_date(moment: datetime, language: str, catalogue: Catalogue) -> str:
         "attract.date", language, year=moment.year, month=moment.month, day=moment.day,
         weekday=weekday, month_name=calendar.month_name[moment.month],
     )
+
+
+def in_language(chinese: str, english: str, language: str) -> str:
+    """A name from the hall in the language shown: its English name in English where the hall gave one (the
+    API's optional name_en or title_en), else the Chinese name."""
+    return english if language == "en" and english else chinese

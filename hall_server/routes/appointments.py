@@ -17,6 +17,7 @@ from flask import Blueprint, g, request
 from hall_server import db, tickets
 from hall_server.clock import CHINA_STANDARD_TIME
 from hall_server.context import hall_config, hall_now
+from hall_server.english import named
 from hall_server.problems import Problem
 from hall_server.schemas import AppointmentLookup, BookingRequest, IdentityOnly, parse
 from hall_server.security import guard_lookup, idempotent, require_idempotency_key
@@ -37,7 +38,7 @@ def _matter(code: str) -> sqlite3.Row:
 
 def _view(row: sqlite3.Row) -> dict[str, Any]:
     matter = _matter(row["matter_code"])
-    return {"appointment_id": row["id"], "matter": {"code": matter["code"], "name": matter["name"]},
+    return {"appointment_id": row["id"], "matter": named(matter),
             "date": row["service_date"], "start": row["slot_start"], "end": row["slot_end"],
             "status": row["status"], "location": matter["location"], "ticket_id": row["ticket_id"]}
 

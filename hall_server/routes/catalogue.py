@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
+from hall_server.english import english, named
 from hall_server.problems import Problem
 
 blueprint = Blueprint("catalogue", __name__)
@@ -30,6 +31,7 @@ def _summary(row: sqlite3.Row) -> dict[str, Any]:
     return {
         "code": row["code"],
         "name": row["name"],
+        **english(row),
         "category": row["category_code"],
         "department": row["department"],
         "one_id": bool(row["one_id"]),
@@ -46,9 +48,11 @@ def _packages_of(code: str) -> list[str]:
 
 @blueprint.get("/v1/matters/categories")
 def categories() -> dict:
-    rows = g.conn.execute("SELECT c.code, c.name, COUNT(m.code) AS matters FROM categories c"
-                          " LEFT JOIN matters m ON m.category_code = c.code GROUP BY c.code ORDER BY c.sort").fetchall()
-    return {"categories": [{"code": r["code"], "name": r["name"], "matter_count": r["matters"]} for r in rows]}
+    rows = g.conn.execute("SELECT c.code, c.name, c.name_en, COUNT(m.code) AS matters FROM categories c"
+                          " LEFT JOIN matters m ON m.category_code = c.code GROUP BY c.code, c.name, c.name_en, c.sort"
+                          " ORDER BY c.sort").fetchall()
+    return {"categories": [{"code": r["code"], "name": r["name"], **english(r), "matter_count": r["matters"]}
+                           for r in rows]}
 
 
 @blueprint.get("/v1/matters")
@@ -89,11 +93,11 @@ def matter(code: str) -> dict:
 
 def _package(row: sqlite3.Row) -> dict[str, Any]:
     codes = json.loads(row["matter_codes"])
-    names = {r["code"]: r["name"] for r in g.conn.execute(
-        f"SELECT code, name FROM matters WHERE code IN ({','.join('?' * len(codes))})", codes)}
-    return {"code": row["code"], "name": row["name"], "description": row["description"],
+    matters = {r["code"]: named(r) for r in g.conn.execute(
+        f"SELECT code, name, name_en FROM matters WHERE code IN ({','.join('?' * len(codes))})", codes)}
+    return {"code": row["code"], "name": row["name"], **english(row), "description": row["description"],
             "promised_days": row["promised_days"],
-            "matters": [{"code": code, "name": names.get(code, "")} for code in codes]}
+            "matters": [matters.get(code, {"code": code, "name": ""}) for code in codes]}
 
 
 @blueprint.get("/v1/packages")

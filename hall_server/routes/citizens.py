@@ -16,12 +16,13 @@ from flask import Blueprint, g
 from domain.privacy import mask_id_number, mask_name
 from hall_server import db
 from hall_server.context import hall_now
+from hall_server.english import named
 from hall_server.problems import Problem
 from hall_server.case_proof import proven_case
 from hall_server.routes.reviews import review_key
 from hall_server.schemas import CaseLookup, IdentityOnly, ProofRequest, parse
 from hall_server.security import guard_lookup, idempotent, require_idempotency_key
-from hall_server.seed import PROOF_KINDS
+from hall_server.seed import PROOF_KINDS, PROOF_TITLES_EN, RECORD_TITLES_EN
 from hall_server.tickets import is_reviewed
 
 blueprint = Blueprint("citizens", __name__)
@@ -33,12 +34,12 @@ STATUS_NAMES = {"accepted": "已受理", "approving": "审批中", "completed": 
 
 
 def _case(row: sqlite3.Row) -> dict[str, Any]:
-    matter = g.conn.execute("SELECT code, name FROM matters WHERE code = ?", (row["matter_code"],)).fetchone()
+    matter = g.conn.execute("SELECT code, name, name_en FROM matters WHERE code = ?", (row["matter_code"],)).fetchone()
     steps = g.conn.execute("SELECT * FROM case_steps WHERE case_number = ? ORDER BY seq",
                            (row["case_number"],)).fetchall()
     return {
         "case_number": row["case_number"],
-        "matter": {"code": matter["code"], "name": matter["name"]},
+        "matter": named(matter),
         "applicant_masked": mask_name(row["applicant_name"]),
         "status": row["status"],
         "status_name": STATUS_NAMES[row["status"]],
@@ -71,10 +72,16 @@ def records() -> dict:
     rows = g.conn.execute("SELECT * FROM records WHERE id_number = ? ORDER BY kind", (body.id_number,)).fetchall()
     kinds = {row["kind"] for row in rows}
     return {
-        "records": [{"kind": r["kind"], "title": r["title"], "updated_at": r["updated_at"],
-                     "fields": json.loads(r["fields"])} for r in rows],
-        "proofs": [{"kind": kind, "title": title} for kind, (title, needs) in PROOF_KINDS.items() if needs in kinds],
+        "records": [{"kind": r["kind"], "title": r["title"], **_title_en(RECORD_TITLES_EN, r["kind"]),
+                     "updated_at": r["updated_at"], "fields": json.loads(r["fields"])} for r in rows],
+        "proofs": [{"kind": kind, "title": title, **_title_en(PROOF_TITLES_EN, kind)}
+                   for kind, (title, needs) in PROOF_KINDS.items() if needs in kinds],
     }
+
+
+def _title_en(titles: dict[str, str], kind: str) -> dict[str, str]:
+    """{"title_en": ...} for a kind the reference data names in English, else {} (optional in the API)."""
+    return {"title_en": titles[kind]} if kind in titles else {}
 
 
 def _random_digits() -> int:

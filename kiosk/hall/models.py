@@ -8,6 +8,7 @@ Names follow the API document (hall_server/openapi.yaml); times are ISO 8601 str
 
 from __future__ import annotations
 
+from dataclasses import field
 from typing import Literal
 
 from pydantic import ConfigDict
@@ -42,12 +43,14 @@ class Category:
     code: str
     name: str
     matter_count: int
+    name_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
 class MatterSummary:
     code: str
     name: str
+    name_en: str = field(default="", kw_only=True)   # optional in the API, as every name_en and title_en
     category: str
     department: str
     one_id: bool            # 一证通办: the ID card alone is enough
@@ -62,6 +65,7 @@ class Material:
     copies: int
     original: bool
     note: str
+    name_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -79,6 +83,7 @@ class Matter(MatterSummary):
 class PackageMatter:
     code: str
     name: str
+    name_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -89,6 +94,7 @@ class ServicePackage:
     description: str
     promised_days: int
     matters: tuple[PackageMatter, ...]
+    name_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -101,12 +107,14 @@ class Queue:
     windows: tuple[int, ...]
     waiting: int
     estimated_wait_minutes: int
+    name_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
 class QueueRef:
     code: str
     name: str
+    name_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -131,6 +139,7 @@ class Ticket:
 class MatterRef:
     code: str
     name: str
+    name_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -210,12 +219,14 @@ class CitizenRecord:
     title: str
     updated_at: str
     fields: tuple[RecordField, ...]
+    title_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
 class ProofKind:
     kind: str
     title: str
+    title_en: str = ""
 
 
 @dataclass(frozen=True, config=_CONFIG)
