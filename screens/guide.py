@@ -1,7 +1,12 @@
 """办事指南: browse the matters by category, search them on the letter keyboard (pinyin initials, or characters
-chosen from the candidates the letters offer), open one matter's guide and print its material list;
-一件事一次办 packages too. Logic in kiosk.journeys.guide.GuideJourney; this screen renders its view and passes
+chosen from the candidates the letters offer) or by writing characters by hand or in pinyin
+(screens/widgets/chinese_input.py) behind a 字母 | 手写 | 拼音 switch, open one matter's guide and print its material
+list; 一件事一次办 packages too. Logic in kiosk.journeys.guide.GuideJourney; this screen renders its view and passes
 on the citizen's taps.
+
+The search text has one home, the letter keyboard's `text` (whose changes go to the journey); the Chinese input
+mirrors it, so each way of typing goes on from what the others typed. Where neither handwriting nor pinyin works on
+this machine the switch is not shown and the letter keyboard remains.
 
 Lists are paged with big 上一页/下一页 buttons, fewer items a page in elder mode, two columns in landscape. Values
 from the hall are escaped before they reach a label that uses markup.
@@ -9,7 +14,7 @@ from the hall are escaped before they reach a label that uses markup.
 
 from kivy.app import App
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
@@ -18,15 +23,19 @@ from kivy.utils import escape_markup
 from domain.printouts import SiteLines
 from kiosk.hall.catalogue import describe_age
 from kiosk.hall.models import Category, Matter, ServicePackage
+from kiosk.devices.text_input.pinyin import PinyinState
 from kiosk.journeys.guide import GuideJourney, GuideStep, GuideView, copies_text, time_limit_text
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
-from screens.widgets import busy, common, letter_keyboard, top_bar  # noqa: F401
+from screens.widgets import busy, chinese_input, common, letter_keyboard, top_bar  # noqa: F401
 from screens.widgets.common import KioskLabel
 
 __all__ = ["GuideScreen", "GuideItem", "GuidePager", "page_size_for", "candidates_for"]
 
 LIST_STEPS = {"browse", "matters", "search", "packages", "package"}
+WRITING = ("handwriting", "pinyin")   # the input methods of the Chinese input (the third is the letter keyboard)
+# What the screenshots show being typed in pinyin after 社保: "ka", with the characters it can be.
+SAMPLE_SEARCH_PINYIN = PinyinState(preedit="ka", candidates=("卡", "咖", "卡片", "咔", "喀", "佧"), has_next=True)
 
 
 def page_size_for(elder_mode: bool) -> int:
@@ -56,7 +65,9 @@ class GuidePager(FloatLayout):
 
 class GuideScreen(JourneyScreen):
     service = StringProperty("guide")
+    input_methods = ListProperty(["letters", *WRITING])   # what the search's switch offers on this machine
     _matter_shown = ""          # the code of the guide on screen, to open each new one at its top
+    _samples: frozenset = frozenset()   # --screenshot's search views that show the Chinese input in use
 
     def make_journey(self, app) -> GuideJourney:
         printer = app.settings.devices.printer
@@ -72,12 +83,24 @@ class GuideScreen(JourneyScreen):
     def on_leave(self, *_args) -> None:
         super().on_leave()
         self.ids.keyboard.clear()       # the next citizen's search starts empty
+        self.ids.writer.clear()         # ... and nothing half written stays on the pad or in librime
         self._matter_shown = ""
 
     def on_kv_post(self, *_args) -> None:
         app = App.get_running_app()
         app.bind(language=lambda *_: self.render(self.view), elder_mode=self._follow_elder_mode)
-        self.ids.keyboard.bind(text=lambda _keyboard, typed: self.journey and self.journey.type_query(typed))
+        keyboard, writer = self.ids.keyboard, self.ids.writer
+        keyboard.bind(text=lambda _keyboard, typed: self.journey and self.journey.type_query(typed))
+        # One search text, typed three ways (an unchanged value is not passed on, so this ends).
+        keyboard.bind(text=lambda _keyboard, typed: setattr(writer, "text", typed))
+        writer.bind(text=lambda _writer, written: setattr(keyboard, "text", written))
+        writer.bind(methods=self._offer_methods)
+
+    def _offer_methods(self, *_args) -> None:
+        """Offer what works on this machine; a method withdrawn while in use gives way to the letters."""
+        self.input_methods = ["letters", *self.ids.writer.methods]
+        if self.journey is not None and self.view.input_method not in self.input_methods:
+            self.journey.choose_input("letters")
 
     def _follow_elder_mode(self, *_args) -> None:
         app = App.get_running_app()
@@ -93,7 +116,12 @@ class GuideScreen(JourneyScreen):
     def open_search(self) -> None:
         if self.journey is not None:
             self.ids.keyboard.clear()
+            self.ids.writer.clear()
             self.journey.open_search()
+
+    def choose_input(self, method: str) -> None:
+        if self.journey is not None and method in self.input_methods:
+            self.journey.choose_input(method)
 
     def scroll_guide(self, screens: int) -> None:
         """Move the guide by whole screens (less a line, to keep the reader's place): +1 on, -1 back."""
@@ -118,13 +146,30 @@ class GuideScreen(JourneyScreen):
     def show(self, view: GuideView) -> None:
         if view.step is GuideStep.MATTER and view.printed and not self.view.printed:
             App.get_running_app().speak("guide.printed")
+        searching, was_searching = view.step is GuideStep.SEARCH, self.view.step is GuideStep.SEARCH
+        if searching and not was_searching:
+            self.ids.writer.activate()  # starts the input thread once, and learns what works here
+        if searching and (view.input_method != self.view.input_method or not was_searching):
+            self._follow_input_method(view.input_method)
+        if searching and view in self._samples:
+            self.ids.writer.show_sample(view.input_method, pinyin=SAMPLE_SEARCH_PINYIN)
         super().show(view)
+
+    def _follow_input_method(self, method: str) -> None:
+        """The pad and the pinyin keyboard start empty whenever the method changes (the text itself stays)."""
+        writer = self.ids.writer
+        writer.ids.pad.rewrite()
+        writer.ids.keyboard.clear()
+        if method in WRITING:
+            writer.method = method
 
     def screenshot_views(self) -> list[tuple[str, GuideView]]:
         from kiosk.journeys.guide_demo import demo_views  # only for --screenshot
 
         app = App.get_running_app()
-        return demo_views(page_size_for(app.elder_mode))
+        views = demo_views(page_size_for(app.elder_mode))
+        self._samples = frozenset(view for step, view in views if step in ("search-handwriting", "search-pinyin"))
+        return views
 
     def candidate(self, character: str):
         """The candidate key typing `character`."""
@@ -150,6 +195,8 @@ class GuideScreen(JourneyScreen):
             key = Factory.GuideCandidate(text=character)
             key.bind(on_release=lambda key: self.ids.keyboard.choose(key.text))
             self.ids.candidates.add_widget(key)
+        if view.step is GuideStep.SEARCH:
+            self.ids.search_scroll.scroll_y = 1     # new matches, or a new page of them, are seen from the top
         if view.step.value in LIST_STEPS:
             box = self._items_box()
             for entry in view.page_items:

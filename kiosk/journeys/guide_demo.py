@@ -45,12 +45,16 @@ DEMO_PACKAGES = (
 def demo_views(page_size: int) -> list[tuple[str, GuideView]]:
     """(step name, view) for every step of the guide screen."""
     matters = (DEMO_MATTER,)
+    written = tuple(matter for matter in DEMO_SEARCH if "社保" in matter.name)
     return [
         ("loading", GuideView(GuideStep.LOADING, page_size=page_size)),
         ("browse", GuideView(GuideStep.BROWSE, listing=DEMO_CATEGORIES, page_size=page_size)),
         ("matters", GuideView(GuideStep.MATTERS, listing=matters, page_size=page_size, category=DEMO_CATEGORIES[0])),
         ("search", GuideView(GuideStep.SEARCH, listing=DEMO_SEARCH, page_size=page_size, query="社b",
                              candidates=("保", "补", "办", "报", "部", "表", "备", "别"))),
+        # 社保 written by hand, or in pinyin with the next syllable being typed (the screen draws the pad in use).
+        *((f"search-{method}", GuideView(GuideStep.SEARCH, listing=written, page_size=page_size, query="社保",
+                                         input_method=method)) for method in ("handwriting", "pinyin")),
         ("packages", GuideView(GuideStep.PACKAGES, listing=DEMO_PACKAGES, page_size=page_size)),
         ("package", GuideView(GuideStep.PACKAGE, listing=DEMO_PACKAGES[0].matters, page_size=page_size,
                               package=DEMO_PACKAGES[0])),

@@ -9,17 +9,18 @@ screens/widgets/pinyin_keyboard.py), and the one of the two that is chosen.
 
 A method whose library is missing on this machine is not offered; with neither, `methods` is empty and the
 screen offers what needs no input method (phrase chips, the letter keyboard). `show_display` and
-`show_switch` let a screen that shows the text and chooses the method itself (办事指南's search) use the pads alone.
+`show_switch` let a screen that shows the text and chooses the method itself (办事指南's search) use the pads alone:
+with neither, their column takes no room, and the pad or keyboard has the whole width.
 """
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.devices.text_input.pinyin import PinyinState
 from kiosk.devices.text_input.service import METHODS, append_within
 from screens.kv import load_kv_beside
 from screens.widgets import common, handwriting_pad, pinyin_keyboard  # noqa: F401  (their rules)
+from screens.widgets.common import CollapsingBoxLayout
 
 __all__ = ["ChineseInput"]
 
@@ -29,13 +30,14 @@ SAMPLE_GUESSES = ("人", "入", "八", "乂", "亻", "个", "大", "火")
 SAMPLE_PINYIN = PinyinState(preedit="tou su", candidates=("投诉", "投宿", "头", "投", "偷", "透"), has_next=True)
 
 
-class ChineseInput(BoxLayout):
+class ChineseInput(CollapsingBoxLayout):
     text = StringProperty("")
     max_length = NumericProperty(200)
     method = OptionProperty("handwriting", options=METHODS)
     methods = ListProperty(list(METHODS))   # what this machine can offer; both until the input thread says
     show_display = BooleanProperty(True)
     show_switch = BooleanProperty(True)
+    compact = BooleanProperty(False)        # for a few characters (a search): a smaller writing pad
 
     def activate(self) -> None:
         """The step with this input is showing: make sure the input thread is up, and offer what works."""
@@ -65,13 +67,13 @@ class ChineseInput(BoxLayout):
         self.ids.pad.rewrite()
         self.ids.keyboard.clear()
 
-    def show_sample(self, method: str) -> None:
-        """The input in use, without the libraries: for the screenshots."""
+    def show_sample(self, method: str, pinyin: PinyinState = SAMPLE_PINYIN) -> None:
+        """The input in use, without the libraries: for the screenshots (`pinyin`: what the keyboard shows)."""
         self.method = method
         if method == "handwriting":
             self.ids.pad.show_sample(SAMPLE_STROKES, SAMPLE_GUESSES)
         else:
-            self.ids.keyboard.state = SAMPLE_PINYIN
+            self.ids.keyboard.state = pinyin
 
     def count_text(self, text: str, limit: float, language: str) -> str:
         app = App.get_running_app()

@@ -14,7 +14,7 @@ y downwards, as the model was trained.
 from kivy.app import App
 from kivy.graphics import Color, InstructionGroup, Line
 from kivy.metrics import dp
-from kivy.properties import ListProperty, NumericProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
@@ -107,6 +107,7 @@ class WritingSurface(Widget):
 class HandwritingPad(BoxLayout):
     guesses = ListProperty([])          # the characters offered for what is on the pad, likeliest first
     candidate_count = NumericProperty(8)
+    compact = BooleanProperty(False)    # a few characters (a search), not sentences: the least pad that is comfortable
     __events__ = ("on_character", "on_backspace")
 
     def __init__(self, **kwargs) -> None:

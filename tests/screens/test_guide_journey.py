@@ -1,11 +1,13 @@
 """办事指南 end to end on the real widgets: the embedded reference hall over HTTP (through the app's catalogue
-cache), the printer simulator over a pseudo-terminal, the letter keyboard typed by touch; offline from the
-copy saved on the kiosk; paged in elder mode; in English."""
+cache), the printer simulator over a pseudo-terminal, the letter keyboard typed by touch, characters written by
+hand and in pinyin through the real recognisers; offline from the copy saved on the kiosk; paged in elder mode;
+in English."""
 
 import pytest
 
 from drivers.printer.escpos_reader import printed_text
 from tests.screens.conftest import all_texts, frames, tap, wait_for
+from tests.screens.test_chinese_input import type_pinyin, write_by_hand
 
 
 def open_guide(app):
@@ -103,6 +105,70 @@ def test_pinyin_and_characters_typed_on_the_letter_keyboard_find_the_matter_onli
     tap(screen.item("GJJ001"))
     wait_for(lambda: screen.step == "matter", "the saved guide")
     assert screen.ids.matter_name.text == "公积金提取" and screen.ids.saved_copy.text
+
+def test_a_matter_is_found_by_its_name_written_in_pinyin_and_by_hand(guide_kiosk):
+    """GIVEN the search WHEN 公积金 is typed in pinyin, then 不 written by hand and 动产 added in pinyin THEN each
+    finds its matter through the real librime and zinnia; the letter keyboard goes on from the same text, and
+    nothing written stays when the visit ends."""
+    app, screen = guide_kiosk
+    tap(screen.ids.search_button)
+    writer, keyboard = screen.ids.writer, screen.ids.keyboard
+    assert screen.view.input_method == "letters" and keyboard.opacity == 1 and writer.opacity == 0
+    assert [b.text for b in (screen.ids.letters_button, screen.ids.handwriting_button, screen.ids.pinyin_button)] == [
+        "✓ 字母", "手写", "拼音"]
+
+    tap(screen.ids.pinyin_button)
+    assert screen.view.input_method == "pinyin" and keyboard.opacity == 0 and writer.opacity == 1
+    assert writer.ids.keyboard.opacity == 1 and writer.ids.text_column.opacity == 0   # the query shows the text
+    type_pinyin(writer, "gongjijin", "公积金")
+    assert screen.ids.query.text == "公积金" and [item.title for item in screen.ids.search_items.children] == ["公积金提取"]
+    tap(screen.item("GJJ001"))
+    wait_for(lambda: screen.step == "matter", "the guide")
+    tap(screen.ids.matter_back)
+    assert screen.step == "search" and screen.view.input_method == "pinyin" and screen.ids.query.text == "公积金"
+
+    tap(screen.ids.letters_button)                      # the letter keyboard goes on from the same text
+    assert keyboard.text == "公积金" and keyboard.opacity == 1
+    tap(keyboard.ids.clear_key)
+    assert writer.text == "" and screen.view.query == ""
+
+    tap(screen.ids.handwriting_button)
+    write_by_hand(writer, "不")
+    assert screen.ids.query.text == "不" and [item.title for item in screen.ids.search_items.children] == ["不动产登记"]
+    tap(screen.ids.pinyin_button)
+    type_pinyin(writer, "dongchan", "动产")
+    assert screen.ids.query.text == "不动产" and screen.ids.search_items.children[-1].title == "不动产登记"
+
+    for letter in "deng":                               # half typed when the citizen walks away
+        writer.ids.keyboard.press(letter)
+    wait_for(lambda: writer.ids.keyboard.state.composing, "pinyin half typed")
+    app.visit.end()
+    frames()
+    assert writer.text == keyboard.text == "" and not writer.ids.keyboard.state.composing
+    assert "不动产" not in texts_of(screen)
+
+
+def test_a_machine_without_chinese_input_searches_with_letters_alone(make_demo_kiosk):
+    """GIVEN neither zinnia nor librime WHEN the search opens THEN no switch, the letter keyboard as before."""
+    from kiosk.devices.text_input.handwriting import ZinniaRecogniser
+    from kiosk.devices.text_input.pinyin import Rime
+    from kiosk.devices.text_input.service import TextInputService
+
+    app = make_demo_kiosk(idcard=False, printer=False)
+    app.text_input = TextInputService(app.settings.data_dir, deliver=app.deliver,
+                                      open_recogniser=lambda: ZinniaRecogniser.open(library="libzinnia-gone.so.0"),
+                                      load_rime=lambda: Rime.load(library="librime-gone.so.1"))
+    app, screen = open_guide(app)
+    tap(screen.ids.search_button)
+    wait_for(lambda: screen.input_methods == ["letters"], "handwriting and pinyin withdrawn")
+    frames(1)
+    assert screen.ids.input_switch.opacity == 0 and screen.ids.input_switch.disabled
+    assert screen.view.input_method == "letters" and screen.ids.keyboard.opacity == 1
+    for letter in "gjj":
+        tap(screen.ids.keyboard.key(letter))
+    assert [item.title for item in screen.ids.search_items.children] == ["公积金提取"]
+    app.text_input.stop()
+
 
 def test_elder_mode_pages_with_big_buttons_and_english_follows(guide_kiosk):
     app, screen = guide_kiosk
