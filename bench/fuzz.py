@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fuzz.targets import TARGETS  # noqa: E402
 
 SLOWEST_ALLOWED_MS = 100.0
-REPORT = re.compile(r"fuzzed (\S+): (\d+) inputs in ([\d.]+) s \((\d+)/s\), slowest ([\d.]+) ms")
+REPORT = re.compile(r"fuzzed (\S+): (\d+) inputs in ([\d.]+) s \((\d+)/s\), slowest ([\d.]+) ms \((.*)\)")
 
 
 def run(target: str, runs: int) -> tuple[bool, str]:
@@ -36,9 +36,9 @@ def run(target: str, runs: int) -> tuple[bool, str]:
     found = REPORT.search(finished.stdout)
     if finished.returncode != 0 or found is None:
         return False, f"{target}: FAILED\n{finished.stdout[-3000:]}{finished.stderr[-3000:]}"
-    _name, count, seconds, rate, slowest = found.groups()
+    _name, count, seconds, rate, slowest, where = found.groups()
     ok = float(slowest) <= SLOWEST_ALLOWED_MS
-    verdict = "ok" if ok else f"TOO SLOW (over {SLOWEST_ALLOWED_MS:.0f} ms)"
+    verdict = "ok" if ok else f"TOO SLOW (over {SLOWEST_ALLOWED_MS:.0f} ms; {where})"
     return ok, f"{target:<18} {int(count):>10,} inputs  {float(seconds):>7.1f} s  {int(rate):>7,}/s  " \
                f"slowest {float(slowest):6.1f} ms  {verdict}"
 
