@@ -23,7 +23,7 @@ from kiosk.devices.telemetry.connection import EventTee
 from kiosk.devices.telemetry.publisher import TelemetryPublisher, open_event_outbox
 from kiosk.devices.telemetry.state import event_payload, kiosk_state
 from kiosk.outbox.store import Outbox
-from tests.fixtures.hall import LiveHall, start_live_hall
+from tests.fixtures.hall import STAFF, LiveHall, start_live_hall
 from tests.fixtures.mosquitto import FLEET_USER, SITE, Broker, mosquitto  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,7 +50,7 @@ def _wait_for_page(hall: LiveHall, shows: Callable[[str], bool]) -> str:
     """The live page's kiosks once `shows` holds for them, following /fleet/live as the page's script does."""
     version, deadline = 0, time.monotonic() + WAIT_S
     while True:
-        update = requests.get(f"{hall.base_url}/fleet/live", params={"after": version}, timeout=30).json()
+        update = requests.get(f"{hall.base_url}/fleet/live", params={"after": version}, auth=STAFF, timeout=30).json()
         if shows(update["html"]):
             return update["html"]
         assert time.monotonic() < deadline, f"the fleet page never showed it; last seen:\n{update['html'][:2000]}"
@@ -74,7 +74,7 @@ def test_a_kiosk_out_of_paper_shows_paper_out_on_the_fleet_page_through_mosquitt
         html = _wait_for_page(hall, lambda html: "打印机缺纸" in html)
         assert 'data-kiosk="kiosk-a" data-state="error"' in html
         assert [item.payload["type"] for item in hall_outbox.pending("events", 10)] == ["printer.paper_out"]
-        page = requests.get(f"{hall.base_url}/fleet", timeout=10).text
+        page = requests.get(f"{hall.base_url}/fleet", auth=STAFF, timeout=10).text
         assert page.count("打印机缺纸") == 2            # the current problem, and the event among the recent ones
     finally:
         publisher.stop()
