@@ -15,6 +15,7 @@ Prints figures; asserts nothing. Bounded: a fixed number of requests, each with 
 from __future__ import annotations
 
 import argparse
+import shutil
 import socket
 import statistics
 import subprocess
@@ -110,6 +111,7 @@ def hall_process(db_path: Path | str, kiosk_ids: list[str], secret: str = BENCH_
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(secrets_folder, ignore_errors=True)
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:

@@ -2,9 +2,9 @@
 
 Kiosk secrets come from a file (one `ID:SECRET` a line, `#` comments; readable by the server's user only),
 never from the command line, where `ps` shows them to every user of the machine. Each secret has at least
-MIN_SECRET_LENGTH characters (hall_server.kiosk_secrets). Without --kiosks-file the demo kiosk `kiosk-demo-01` with its published secret
-`demo-secret` is allowed, and then only on a loopback address: a server reachable from the network never
-accepts a secret printed in the documentation.
+MIN_SECRET_LENGTH characters (hall_server.kiosk_secrets). Without --kiosks-file the demo kiosk `kiosk-demo-01`
+with its published secret `demo-secret` is allowed, and then only on a loopback address: a server reachable
+from the network never accepts a secret printed in the documentation.
 """
 
 from __future__ import annotations

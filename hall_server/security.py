@@ -31,8 +31,9 @@ from hall_server.context import hall_config, hall_now
 from hall_server.problems import Problem
 from hall_server.schemas import is_idempotency_key
 
-__all__ = ["NonceLedger", "verify_request", "guard_lookup", "require_idempotency_key", "idempotent", "IDEMPOTENCY_HEADER",
-           "request_digest", "StoredAnswer", "forget_expired", "recall", "record", "answer", "replayed"]
+__all__ = ["NonceLedger", "verify_request", "guard_lookup", "require_idempotency_key", "idempotent",
+           "IDEMPOTENCY_HEADER", "request_digest", "StoredAnswer", "forget_expired", "recall", "record", "answer",
+           "replayed"]
 
 log = logging.getLogger("hall_server.security")
 

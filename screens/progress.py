@@ -82,6 +82,11 @@ class ProgressScreen(JourneyScreen):
         if self.journey is not None:
             self.journey.look_up_number(self.ids.keypad.text)
 
+    @staticmethod
+    def keypad_shown(step: str) -> bool:
+        """The keypad panel: for the case number, then for its query code."""
+        return step in (ProgressStep.ENTER_NUMBER.value, ProgressStep.ENTER_CODE.value)
+
     def prompt_text(self, step: str, language: str) -> str:
         key = "case_progress.code_prompt" if step == ProgressStep.ENTER_CODE.value else "case_progress.number_prompt"
         return App.get_running_app().tr(key, language)

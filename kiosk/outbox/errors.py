@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxBusy", "OutboxDiskFull", "OutboxCorrupt", "OutboxKeyError",
-           "OutboxAlert"]
+__all__ = ["OutboxError", "OutboxFull", "OutboxUnavailable", "OutboxBusy", "OutboxDiskFull", "OutboxCorrupt",
+           "OutboxKeyError", "OutboxAlert"]
 
 
 class OutboxError(Exception):

@@ -96,8 +96,8 @@ def test_a_mixed_batch_applies_each_member_once_and_answers_in_order(hall_server
 
 
 def test_a_redelivered_batch_is_answered_from_the_ledger_and_only_new_members_are_applied(hall_server, hall_client):
-    first = [_member("/v1/complaints", COMPLAINT), _member("/v1/reviews", {"case_number": "YT2026JJ000045", "id_number": RESIDENT,
-                                                                          "level": "very_satisfied"})]
+    review = {"case_number": "YT2026JJ000045", "id_number": RESIDENT, "level": "very_satisfied"}
+    first = [_member("/v1/complaints", COMPLAINT), _member("/v1/reviews", review)]
     applied = _batch(hall_client, *first)
     again = _batch(hall_client, *first)
     assert [r["body"] for r in again] == [r["body"] for r in applied]
@@ -132,7 +132,8 @@ def test_a_member_delivered_in_a_batch_is_not_applied_again_alone(hall_server, h
 
 def test_refused_members_get_their_problem_stored_and_the_batch_goes_on(hall_server, openapi_contract):
     members = [_member("/v1/reviews", {"ticket_id": "t0000000000000000", "level": "satisfied"}),
-               _member("/v1/reviews", {"case_number": "YT2026SC000123", "id_number": RESIDENT, "level": "very_dissatisfied"}),
+               _member("/v1/reviews", {"case_number": "YT2026SC000123", "id_number": RESIDENT,
+                                       "level": "very_dissatisfied"}),
                _member("/v1/complaints", {"kind": "complaint", "content": "短"}),
                _member("/v1/complaints", {**SUGGESTION, "matter_code": "NOPE1"}),
                _member("/v1/complaints", SUGGESTION)]
