@@ -47,6 +47,11 @@ _GLYPHS = {
     "clock": ("schedule", 0xE8B5),
     "search": ("search", 0xE8B6),
     "scan": ("qr_code_scanner", 0xF206),
+    # 一证通办 record kinds (the hall's `kind`)
+    "social_security": ("health_and_safety", 0xE1D5),
+    "medical_insurance": ("local_hospital", 0xE548),
+    "housing_fund": ("savings", 0xE2EB),
+    "driving_licence": ("directions_car", 0xE531),
 }
 
 ICONS: dict[str, str] = {meaning: chr(point) for meaning, (_name, point) in _GLYPHS.items()}

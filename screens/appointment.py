@@ -11,7 +11,7 @@ from kivy.properties import StringProperty
 
 from domain.printouts import SiteLines
 from kiosk.hall.models import MatterRef
-from kiosk.i18n import format_date
+from kiosk.i18n import format_date, in_language
 from kiosk.journeys.appointment import AppointmentJourney, AppointmentStep, AppointmentView
 from screens import one_card  # noqa: F401  (the CardPlacement rule)
 from screens.journey_screen import JourneyScreen
@@ -36,7 +36,14 @@ class AppointmentRow(CollapsingBoxLayout):
     appointment_id = StringProperty("")
 
 
+def matter_name(matter, language: str) -> str:
+    """A matter's name from the hall, in English where the hall gave one."""
+    return in_language(matter.name, matter.name_en, language)
+
+
 class AppointmentScreen(JourneyScreen):
+    STEP_NUMBERS = {"choose_matter": 1, "choose_day": 2, "choose_time": 3, "confirm": 4}
+
     def make_journey(self, app) -> AppointmentJourney:
         printer = app.settings.devices.printer
         return AppointmentJourney(
@@ -141,7 +148,7 @@ class AppointmentScreen(JourneyScreen):
         if appointment is None:
             return ""
         return App.get_running_app().tr(
-            "appointment.summary", language, matter=appointment.matter.name, start=appointment.start,
+            "appointment.summary", language, matter=matter_name(appointment.matter, language), start=appointment.start,
             end=appointment.end, **self.day_words(date.fromisoformat(appointment.date), language))
 
     def booked_where(self, view: AppointmentView, language: str) -> str:
@@ -176,20 +183,20 @@ class AppointmentScreen(JourneyScreen):
                 checked_in = appointment.status == "checked_in"
                 self._add_row(self.ids.appointments, appointment, app.tr(
                     "appointment.line_checked_in" if checked_in else "appointment.line", language,
-                    start=appointment.start, end=appointment.end, matter=appointment.matter.name,
+                    start=appointment.start, end=appointment.end, matter=matter_name(appointment.matter, language),
                     location=appointment.location),
                     action=app.tr("appointment.show_number" if checked_in else "appointment.check_in", language),
                     cancel_text="" if checked_in else app.tr("appointment.cancel", language))
             for appointment in view.upcoming:  # check-in is on the day: cancelling is all there is to do here
                 self._add_row(self.ids.upcoming, appointment, app.tr(
                     "appointment.line_upcoming", language, start=appointment.start, end=appointment.end,
-                    matter=appointment.matter.name, location=appointment.location,
+                    matter=matter_name(appointment.matter, language), location=appointment.location,
                     date=self.short_day(date.fromisoformat(appointment.date), language)),
                     action="", cancel_text=app.tr("appointment.cancel", language))
         elif view.step is AppointmentStep.CHOOSE_MATTER:
             for matter in view.matters:
-                self._choice(self.ids.matters, matter.name, lambda code=matter.code: journey.choose_matter(code),
-                             key=matter.code)
+                self._choice(self.ids.matters, matter_name(matter, language),
+                             lambda code=matter.code: journey.choose_matter(code), key=matter.code)
         elif view.step is AppointmentStep.CHOOSE_DAY:
             for day in view.days:
                 text = app.tr("appointment.day_button", language, free=day.free, **self.day_words(day.day, language))

@@ -20,6 +20,8 @@ __all__ = ["ComplaintScreen"]
 
 
 class ComplaintScreen(JourneyScreen):
+    STEP_NUMBERS = {"kind": 1, "matter": 2, "phrases": 3, "write": 3, "phone": 4}
+
     can_write = BooleanProperty(True)       # handwriting or pinyin works on this machine
     max_text = NumericProperty(MAX_TEXT)
     # What the chip grids hold now: they are rebuilt only when the matters or the kind change.

@@ -31,6 +31,8 @@ def yuan(fen: int) -> str:
 
 
 class GasScreen(JourneyScreen):
+    STEP_NUMBERS = {"insert_card": 1, "reading": 1, "account": 2, "amount": 2, "confirm": 3, "pay": 4, "writing": 5}
+
     demo_gas = BooleanProperty(False)       # a simulated gas card reader: the demo may insert a card
     demo_scan = BooleanProperty(False)      # a simulated code scanner: the demo may show a payment code
     countdown = StringProperty("")

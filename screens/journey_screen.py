@@ -19,6 +19,9 @@ __all__ = ["JourneyScreen"]
 
 
 class JourneyScreen(Screen):
+    # The steps a citizen counts, numbered from 1 ("第2步 / 共4步"); a step not listed shows no number.
+    STEP_NUMBERS: dict[str, int] = {}
+
     service = StringProperty("")
     step = StringProperty("")
     # rebind: .kv rules read attributes of the view (root.view.ticket.number).
@@ -42,6 +45,11 @@ class JourneyScreen(Screen):
     def render(self, view) -> None:
         """Called after every new view, for what .kv rules cannot express (dynamic lists). Not named
         on_view: Kivy calls on_<property> by itself on every change of `view`."""
+
+    def step_position(self, step: str) -> tuple[int, int]:
+        """(this step's number, how many there are), or (0, 0) where the journey does not count steps."""
+        number = self.STEP_NUMBERS.get(step, 0)
+        return (number, max(self.STEP_NUMBERS.values())) if number else (0, 0)
 
     def greeting(self, view, language: str) -> str:
         """"您好，张**" once a card identified the citizen (rare characters in the fallback font); else ""."""
@@ -82,4 +90,7 @@ class JourneyScreen(Screen):
     def show(self, view) -> None:
         self.view = view
         self.step = view.step.value
+        app = App.get_running_app()
+        if getattr(view, "printed", False) and app is not None and app.session.active:
+            app.session.note_takeaway("slip")   # the visit's closing note will ask the citizen to take it
         self.render(view)

@@ -4,13 +4,14 @@ the 一证通办 records. Logic in kiosk.journeys.one_card.OneCardJourney; this 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.utils import escape_markup
 
+from kiosk.i18n import in_language
+from kiosk.icons import ICONS
 from kiosk.journeys.one_card import OneCardJourney, OneCardStep, OneCardView
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
 from screens.widgets import busy, common, top_bar  # noqa: F401
-from screens.widgets.common import KioskLabel
+from screens.widgets.common import InfoCard, KioskLabel
 
 __all__ = ["OneCardScreen"]
 
@@ -64,15 +65,17 @@ class OneCardScreen(JourneyScreen):
         if view.step is not OneCardStep.RESULT:
             return
         for appointment in view.appointments or ():
-            appointments.add_widget(KioskLabel(text=app.tr(
-                "one_card.appointment_line", language, start=appointment.start, end=appointment.end,
-                matter=appointment.matter.name, location=appointment.location), halign="left"))
+            matter = in_language(appointment.matter.name, appointment.matter.name_en, language)
+            lines = app.tr("one_card.appointment_card", language, matter=matter, location=appointment.location)
+            appointments.add_widget(InfoCard(icon="appointment", title=f"{appointment.start}–{appointment.end}",
+                                             lines=lines))
         if not view.appointments:
             appointments.add_widget(KioskLabel(text=app.tr("one_card.no_appointments", language), halign="left"))
         for record in view.records:
-            lines = "\n".join(escape_markup(f"{field.label}：{field.value}") for field in record.fields)
-            records.add_widget(KioskLabel(text=f"[b]{escape_markup(record.title)}[/b]\n{lines}", markup=True,
-                                          halign="left"))
+            # The record kind's own icon (kiosk.icons names the kinds the hall's API lists), else a neutral one.
+            lines = "\n".join(f"{field.label}：{field.value}" for field in record.fields)
+            records.add_widget(InfoCard(icon=record.kind if record.kind in ICONS else "info",
+                                        title=in_language(record.title, record.title_en, language), lines=lines))
         if not view.records:
             records.add_widget(KioskLabel(text=app.tr("one_card.no_records", language), halign="left"))
 

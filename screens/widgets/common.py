@@ -31,7 +31,7 @@ from screens.widgets.line_breaks import BreaksLinesWell
 from kiosk.icons import ICONS
 
 __all__ = ["KioskLabel", "KioskButton", "KioskSecondaryButton", "KioskDangerButton", "EntryDisplay",
-           "CollapsingBoxLayout", "KioskScrollView", "StepPanel", "Icon", "IconMessage", "ActionBar",
+           "CollapsingBoxLayout", "KioskScrollView", "StepPanel", "Icon", "IconMessage", "InfoCard", "ActionBar",
            "StepIndicator", "icon_font", "icon_markup"]
 
 
@@ -153,6 +153,19 @@ class CollapsingBoxLayout(BoxLayout):
         return any(child.dispatch("on_touch_up", touch) for child in self.children[:] if child.opacity > 0)
 
 
+class InfoCard(KioskLabel):
+    """A framed card of facts (an appointment, a 一证通办 record): a bold title with its icon, then its lines,
+    aligned left on the surface colour, so that a result reads as a set of cards rather than a text dump."""
+
+    icon = StringProperty("")
+    title = StringProperty("")
+    lines = StringProperty("")
+
+    def compose(self, icon: str, title: str, lines: str) -> str:
+        escaped = lines.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+        return f"[b]{icon_markup(icon, title)}[/b]" + (f"\n{escaped}" if lines else "")
+
+
 class ActionBar(CollapsingBoxLayout):
     """The row of a step's actions at the bottom of the screen, always the same height and place: 返回 or
     another way out first (left), the primary action last (right). A hidden action takes no room."""
@@ -172,7 +185,7 @@ class KioskScrollView(ScrollView):
 
     def _update_more_below(self, *_args) -> None:
         content = self._viewport
-        self.more_below = bool(content is not None and content.height > self.height + 0.5
+        self.more_below = bool(content is not None and self.height > 0 and content.height > self.height + 0.5
                                and self.do_scroll_y and self.scroll_y > 0.001)
 
     def add_widget(self, widget, *args, **kwargs):

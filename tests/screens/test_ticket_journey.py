@@ -28,7 +28,7 @@ def test_choose_a_queue_get_a_printed_ticket_with_its_number_on_screen(ticket_ki
     number = screen.ids.number.text
     assert number.startswith(queue.prefix) and number == screen.view.ticket.number
     assert screen.view.printed
-    assert screen.ids.print_state.text == "请取走号票"
+    assert screen.ids.print_state.message == "请取走号票"
     assert "请留意叫号" in screen.ids.watch.text
     paper = printed_text(app.devices.demo_printer.received())
     assert number in paper and queue.name in paper and "扫码评价本次服务" in paper
