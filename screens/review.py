@@ -2,7 +2,8 @@
 and choose a case. Logic in kiosk.journeys.review.ReviewJourney; this screen renders its view.
 
 The five levels carry their names, a face and a row of stars, never colour alone; chosen reasons carry a
-check mark. `ChoiceChip` is shared with the 投诉建议 screen.
+check mark. `ChoiceChip` is shared with the 投诉建议 screen. Beside the reasons, an unsatisfied citizen may write a
+comment by hand or in pinyin (screens/widgets/chinese_input.py); where neither works here, it is not offered.
 """
 
 from dataclasses import replace
@@ -15,11 +16,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from domain.review_scale import LEVELS, REASONS
-from kiosk.journeys.review import ReviewJourney, ReviewStep, ReviewView
+from kiosk.journeys.review import MAX_COMMENT, ReviewJourney, ReviewStep, ReviewView
 from screens import one_card  # noqa: F401  (the CardPlacement rule: 好差评 may be the first screen built)
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
-from screens.widgets import busy, common, keypad, top_bar  # noqa: F401
+from screens.widgets import busy, chinese_input, common, keypad, top_bar  # noqa: F401
 from screens.widgets.common import KioskButton, KioskSecondaryButton
 
 __all__ = ["ReviewScreen", "LevelButton", "ChoiceChip"]
@@ -50,6 +51,10 @@ class ChoiceChip(KioskSecondaryButton):
 
 
 class ReviewScreen(JourneyScreen):
+    can_write = BooleanProperty(True)       # handwriting or pinyin works on this machine
+    max_comment = NumericProperty(MAX_COMMENT)
+    _samples: dict = {}     # --screenshot's views of the comment step → the input shown in use
+
     def make_journey(self, app) -> ReviewJourney:
         target, app.visit.pending_review = app.visit.pending_review, None   # read once: a second visit rates anew
         return ReviewJourney(hall=app.live_hall, outbox=app.hall.outbox if app.hall else None, worker=app.worker,
@@ -66,7 +71,23 @@ class ReviewScreen(JourneyScreen):
                 App.get_running_app().speak(spoken)
         if (view.step is ReviewStep.PHONE) != (self.view.step is ReviewStep.PHONE):
             self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
+        commenting = view.step is ReviewStep.COMMENT
+        if commenting != (self.view.step is ReviewStep.COMMENT):
+            self.ids.commenter.clear()  # the comment lives in the view; the pads start empty
+            self.ids.commenter.text = view.comment if commenting else ""
+            if commenting:
+                self.ids.commenter.activate()
+        if commenting and view in self._samples:
+            self.ids.commenter.show_sample(self._samples[view])
+        if view.step is ReviewStep.REASONS and self.view.step is not ReviewStep.REASONS:
+            self._offer_writing()
         super().show(view)
+
+    def _offer_writing(self) -> None:
+        """Offer 写几句意见 where handwriting or pinyin works (the input thread says, once started)."""
+        service = App.get_running_app().text_input
+        self.can_write = bool(service.methods())
+        service.start(on_ready=lambda: setattr(self, "can_write", bool(service.methods())))
 
     # --- rendering ---------------------------------------------------------------------------------
 
@@ -123,6 +144,9 @@ class ReviewScreen(JourneyScreen):
                     due_date="2026-11-27", steps=())
         unhappy = ReviewView(ReviewStep.REASONS, subject="A023 社保医保综合窗口", level="dissatisfied",
                              reasons=frozenset({"long_wait"}))
+        commenting_by_hand = replace(unhappy, step=ReviewStep.COMMENT, comment="只开了")
+        commenting_in_pinyin = replace(unhappy, step=ReviewStep.COMMENT, comment="只开了一个窗口，")
+        self._samples = {commenting_by_hand: "handwriting", commenting_in_pinyin: "pinyin"}
         return [
             ("waiting-card", ReviewView(ReviewStep.WAITING_CARD)),
             ("choose-case", ReviewView(ReviewStep.CHOOSE_CASE, masked_name="张**", cases=(case,))),
@@ -130,6 +154,9 @@ class ReviewScreen(JourneyScreen):
             ("indicators", ReviewView(ReviewStep.INDICATORS, subject="A023 社保医保综合窗口", level="satisfied",
                                       indicator_index=1, indicators=(("overall", "satisfied"),))),
             ("reasons", unhappy),
+            ("reasons-commented", replace(unhappy, comment="只开了一个窗口，排队的人很多，等了一个多小时。")),
+            ("comment-handwriting", commenting_by_hand),
+            ("comment-pinyin", commenting_in_pinyin),
             ("phone", replace(unhappy, step=ReviewStep.PHONE)),
             ("thanks", replace(unhappy, step=ReviewStep.THANKS, masked_phone="138****0001",
                                reference="7F3K-9Q2M-XA4B-C8D1")),

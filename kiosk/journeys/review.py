@@ -1,6 +1,7 @@
 """The 好差评 journey: rate what was just served (a ticket or a case), or identify by ID card and choose
-one of one's cases; five levels, the optional in-person indicators, and — when unsatisfied — reasons and
-a phone number for a call-back. The review is committed to the outbox, so it reaches the hall once even
+one of one's cases; five levels, the optional in-person indicators, and — when unsatisfied — reasons, a few
+words of the citizen's own if they like (handwriting or pinyin on the touchscreen), and a phone number for a
+call-back. The review is committed to the outbox, so it reaches the hall once even
 if the network is down now.
 
     journey = ReviewJourney(hall=client, outbox=connection.outbox, worker=worker, session=session,
@@ -9,7 +10,9 @@ if the network is down now.
     journey.card_read(identity)     # LOOKING_UP → CHOOSE_CASE (or NOTHING_TO_RATE, UNAVAILABLE)
     journey.choose_case("YT2026SC000123")
     journey.rate("dissatisfied")    # INDICATORS: one indicator at a time, `skip_indicators()` any time
-    journey.toggle_reason("long_wait"); journey.confirm_reasons()   # only when unsatisfied
+    journey.toggle_reason("long_wait")                               # only when unsatisfied
+    journey.open_comment(); journey.finish_comment("窗口只开了一个")    # optional: COMMENT, then REASONS again
+    journey.confirm_reasons()
     journey.give_phone("13800000001")   # or skip_phone(): SAVING → THANKS (or NOT_SAVED)
 
 What the hall says was already rated (at a kiosk or on a phone, `reviewed`) is not offered: the hall would
@@ -17,6 +20,13 @@ refuse a second review when the outbox delivers it, leaving a dead item for a te
 
 The body sent is exactly the hall's ReviewRequest (hall_server/schemas.py): see `review_body`. The phone
 number is personal: it lives in the session (wiped at its end) and only its masked form reaches the view.
+The comment is personal too (a citizen may name a member of staff, or themselves): it is shown back, so it lives
+in the view (blanked when the screen is left), is registered with the log filter for the session
+(kiosk.devices.text_input.keep_private) and goes to the hall only in the sealed outbox.
+
+A comment is asked of an unsatisfied citizen only, beside the reasons, as the hall's 差评 process wants words to
+act on; a satisfied rating stays one tap (plus the optional indicators), and praise in words has the phone page
+and 投诉建议.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from typing import Any, Callable, Mapping
 from domain.review_scale import INDICATORS, LEVELS, REASONS, UNSATISFIED
 from kiosk.background import BackgroundWorker
 from kiosk.devices.problems import card_problem_key
+from kiosk.devices.text_input import keep_private
 from kiosk.hall.errors import HallRejected
 from kiosk.hall.models import Case
 from kiosk.journeys.base import Journey
@@ -36,10 +47,12 @@ from kiosk.journeys.needs import ReviewHall, ReviewOutbox
 from kiosk.journeys.phone import PhoneStep
 from kiosk.session import Session
 
-__all__ = ["ReviewStep", "ReviewView", "ReviewJourney", "review_body"]
+__all__ = ["ReviewStep", "ReviewView", "ReviewJourney", "review_body", "MAX_COMMENT"]
 
 log = logging.getLogger(__name__)
 
+# The hall keeps up to 300 characters of comment (schemas.ReviewRequest), as its phone page lets one write.
+MAX_COMMENT = 300
 
 
 class ReviewStep(enum.Enum):
@@ -54,6 +67,7 @@ class ReviewStep(enum.Enum):
     RATE = "rate"                     # the five levels
     INDICATORS = "indicators"         # optional: one indicator at a time
     REASONS = "reasons"               # unsatisfied: why (at least one)
+    COMMENT = "comment"               # unsatisfied, optional: a few words, by hand or in pinyin
     PHONE = "phone"                   # unsatisfied: a number for a call-back (optional)
     SAVING = "saving"                 # committing to the outbox
     THANKS = "thanks"
@@ -70,6 +84,7 @@ class ReviewView:
     indicator_index: int = 0               # which of INDICATORS is being asked
     indicators: tuple[tuple[str, str], ...] = ()   # (indicator, level) given so far
     reasons: frozenset[str] = frozenset()
+    comment: str = ""                      # written by the citizen (personal: never logged)
     masked_phone: str = ""
     reference: str = ""                    # the outbox's reference for the saved review
     problem: str = ""                      # catalogue key of the plain sentence
@@ -84,15 +99,21 @@ class ReviewView:
 
 
 def review_body(target: Mapping[str, str], level: str, indicators: Mapping[str, str] = {},
-                reasons: tuple[str, ...] | frozenset[str] = (), callback_phone: str | None = None) -> dict[str, Any]:
+                reasons: tuple[str, ...] | frozenset[str] = (), callback_phone: str | None = None,
+                comment: str = "") -> dict[str, Any]:
     """The POST /v1/reviews body (schemas.ReviewRequest). Reasons and the call-back phone belong to an
-    unsatisfied review only; reasons are sent in REASONS order so the same choice is the same body."""
+    unsatisfied review only; reasons are sent in REASONS order so the same choice is the same body. A comment
+    (any level, as the hall takes it) is sent when there is one."""
     if level not in LEVELS:
         raise ValueError(f"unknown review level {level!r}; known: {', '.join(LEVELS)}")
     if set(target) not in ({"ticket_id"}, {"case_number", "id_number"}, {"case_number", "query_code"}):
         raise ValueError("a review rates a ticket_id, or a case_number with its proof (id_number or query_code)")
+    if len(comment.strip()) > MAX_COMMENT:
+        raise ValueError(f"a review comment is at most {MAX_COMMENT} characters")
     body: dict[str, Any] = {**target, "level": level,
                             "indicators": {name: indicators[name] for name in INDICATORS if name in indicators}}
+    if comment.strip():
+        body["comment"] = comment.strip()
     if level in UNSATISFIED:
         body["reasons"] = [reason for reason in REASONS if reason in reasons]
         if callback_phone is not None:
@@ -121,8 +142,10 @@ class ReviewJourney(Journey[ReviewView], PhoneStep):
         self._show(view)
 
     def back(self) -> None:
-        """One step back within the rating (from reasons to the indicators, ...); nothing saved is undone."""
-        if self._history and self.view.step in (ReviewStep.INDICATORS, ReviewStep.REASONS, ReviewStep.PHONE):
+        """One step back within the rating (from reasons to the indicators, ...); nothing saved is undone. Back
+        from the comment drops what was being written (the comment written before stays)."""
+        if self._history and self.view.step in (ReviewStep.INDICATORS, ReviewStep.REASONS, ReviewStep.COMMENT,
+                                                ReviewStep.PHONE):
             self._show(replace(self._history.pop(), problem=""))
 
     # --- what is rated ---------------------------------------------------------------------------
@@ -252,6 +275,20 @@ class ReviewJourney(Journey[ReviewView], PhoneStep):
             raise ValueError(f"unknown review reason {reason!r}; known: {', '.join(REASONS)}")
         self._show(replace(self.view, reasons=self.view.reasons ^ {reason}, problem=""))
 
+    def open_comment(self) -> None:
+        """Write a few words of one's own (the screen offers handwriting and pinyin)."""
+        if self.view.step is ReviewStep.REASONS:
+            self._advance(replace(self.view, step=ReviewStep.COMMENT, problem=""))
+
+    def finish_comment(self, text: str) -> None:
+        """The comment is written: back to the reasons, with it shown below them (an empty one takes it away)."""
+        if self.view.step is not ReviewStep.COMMENT:
+            return
+        comment = keep_private(text.strip()[:MAX_COMMENT])
+        if self._history:
+            self._history.pop()
+        self._show(replace(self.view, step=ReviewStep.REASONS, comment=comment, problem=""))
+
     def confirm_reasons(self) -> None:
         if self.view.step is not ReviewStep.REASONS:
             return
@@ -266,7 +303,7 @@ class ReviewJourney(Journey[ReviewView], PhoneStep):
         if self._outbox is None or self._target is None:
             self._show(replace(saving, step=ReviewStep.NOT_SAVED, problem="review.not_saved"))
             return
-        body = review_body(self._target, view.level, dict(view.indicators), view.reasons, phone)
+        body = review_body(self._target, view.level, dict(view.indicators), view.reasons, phone, view.comment)
         outbox = self._outbox
 
         def saved(reference: str) -> None:

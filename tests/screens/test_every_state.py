@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pytest
 from kivy.core.window import Window
+from kivy.metrics import dp
 
 from screens.screenshots import LAYOUT_FRAMES, all_shots, settle, stage
 from tests.screens.screen_rules import input_contrast, rule_violations, text_lines, window_rect, wraps
@@ -85,3 +86,20 @@ def test_a_phone_number_is_never_broken_across_lines(walked_app):
     message = show_state(walked_app, "complaint.not-saved-portrait-zh-elder").ids.problem
     assert "12345" in message.text and len(text_lines(message)) > 1     # it does wrap, just not there
     assert all(not (before[-1].isdigit() and after[0].isdigit()) for before, after, _space in wraps(message))
+
+
+@pytest.mark.parametrize("state", [
+    *(f"review.comment-handwriting-portrait-{language}-{mode}" for language in ("zh", "en")
+      for mode in ("standard", "elder")),
+    *(f"guide.search-handwriting-{orientation}-{language}-{mode}" for orientation in ("portrait", "landscape")
+      for language in ("zh", "en") for mode in ("standard", "elder") if (orientation, mode) != ("landscape", "elder")),
+])
+def test_a_writing_pad_is_on_a_panel_that_fits_without_scrolling(walked_app, state):
+    """GIVEN the handwriting pad on a step (landscape elder mode excepted: there it cannot fit) THEN the panel's
+    content fits it, so the panel never scrolls, and a stroke on the pad is never taken for a scroll."""
+    screen = show_state(walked_app, state)
+    panel = next(panel for panel in (screen.ids.get("comment_panel"), screen.ids.get("search_panel"))
+                 if panel is not None and panel.shown)
+    pad = screen.ids.get("commenter") or screen.ids.writer
+    assert pad.ids.pad.opacity == 1 and pad.ids.pad.ids.surface.width >= dp(300)
+    assert panel.content.height <= panel.height + 0.5, (panel.content.height, panel.height)

@@ -1,10 +1,11 @@
 """好差评 end to end on the real widgets: the embedded reference hall over HTTP, the simulated reader over a
-pseudo-terminal, the app's own outbox and sender; the citizen's taps. What was rated reaches the hall once,
-and nothing personal stays on screen."""
+pseudo-terminal, the app's own outbox and sender; the citizen's taps, and a comment written through the real
+librime and zinnia. What was rated reaches the hall once, and nothing personal stays on screen."""
 
 
 from domain.demo_citizens import demo_citizen
 from tests.screens.conftest import all_texts, embedded_hall_rows, embedded_query_code, frames, tap, wait_for
+from tests.screens.test_chinese_input import type_pinyin, write_by_hand
 
 PHONE = "13800000001"
 
@@ -69,6 +70,50 @@ def test_unsatisfied_rating_with_reasons_and_a_call_back_reaches_the_hall_once(m
     assert app.current_screen == "attract" and not app.session.holds_personal_data()
     everything = "\n".join(all_texts(app.root))
     assert PHONE not in everything and "138****0001" not in everything and pad.text == ""
+
+
+def test_a_comment_written_in_pinyin_and_by_hand_reaches_the_hall_intact(make_demo_kiosk):
+    """GIVEN an unsatisfied rating WHEN the citizen writes a comment beside the reasons, in pinyin and by hand
+    THEN it is shown back, reaches the embedded hall over the outbox exactly, is never in the outbox file
+    unsealed, and nothing of it stays on screen once the visit ends."""
+    words = "窗口人太少等了十分钟"
+    app = make_demo_kiosk(idcard=False, printer=False)
+    screen = rate_case(app, "YT2026SC000123")
+    tap(screen.level_button("very_dissatisfied"))
+    tap(screen.ids.skip_indicators)
+    tap(screen.reason_chip("long_wait"))
+    assert screen.ids.comment_button.opacity == 1 and screen.ids.comment_written.text == ""
+    tap(screen.ids.comment_button)
+    assert screen.step == "comment"
+    writer = screen.ids.commenter
+    assert writer.ids.count.text == "0 / 300 字"         # the hall's own limit
+
+    tap(writer.ids.pinyin_button)
+    type_pinyin(writer, "chuangkou", "窗口")
+    tap(writer.ids.handwriting_button)
+    write_by_hand(writer, "人")
+    tap(writer.ids.pinyin_button)
+    type_pinyin(writer, "taishao", "太少")
+    type_pinyin(writer, "dengle", "等了")
+    tap(writer.ids.handwriting_button)
+    write_by_hand(writer, "十")
+    tap(writer.ids.pinyin_button)
+    type_pinyin(writer, "fenzhong", "分钟")
+    assert writer.text == words
+    tap(screen.ids.comment_done)
+    assert screen.step == "reasons" and screen.ids.comment_written.text == f"您的意见：{words}"
+    assert writer.text == "" and screen.reason_chip("long_wait").chosen
+    tap(screen.ids.reasons_next)
+    tap(screen.ids.phone_skip)
+    wait_for(lambda: screen.step == "thanks", lambda: f"thanks, step {screen.step}")
+
+    wait_for(lambda: embedded_hall_rows(app, "SELECT 1 FROM reviews"), "review delivered by the outbox sender")
+    assert embedded_hall_rows(app, "SELECT level, reasons, comment FROM reviews") == [
+        ("very_dissatisfied", '["long_wait"]', words)]
+    assert words.encode() not in (app.settings.data_dir / "outbox.sqlite3").read_bytes()
+    tap(screen.ids.thanks_done)
+    assert app.current_screen == "attract"
+    assert "人太少" not in "\n".join(all_texts(app.root))
 
 
 def test_a_ticket_just_taken_is_rated_after_the_service_not_now(make_demo_kiosk):

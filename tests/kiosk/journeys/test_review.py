@@ -14,7 +14,8 @@ from domain.demo_citizens import demo_citizen
 from domain.review_scale import INDICATORS, LEVELS, REASONS, REVIEW_INDICATORS, REVIEW_LEVELS, REVIEW_REASONS
 from hall_server.schemas import ReviewRequest
 from kiosk.hall.client import HallClient
-from kiosk.journeys.review import ReviewJourney, ReviewStep, review_body
+from kiosk.journeys.review import MAX_COMMENT, ReviewJourney, ReviewStep, review_body
+from kiosk.maintenance.logs import MaskingFilter
 from kiosk.outbox.sender import OutboxSender
 from kiosk.outbox.store import Outbox, derive_key
 from tests.fixtures.hall import hall_rows, query_code
@@ -72,12 +73,18 @@ def test_bodies_are_exactly_what_the_hall_accepts() -> None:
     assert happy == {"ticket_id": "tk1", "level": "satisfied",
                      "indicators": {"overall": "very_satisfied", "attitude": "satisfied"}}
     unhappy = review_body({"case_number": "YT2026SC000123", "query_code": "482913"}, "very_dissatisfied", {},
-                          reasons=frozenset({"other", "long_wait"}), callback_phone="13800000001")
+                          reasons=frozenset({"other", "long_wait"}), callback_phone="13800000001",
+                          comment=" 窗口只开了一个 ")
     assert unhappy == {"case_number": "YT2026SC000123", "query_code": "482913", "level": "very_dissatisfied",
-                       "indicators": {}, "reasons": ["long_wait", "other"], "callback_phone": "13800000001"}
+                       "indicators": {}, "reasons": ["long_wait", "other"], "comment": "窗口只开了一个",
+                       "callback_phone": "13800000001"}
     for body in (happy, unhappy):
         accepted = ReviewRequest.model_validate(body).model_dump(exclude_none=True)
         assert {name: accepted[name] for name in body} == body
+    longest = review_body({"ticket_id": "tk1"}, "satisfied", comment="好" * MAX_COMMENT)
+    assert ReviewRequest.model_validate(longest).comment == "好" * MAX_COMMENT
+    with pytest.raises(ValueError, match="at most 300 characters"):
+        review_body({"ticket_id": "tk1"}, "satisfied", comment="好" * (MAX_COMMENT + 1))
     with pytest.raises(ValueError, match="unknown review level"):
         review_body({"ticket_id": "tk1"}, "great")
     with pytest.raises(ValueError, match="a ticket_id, or a case_number with its proof"):
@@ -160,6 +167,55 @@ def test_unsatisfied_asks_reasons_and_a_valid_phone_and_files_a_call_back(
     assert hall_rows(hall_server.db_path, "SELECT phone, status FROM callback_requests") == [(phone, "pending")]
     session.wipe()
     assert session.recall("review.callback_phone") is None
+
+
+def test_a_comment_reaches_the_hall_sealed_and_never_in_a_log(hall_server, hall_client, outbox, session, start,
+                                                                caplog, tmp_path) -> None:
+    """GIVEN an unsatisfied rating WHEN the citizen writes a comment beside the reasons THEN it is shown back,
+    delivered to the hall exactly, held only sealed in the outbox, masked in logs until the session ends; back from
+    writing keeps the comment written before, and an over-long one is cut at the hall's limit."""
+    words = "窗口只开了一个，等了很久"
+    journey, views = start({"ticket_id": served_ticket(hall_server, hall_client)})
+    views.until(ReviewStep.RATE)
+    journey.rate("very_dissatisfied")
+    journey.skip_indicators()
+    views.until(ReviewStep.REASONS)
+    journey.toggle_reason("long_wait")
+    journey.open_comment()
+    assert views.until(ReviewStep.COMMENT).comment == "" and journey.view.reasons == {"long_wait"}
+    journey.finish_comment("好" * (MAX_COMMENT + 5))
+    assert len(journey.view.comment) == MAX_COMMENT
+    journey.open_comment()
+    journey.finish_comment(f"  {words}  ")
+    assert journey.view.step is ReviewStep.REASONS and journey.view.comment == words
+    journey.open_comment()
+    journey.back()                                      # back from writing: the comment written before stays
+    assert journey.view.step is ReviewStep.REASONS and journey.view.comment == words
+    journey.confirm_reasons()
+    journey.back()
+    assert journey.view.step is ReviewStep.REASONS and journey.view.comment == words
+    journey.confirm_reasons()
+    journey.skip_phone()
+    assert views.until(ReviewStep.THANKS).comment == words
+    assert words.encode() not in (tmp_path / "outbox.sqlite3").read_bytes()
+    caplog.handler.addFilter(MaskingFilter())           # as on every handler of the running kiosk
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("kiosk.test").info("the citizen wrote %s", words)
+    assert words not in caplog.text and f"«{len(words)} 字»" in caplog.text
+
+    deliver_all(outbox, hall_client)
+    assert hall_rows(hall_server.db_path, "SELECT level, reasons, comment FROM reviews") == [
+        ("very_dissatisfied", '["long_wait"]', words)]
+    session.wipe()                                      # the visit ends: the filter forgets the words too
+    assert MaskingFilter().filter(record := logging.makeLogRecord({"msg": words})) and record.msg == words
+
+
+def test_a_satisfied_rating_is_not_asked_for_a_comment(start) -> None:
+    journey, views = start({"case_number": "YT2026SC000123", "query_code": "000000"}, hall=None)
+    views.until(ReviewStep.RATE)
+    journey.rate("satisfied")
+    journey.open_comment()                              # not offered: a satisfied rating stays one tap
+    assert journey.view.step is ReviewStep.INDICATORS
 
 
 def test_back_returns_to_the_previous_question_with_its_answers(start) -> None:
