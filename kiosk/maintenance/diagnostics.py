@@ -22,20 +22,22 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from drivers.idcard import open_reader
 from drivers.idcard.errors import IdCardError, SamFault
 from drivers.printer import PrinterConfigError, open_printer
 from kiosk.config import Secrets, Settings
+from kiosk.devices.text_input.service import METHODS, MethodStatus, probe_methods
 from kiosk.hall.client import HallClient
 from kiosk.hall.errors import HallError
 from kiosk.outbox.store import Outbox, OutboxBusy, OutboxError, derive_key
 
 __all__ = ["Verdict", "DiagnosticLine", "collect", "worst", "report_text", "diagnose_headless",
            "printer_line", "reader_line", "hall_line", "network_line", "disk_line", "outbox_lines",
-           "software_lines", "app_version", "probe_reader", "DISK_FAULT_BYTES", "DISK_WARNING_BYTES"]
+           "software_lines", "text_input_line", "app_version", "probe_reader", "DISK_FAULT_BYTES",
+           "DISK_WARNING_BYTES"]
 
 DISK_FAULT_BYTES = 200 * 1024 * 1024
 DISK_WARNING_BYTES = 1024 * 1024 * 1024
@@ -234,6 +236,24 @@ def app_version() -> str:
     return parser.get("metadata", "version", fallback="unknown")
 
 
+def text_input_line(probe: Callable[[], Mapping[str, MethodStatus]] = probe_methods) -> DiagnosticLine:
+    """Which ways of writing Chinese on the touchscreen work (kiosk.devices.text_input). A missing one is a
+    warning, not a fault: citizens still have the phrase chips and the letter keyboard."""
+    statuses = probe()
+    working = [method for method in METHODS if statuses[method].state == "ready"]
+    if len(working) == len(METHODS):
+        return DiagnosticLine("text_input", "both", Verdict.OK, "handwriting (zinnia) and pinyin (librime) work")
+    missing = [method for method in METHODS if method not in working]
+    detail = "; ".join(statuses[method].detail for method in missing)
+    packages = {"handwriting": "libzinnia0 tegaki-zinnia-simplified-chinese",
+                "pinyin": "librime1 librime-data rime-data-luna-pinyin"}
+    action = "install " + " ".join(packages[method] for method in missing)
+    if working:
+        return DiagnosticLine("text_input", f"{working[0]}_only", Verdict.WARNING, detail, action)
+    return DiagnosticLine("text_input", "none", Verdict.WARNING,
+                          f"no Chinese writing, only chips and letters: {detail}", action)
+
+
 def software_lines(settings: Settings, uptime_s: float | None) -> list[DiagnosticLine]:
     versions = (f"kiosk {app_version()}, Python {platform.python_version()}, Kivy {_version('kivy')}, "
                 f"python-escpos {_version('python-escpos')}")
@@ -249,8 +269,10 @@ def software_lines(settings: Settings, uptime_s: float | None) -> list[Diagnosti
 # --- all of it ---------------------------------------------------------------------------------------
 
 def collect(settings: Settings, *, printer: Any, reader_state: str | None, reader_detail: str = "",
-            client: Any, outbox: Any, uptime_s: float | None, outbox_in_use: bool = False) -> list[DiagnosticLine]:
-    """Every line, for the objects of a running kiosk. Blocking (status query, one hall round trip)."""
+            client: Any, outbox: Any, uptime_s: float | None, outbox_in_use: bool = False,
+            input_methods: Callable[[], Mapping[str, MethodStatus]] = probe_methods) -> list[DiagnosticLine]:
+    """Every line, for the objects of a running kiosk. Blocking (status query, one hall round trip, the input
+    methods' libraries opened briefly)."""
     return [
         reader_line(settings, reader_state, reader_detail),
         printer_line(settings, printer),
@@ -258,6 +280,7 @@ def collect(settings: Settings, *, printer: Any, reader_state: str | None, reade
         hall_line(settings, client),
         disk_line(settings.data_dir),
         *outbox_lines(outbox, in_use=outbox_in_use),
+        text_input_line(input_methods),
         *software_lines(settings, uptime_s),
     ]
 

@@ -12,8 +12,11 @@ from drivers.idcard import open_reader
 from drivers.idcard.simulator import Fault
 from drivers.printer import PrinterState, open_printer
 from kiosk.config import PROFILE_DIR, load_settings
+from kiosk.devices.text_input.handwriting import ZinniaRecogniser
+from kiosk.devices.text_input.pinyin import Rime
+from kiosk.devices.text_input.service import probe_methods
 from kiosk.maintenance.diagnostics import (DISK_FAULT_BYTES, Verdict, collect, disk_line, hall_line, network_line, outbox_lines,
-                               printer_line, probe_reader, reader_line, report_text, worst)
+                               printer_line, probe_reader, reader_line, report_text, text_input_line, worst)
 from kiosk.outbox.store import Outbox, derive_key
 
 Usage = namedtuple("Usage", "total used free")
@@ -157,8 +160,32 @@ def test_every_line_together_and_the_worst_verdict(settings, printer, outbox, sh
     lines = collect(settings, printer=printer, reader_state="connected", client=shared_hall_client,
                     outbox=outbox, uptime_s=3720)
     assert [line.component for line in lines] == ["reader", "printer", "network", "hall", "disk", "outbox", "dead",
-                                                  "software", "uptime", "profile"]
+                                                  "text_input", "software", "uptime", "profile"]
     assert worst(lines) is Verdict.FAULT
     text = report_text(lines)
     assert "[FAULT  ] printer    paper_out" in text and "1 h 2 min" in text
+    assert "[OK     ] text_input both             handwriting (zinnia) and pinyin (librime) work" in text
     assert text.endswith("verdict: something is wrong: see the FAULT lines")
+
+
+def test_the_input_line_says_which_ways_of_writing_chinese_work() -> None:
+    """GIVEN this machine's libraries, or one or both made unloadable WHEN probed THEN the line names what works,
+    and what is missing with the Debian packages to install: a warning, since chips and letters remain."""
+    assert (text_input_line().state, text_input_line().verdict) == ("both", Verdict.OK)
+
+    def without(handwriting: bool, pinyin: bool):
+        def gone_zinnia():
+            return ZinniaRecogniser.open(library="libzinnia-gone.so.0")
+
+        def gone_rime():
+            return Rime.load(library="librime-gone.so.1")
+
+        return lambda: probe_methods(open_recogniser=ZinniaRecogniser.open if handwriting else gone_zinnia,
+                                     load_rime=Rime.load if pinyin else gone_rime)
+
+    line = text_input_line(without(handwriting=False, pinyin=True))
+    assert (line.state, line.verdict) == ("pinyin_only", Verdict.WARNING)
+    assert "libzinnia0" in line.detail and line.action == "install libzinnia0 tegaki-zinnia-simplified-chinese"
+    line = text_input_line(without(handwriting=False, pinyin=False))
+    assert (line.state, line.verdict) == ("none", Verdict.WARNING)
+    assert "librime1" in line.detail and "rime-data-luna-pinyin" in line.action and "libzinnia0" in line.action
