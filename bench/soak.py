@@ -791,6 +791,8 @@ def progress(soak: Soak) -> str:
     if soak.chance(0.5) or reader is None or not reader.plugged:
         screen.journey.enter_number()
         screen.journey.look_up_number(soak.random.choice(("YT2026MZ000079", "YT2026SC000123", "YT2026XX999999")))
+        if screen.step == "enter_code":   # the receipt's query code; the soak has no receipt: a wrong one
+            screen.journey.look_up_number(f"{soak.random.randrange(10 ** 6):06d}")
     else:
         soak.place_card()
     step = soak.wait_for_card(screen, "result", "not_found", "card_problem", "unavailable")
