@@ -288,9 +288,9 @@ def open_world(directory: Path, options: SoakOptions) -> Iterator[World]:
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
-            kiosks = directory / "kiosks"
-            kiosks.touch(mode=0o600)
-            kiosks.write_text(f"{KIOSK_ID}:{KIOSK_SECRET}\n", encoding="utf-8")
+            from hall_server.kiosk_secrets import write_kiosks_file
+
+            kiosks = write_kiosks_file(directory / "kiosks", {KIOSK_ID: KIOSK_SECRET})
             hall_process = subprocess.Popen(
                 [sys.executable, "-m", "hall_server", "--port", str(port), "--db", str(directory / "hall.sqlite3"),
                  "--kiosks-file", str(kiosks), "--always-open", "--simulate", "20"],
