@@ -9,7 +9,7 @@ layouts that keep the kiosk's layout rules (checked on every screen state by tes
 | an input box stands out from what is behind it | `EntryDisplay`: framed in the theme's `edge` colour (3:1 or more) |
 | a button stands out from what is behind it | `KioskSecondaryButton` and `KioskDangerButton` are framed, 3:1 or more |
 | lines have room (1.3 times the text) | every `Label`, by the rule `<Label>` in common.kv |
-| the primary action is always in the same place | `ActionBar`: at the bottom, the primary action last (on the right) |
+| the primary action is always in the same place | `KioskActionBar`: at the bottom, the primary action last (on the right) |
 
 Icons (kiosk.icons) come through `Icon`: a glyph of the icon font, beside words, never alone; without the
 font it is hidden and takes no room. `StepIndicator` says "第2步 / 共4步" on journeys of several steps.
@@ -31,8 +31,8 @@ from screens.widgets.line_breaks import BreaksLinesWell
 from kiosk.icons import ICONS
 
 __all__ = ["KioskLabel", "KioskButton", "KioskSecondaryButton", "KioskDangerButton", "EntryDisplay",
-           "CollapsingBoxLayout", "KioskScrollView", "StepPanel", "Icon", "IconMessage", "InfoCard", "ActionBar",
-           "StepIndicator", "icon_font", "icon_markup"]
+           "CollapsingBoxLayout", "KioskScrollView", "StepPanel", "Icon", "IconMessage", "InfoCard",
+           "KioskActionBar", "StepIndicator", "icon_font", "icon_markup"]
 
 
 def icon_markup(icon: str, text: str) -> str:
@@ -166,7 +166,7 @@ class InfoCard(KioskLabel):
         return f"[b]{icon_markup(icon, title)}[/b]" + (f"\n{escaped}" if lines else "")
 
 
-class ActionBar(CollapsingBoxLayout):
+class KioskActionBar(CollapsingBoxLayout):
     """The row of a step's actions at the bottom of the screen, always the same height and place: 返回 or
     another way out first (left), the primary action last (right). A hidden action takes no room."""
 
