@@ -35,7 +35,8 @@ def test_an_unknown_model_is_named_with_the_known_ones():
 
 
 def test_a_staff_call_is_a_warning_that_names_the_screen_and_nobody():
-    assert staff_call("complaint") == ("citizen.call_staff", "warning", "a citizen asks for help on the complaint screen")
+    assert staff_call("complaint") == ("citizen.call_staff", "warning",
+                                       "a citizen asks for help on the complaint screen")
 
 
 @pytest.mark.parametrize(("opening", "zh", "en"), [
