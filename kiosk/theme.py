@@ -46,7 +46,7 @@ class Theme:
     tile_title_dp: int
     huge_dp: int            # queue numbers, the countdown
     target_dp: int          # minimum edge of anything touchable
-    tile_height_dp: int     # portrait; landscape tiles are three quarters of it
+    tile_height_dp: int     # a choice tile (a queue, a complaint kind); the home tiles share the whole screen
     tiles_per_row_portrait: int
     tiles_per_row_landscape: int
     spacing_dp: int
