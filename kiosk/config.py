@@ -93,7 +93,7 @@ class UiSettings(_Section):
     notice_rotation_s: int = Field(5, ge=2, le=60)
     # 取号 with the ID card: citizens at least this old get an elderly-priority ticket; 0 turns it off.
     elderly_priority_age: int = Field(0, ge=0, le=100)
-    # The kiosk's body, for the picture of where the card goes and the slip comes out (kiosk.guidance).
+    # The kiosk's body, for the picture of where the card goes and the slip comes out (kiosk.journeys.guidance).
     machine_model: Literal["upright", "desktop", "wall"] = "upright"
 
     @model_validator(mode="after")

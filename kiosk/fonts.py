@@ -4,7 +4,7 @@ Kivy draws a label with exactly one font and has no fallback, so a character the
 box. The UI font (WenQuanYi Micro Hei) covers the catalogue and common names; names on ID cards may hold
 CJK Extension A/B characters it lacks, which Hanazono Mincho A/B cover. `FontSet.markup` wraps such
 characters in Kivy markup that switches font for just those characters. Coverage is read from each
-font's cmap with fontTools: it is checked, not trusted to the eye. The icon font (kiosk.icons) is optional:
+font's cmap with fontTools: it is checked, not trusted to the eye. The icon font (kiosk.theme.icons) is optional:
 without it `icon_font` is None and the screens show words without icons.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
-from kiosk.icons import ICON_FONT, ICON_FONT_PACKAGE
+from kiosk.theme.icons import ICON_FONT, ICON_FONT_PACKAGE
 
 __all__ = ["FontMissing", "FontSet", "find_fonts", "UI_FONTS", "RARE_CHARACTER_FONTS", "ICON_FONTS"]
 

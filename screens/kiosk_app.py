@@ -29,7 +29,7 @@ from kiosk.devices.health import DeviceHealth, Offer
 from kiosk.devices.routing import route_card
 from kiosk.devices.text_input.service import TextInputService
 from kiosk.fonts import FontSet
-from kiosk.guidance import opening_words, staff_call
+from kiosk.journeys.guidance import opening_words, staff_call
 from kiosk.i18n import Catalogue, format_date
 from kiosk.runtime import KioskRuntime
 from kiosk.session import Session, Visit

@@ -6,7 +6,7 @@ from kivy.clock import Clock
 from kivy.metrics import dp
 
 from kiosk.i18n import in_language
-from kiosk.icons import ICONS
+from kiosk.theme.icons import ICONS
 from kiosk.journeys.one_card import OneCardJourney, OneCardStep, OneCardView
 from screens.journey_screen import JourneyScreen
 from screens.kv import load_kv_beside
@@ -72,7 +72,7 @@ class OneCardScreen(JourneyScreen):
         if not view.appointments:
             appointments.add_widget(KioskLabel(text=app.tr("one_card.no_appointments", language), halign="left"))
         for record in view.records:
-            # The record kind's own icon (kiosk.icons names the kinds the hall's API lists), else a neutral one.
+            # The record kind's own icon (kiosk.theme.icons names the kinds the hall's API lists), else a neutral one.
             lines = "\n".join(f"{field.label}：{field.value}" for field in record.fields)
             records.add_widget(InfoCard(icon=record.kind if record.kind in ICONS else "info",
                                         title=in_language(record.title, record.title_en, language), lines=lines))

@@ -100,7 +100,8 @@ def test_every_journey_screen_lists_its_states_for_the_screenshots():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    journeys = {"ticket", "appointment", "one_card", "progress", "guide", "review", "complaint", "gas"}
+    # Every journey screen, and the out-of-service screen (its reasons: paused, closed, broken).
+    journeys = {"ticket", "appointment", "one_card", "progress", "guide", "review", "complaint", "gas", "out_of_service"}
     assert result.stdout.strip().splitlines()[-1] == str(sorted(journeys))
 
 

@@ -11,7 +11,7 @@ layouts that keep the kiosk's layout rules (checked on every screen state by tes
 | lines have room (1.3 times the text) | every `Label`, by the rule `<Label>` in common.kv |
 | the primary action is always in the same place | `KioskActionBar`: at the bottom, the primary action last (on the right) |
 
-Icons (kiosk.icons) come through `Icon`: a glyph of the icon font, beside words, never alone; without the
+Icons (kiosk.theme.icons) come through `Icon`: a glyph of the icon font, beside words, never alone; without the
 font it is hidden and takes no room. `StepIndicator` says "第2步 / 共4步" on journeys of several steps.
 
 To hide a widget, give it opacity 0 (and `disabled`, so it takes no touches wherever it is); in a
@@ -28,7 +28,7 @@ from kivy.uix.scrollview import ScrollView
 from screens.kv import load_kv_beside
 from screens.widgets.line_breaks import BreaksLinesWell
 
-from kiosk.icons import ICONS
+from kiosk.theme.icons import ICONS
 
 __all__ = ["KioskLabel", "KioskButton", "KioskSecondaryButton", "KioskDangerButton", "EntryDisplay",
            "CollapsingBoxLayout", "KioskScrollView", "StepPanel", "Icon", "IconMessage", "InfoCard",
@@ -70,7 +70,7 @@ class KioskDangerButton(KioskButton):
 
 
 class Icon(Label):
-    """One glyph of the icon font, by meaning (kiosk.icons.ICONS); hidden where the font is missing."""
+    """One glyph of the icon font, by meaning (kiosk.theme.icons.ICONS); hidden where the font is missing."""
 
     icon = StringProperty("")
 

@@ -2,7 +2,7 @@
 help dialog with a picture of this machine model (where the ID card goes, where the slip comes out), and
 the closing note that ends a visit with "请取回您的身份证 / 请取走您的凭条", shown and said.
 
-The machine's picture is drawn with Kivy's canvas from kiosk.guidance's model (profile: ui.machine_model),
+The machine's picture is drawn with Kivy's canvas from kiosk.journeys.guidance's model (profile: ui.machine_model),
 so a site with another body needs only its fractions, not new artwork.
 """
 
@@ -17,7 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.widget import Widget
 
-from kiosk.guidance import MachineModel
+from kiosk.journeys.guidance import MachineModel
 from kiosk.theme import hex_to_rgba
 from screens.kv import load_kv_beside
 from screens.widgets import common  # noqa: F401  (KioskButton, Icon rules)

@@ -65,7 +65,7 @@ def test_every_icon_is_a_glyph_of_the_icon_font_and_its_absence_only_hides_icons
     icon font THEN the font set still loads, with no icon font (the screens show words only)."""
     from fontTools.ttLib import TTFont
 
-    from kiosk.icons import ICONS
+    from kiosk.theme.icons import ICONS
 
     fonts = find_fonts()
     assert fonts.icon_font is not None, "install fonts-material-design-icons-iconfont (./bootstrap.sh does)"

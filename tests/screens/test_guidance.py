@@ -68,7 +68,7 @@ def test_help_shows_where_the_card_goes_on_this_machine_model(make_app, model):
     """GIVEN a profile naming the machine model WHEN the citizen taps 帮助 THEN the help dialog draws that
     model's reader and slot inside its picture, with the words for both."""
     from kiosk.config import PROFILE_DIR, load_settings
-    from kiosk.guidance import MACHINE_MODELS
+    from kiosk.journeys.guidance import MACHINE_MODELS
 
     demo = load_settings(PROFILE_DIR / "demo.toml")
     app = make_app(settings=demo.model_copy(update={"ui": demo.ui.model_copy(update={"machine_model": model})}))

@@ -1,4 +1,4 @@
-"""kiosk.guidance: the machine models the help picture draws, the staff-call event, opening times in words."""
+"""kiosk.journeys.guidance: the machine models the help picture draws, the staff-call event, opening times in words."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import get_args
 import pytest
 
 from kiosk.config import UiSettings
-from kiosk.guidance import MACHINE_MODELS, machine_model, opening_words, staff_call
+from kiosk.journeys.guidance import MACHINE_MODELS, machine_model, opening_words, staff_call
 from kiosk.i18n import Catalogue
 
 MONDAY_8PM = datetime(2026, 11, 23, 20, 0)
