@@ -141,7 +141,8 @@ def test_the_days_reconciliation_balances_after_a_sale(kiosk):
     maintenance = kiosk.screen_manager.get_screen("maintenance")
     wait_for(lambda: maintenance_lines(kiosk) == [("没有未完成的购气", "#333333")], "nothing pending")
     tap(maintenance.ids.gas_reconcile_button)
-    wait_for(lambda: "对账" in maintenance_lines(kiosk)[0][0], lambda: f"reconciled: {maintenance_lines(kiosk)}")
+    wait_for(lambda: "对账平" in maintenance_lines(kiosk)[0][0] or "对账不平" in maintenance_lines(kiosk)[0][0],
+             lambda: f"reconciled: {maintenance_lines(kiosk)}")   # not "正在对账……"
     verdict, colour = maintenance_lines(kiosk)[0]
     assert "对账平：1笔订单" in verdict and colour == "#333333"
     assert "99.86 / 99.86 / 99.86" in maintenance_lines(kiosk)[1][0]
