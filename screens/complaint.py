@@ -47,23 +47,12 @@ class ComplaintScreen(JourneyScreen):
                 App.get_running_app().speak(spoken[view.step])
         if (view.step is ComplaintStep.PHONE) != (self.view.step is ComplaintStep.PHONE):
             self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
-        writing = view.step is ComplaintStep.WRITE
-        if writing != (self.view.step is ComplaintStep.WRITE):
-            self.ids.writer.clear()     # the text lives in the view; the pads start empty
-            self.ids.writer.text = view.text if writing else ""
-            if writing:
-                self.ids.writer.activate()
-        if writing and view in self._samples:
-            self.ids.writer.show_sample(self._samples[view])
+        self.ids.writer.follow_step(was_writing=self.view.step is ComplaintStep.WRITE,
+                                    writing=view.step is ComplaintStep.WRITE, text=view.text,
+                                    sample=self._samples.get(view, ""))
         if view.step is ComplaintStep.PHRASES and self.view.step is not ComplaintStep.PHRASES:
-            self._offer_writing()
+            chinese_input.offer_writing(self)   # 写几句 only where handwriting or pinyin works
         super().show(view)
-
-    def _offer_writing(self) -> None:
-        """Offer 自己写几句 where handwriting or pinyin works (the input thread says, once started)."""
-        service = App.get_running_app().text_input
-        self.can_write = bool(service.methods())
-        service.start(on_ready=lambda: setattr(self, "can_write", bool(service.methods())))
 
     def render(self, view: ComplaintView) -> None:
         if "matters" not in self.ids:

@@ -71,23 +71,12 @@ class ReviewScreen(JourneyScreen):
                 App.get_running_app().speak(spoken)
         if (view.step is ReviewStep.PHONE) != (self.view.step is ReviewStep.PHONE):
             self.ids.phone_pad.clear()  # the number lives in the session, never in a hidden widget
-        commenting = view.step is ReviewStep.COMMENT
-        if commenting != (self.view.step is ReviewStep.COMMENT):
-            self.ids.commenter.clear()  # the comment lives in the view; the pads start empty
-            self.ids.commenter.text = view.comment if commenting else ""
-            if commenting:
-                self.ids.commenter.activate()
-        if commenting and view in self._samples:
-            self.ids.commenter.show_sample(self._samples[view])
+        self.ids.commenter.follow_step(was_writing=self.view.step is ReviewStep.COMMENT,
+                                       writing=view.step is ReviewStep.COMMENT, text=view.comment,
+                                       sample=self._samples.get(view, ""))
         if view.step is ReviewStep.REASONS and self.view.step is not ReviewStep.REASONS:
-            self._offer_writing()
+            chinese_input.offer_writing(self)   # 写几句 only where handwriting or pinyin works
         super().show(view)
-
-    def _offer_writing(self) -> None:
-        """Offer 写几句意见 where handwriting or pinyin works (the input thread says, once started)."""
-        service = App.get_running_app().text_input
-        self.can_write = bool(service.methods())
-        service.start(on_ready=lambda: setattr(self, "can_write", bool(service.methods())))
 
     # --- rendering ---------------------------------------------------------------------------------
 

@@ -67,6 +67,17 @@ class ChineseInput(CollapsingBoxLayout):
         self.ids.pad.rewrite()
         self.ids.keyboard.clear()
 
+    def follow_step(self, *, was_writing: bool, writing: bool, text: str, sample: str = "") -> None:
+        """A journey's writing step begun or left: the pads start empty, holding the view's text (the text
+        lives in the journey's view, never only here). `sample`: --screenshot's method shown in use."""
+        if writing != was_writing:
+            self.clear()
+            self.text = text if writing else ""
+            if writing:
+                self.activate()
+        if writing and sample:
+            self.show_sample(sample)
+
     def show_sample(self, method: str, pinyin: PinyinState = SAMPLE_PINYIN) -> None:
         """The input in use, without the libraries: for the screenshots (`pinyin`: what the keyboard shows)."""
         self.method = method
@@ -79,6 +90,14 @@ class ChineseInput(CollapsingBoxLayout):
         app = App.get_running_app()
         count = app.tr("text_input.count", language, count=len(text), limit=int(limit))
         return f"{count}  {app.tr('text_input.full', language)}" if len(text) >= limit else count
+
+
+
+def offer_writing(screen) -> None:
+    """Set `screen.can_write` to whether handwriting or pinyin works here (the input thread says, once started)."""
+    service = App.get_running_app().text_input
+    screen.can_write = bool(service.methods())
+    service.start(on_ready=lambda: setattr(screen, "can_write", bool(service.methods())))
 
 
 load_kv_beside(__file__)
